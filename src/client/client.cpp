@@ -1,0 +1,387 @@
+#include "client.h"
+
+#include "logging_p.h"
+#include "reply.h"
+#include "tablemodel.h"
+#include "writetransport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QPointer>
+#include <QTimer>
+#include <QWebSocket>
+
+namespace Aiodata {
+
+class Client::Private : public WriteTransport
+{
+public:
+    explicit Private(Client *q) : q(q) {}
+
+    Reply *sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
+                     const QByteArray &body) override;
+
+    QNetworkRequest request(const QByteArray &path) const;
+    void connectToServer();
+    void onSchema(QNetworkReply *reply);
+    void onSocketConnected();
+    void onMessage(const QString &message);
+    void onSocketDisconnected();
+    void fetchSnapshots();
+    void onSnapshot(TableModel *model, QNetworkReply *reply);
+    void applyEvent(const QJsonObject &event);
+    void becomeReady();
+    void fail(Error error, const QString &message, bool retry);
+    void setStatus(Status status);
+    void setProgress(qreal progress);
+    void abortPending();
+    void addModel(const QJsonObject &tableJson);
+
+    Client *q;
+    QUrl url = QUrl(QStringLiteral("http://localhost:4000"));
+    QString token;
+    Status status = Disconnected;
+    qreal progress = 0;
+    Error error = NoError;
+    QString errorString;
+
+    QNetworkAccessManager *network = nullptr;
+    QWebSocket *socket = nullptr;
+    QMap<QString, TableModel *> models;
+    QList<QPointer<QNetworkReply>> pending;
+    QList<QJsonObject> buffered;     // events received while the snapshots load
+    int snapshotsLeft = 0;
+    int snapshotsTotal = 0;
+    bool subscribed = false;
+    bool everReady = false;
+    int backoffMs = 0;
+    QTimer retryTimer;
+};
+
+QNetworkRequest Client::Private::request(const QByteArray &path) const
+{
+    QByteArray base = url.toEncoded(QUrl::RemoveQuery | QUrl::RemoveFragment);
+    while (base.endsWith('/'))
+        base.chop(1);
+    QNetworkRequest r(QUrl::fromEncoded(base + path, QUrl::StrictMode));
+    if (!token.isEmpty())
+        r.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    r.setRawHeader("Accept", "application/json");
+    return r;
+}
+
+void Client::Private::setStatus(Status s)
+{
+    if (status == s)
+        return;
+    status = s;
+    qCDebug(lcClient) << "status" << s;
+    Q_EMIT q->statusChanged(s);
+}
+
+void Client::Private::setProgress(qreal p)
+{
+    if (qFuzzyCompare(progress, p))
+        return;
+    progress = p;
+    Q_EMIT q->progressChanged(p);
+}
+
+void Client::Private::abortPending()
+{
+    const auto replies = std::exchange(pending, {});
+    for (const QPointer<QNetworkReply> &r : replies) {
+        if (r) {
+            r->disconnect(q);
+            r->abort();
+            r->deleteLater();
+        }
+    }
+    if (socket) {
+        socket->disconnect(q);
+        socket->abort();
+        socket->deleteLater();
+        socket = nullptr;
+    }
+    buffered.clear();
+    subscribed = false;
+    snapshotsLeft = 0;
+}
+
+void Client::Private::fail(Error e, const QString &message, bool retry)
+{
+    qCWarning(lcClient) << "error:" << message;
+    abortPending();
+    error = e;
+    errorString = message;
+    Q_EMIT q->errorOccurred(e, message);
+    if (!retry) {
+        setStatus(Disconnected);
+        return;
+    }
+    setStatus(everReady ? Reconnecting : Connecting);
+    backoffMs = backoffMs ? qMin(backoffMs * 2, 10000) : 250;
+    retryTimer.start(backoffMs);
+}
+
+void Client::Private::connectToServer()
+{
+    abortPending();
+    setProgress(0);
+    QNetworkReply *reply = network->get(request("/"));
+    pending.append(reply);
+    QObject::connect(reply, &QNetworkReply::finished, q, [this, reply] { onSchema(reply); });
+}
+
+static int httpStatus(QNetworkReply *reply)
+{
+    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+}
+
+// Failure of a request to the server as the Client's error kind and message.
+static std::pair<Client::Error, QString> replyError(QNetworkReply *reply, const QByteArray &body)
+{
+    const int code = httpStatus(reply);
+    if (code == 0)
+        return {Client::ConnectionError, Client::tr("Cannot reach the server: %1").arg(reply->errorString())};
+    QString message = QJsonDocument::fromJson(body).object().value(QLatin1String("message")).toString();
+    if (message.isEmpty())
+        message = Client::tr("The server answered %1.").arg(code);
+    if (code == 401 || code == 403)
+        return {Client::AuthenticationError, Client::tr("Access refused: %1").arg(message)};
+    if (code >= 500)
+        return {Client::ServerError, Client::tr("Server error: %1").arg(message)};
+    return {Client::ProtocolError, message};
+}
+
+void Client::Private::onSchema(QNetworkReply *reply)
+{
+    pending.removeAll(reply);
+    reply->deleteLater();
+    const QByteArray body = reply->readAll();
+    if (httpStatus(reply) != 200) {
+        const auto [e, message] = replyError(reply, body);
+        fail(e, message, e != AuthenticationError);
+        return;
+    }
+    const QJsonObject schema = QJsonDocument::fromJson(body).object();
+    const QJsonArray tables = schema.value(QLatin1String("tables")).toArray();
+    bool changed = false;
+    for (const QJsonValue &t : tables) {
+        const QString name = t.toObject().value(QLatin1String("name")).toString();
+        if (!models.contains(name) && !t.toObject().value(QLatin1String("primaryKey")).toArray().isEmpty()) {
+            addModel(t.toObject());
+            changed = true;
+        }
+    }
+    if (changed)
+        Q_EMIT q->tablesChanged();
+
+    // Subscribe first: events from now on are buffered, then the snapshots
+    // are taken; replaying the buffer over them is safe because events
+    // apply idempotently by key (see docs/protocol.md).
+    QByteArray base = url.toEncoded(QUrl::RemoveQuery | QUrl::RemoveFragment);
+    while (base.endsWith('/'))
+        base.chop(1);
+    QUrl wsUrl = QUrl::fromEncoded(base + "/state", QUrl::StrictMode);
+    wsUrl.setScheme(url.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
+    QNetworkRequest wsRequest(wsUrl);
+    if (!token.isEmpty())
+        wsRequest.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, q);
+    QObject::connect(socket, &QWebSocket::textMessageReceived, q, [this](const QString &m) { onMessage(m); });
+    QObject::connect(socket, &QWebSocket::disconnected, q, [this] { onSocketDisconnected(); });
+    socket->open(wsRequest);
+}
+
+void Client::Private::addModel(const QJsonObject &tableJson)
+{
+    auto *model = new TableModel(TableSchema::fromJson(tableJson), q);
+    model->setWriteTransport(this);
+    const QString name = model->name();
+    QObject::connect(model, &TableModel::created, q, [this, name](const QVariantList &rows) {
+        Q_EMIT q->created(name, rows);
+        Q_EMIT q->event(QStringLiteral("create"), name, rows);
+    });
+    QObject::connect(model, &TableModel::updated, q, [this, name](const QVariantList &oldRows, const QVariantList &newRows) {
+        Q_EMIT q->updated(name, oldRows, newRows);
+        QVariantList pairs;
+        for (qsizetype i = 0; i < newRows.size(); ++i)
+            pairs.append(QVariant(QVariantList{oldRows.value(i), newRows.at(i)}));
+        Q_EMIT q->event(QStringLiteral("update"), name, pairs);
+    });
+    QObject::connect(model, &TableModel::deleted, q, [this, name](const QVariantList &rows) {
+        Q_EMIT q->deleted(name, rows);
+        Q_EMIT q->event(QStringLiteral("delete"), name, rows);
+    });
+    models.insert(name, model);
+    Q_EMIT q->tableAdded(model);
+}
+
+void Client::Private::onMessage(const QString &message)
+{
+    const QJsonObject m = QJsonDocument::fromJson(message.toUtf8()).object();
+    const QString type = m.value(QLatin1String("type")).toString();
+    if (type == QLatin1String("hello")) {
+        subscribed = true;
+        setStatus(Loading);
+        fetchSnapshots();
+    } else if (type == QLatin1String("event")) {
+        if (status == Ready)
+            applyEvent(m);
+        else if (subscribed)
+            buffered.append(m);
+    } else {
+        qCWarning(lcClient) << "unexpected message from the server:" << message.left(200);
+    }
+}
+
+void Client::Private::fetchSnapshots()
+{
+    snapshotsTotal = snapshotsLeft = int(models.size());
+    if (snapshotsLeft == 0) {
+        becomeReady();
+        return;
+    }
+    for (TableModel *model : std::as_const(models)) {
+        QNetworkReply *reply = network->get(request("/query/" + QUrl::toPercentEncoding(model->name())));
+        pending.append(reply);
+        QObject::connect(reply, &QNetworkReply::finished, q, [this, model, reply] { onSnapshot(model, reply); });
+    }
+}
+
+void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
+{
+    pending.removeAll(reply);
+    reply->deleteLater();
+    const QByteArray body = reply->readAll();
+    if (httpStatus(reply) != 200) {
+        const auto [e, message] = replyError(reply, body);
+        fail(e, message, e != AuthenticationError);
+        return;
+    }
+    model->replaceRows(QJsonDocument::fromJson(body).array());
+    --snapshotsLeft;
+    setProgress(qreal(snapshotsTotal - snapshotsLeft) / snapshotsTotal);
+    if (snapshotsLeft == 0)
+        becomeReady();
+}
+
+void Client::Private::becomeReady()
+{
+    const QList<QJsonObject> events = std::exchange(buffered, {});
+    for (const QJsonObject &e : events)
+        applyEvent(e);
+    backoffMs = 0;
+    everReady = true;
+    error = NoError;
+    errorString.clear();
+    setProgress(1);
+    setStatus(Ready);
+    Q_EMIT q->ready();
+}
+
+void Client::Private::applyEvent(const QJsonObject &event)
+{
+    TableModel *model = models.value(event.value(QLatin1String("table")).toString());
+    if (!model)
+        return;
+    const QString action = event.value(QLatin1String("action")).toString();
+    const QJsonArray rows = event.value(QLatin1String("rows")).toArray();
+    if (action == QLatin1String("create"))
+        model->applyCreated(rows);
+    else if (action == QLatin1String("update"))
+        model->applyUpdated(event.value(QLatin1String("old")).toArray(), rows);
+    else if (action == QLatin1String("delete"))
+        model->applyDeleted(rows);
+    else
+        qCWarning(lcClient) << "unknown event action" << action;
+}
+
+void Client::Private::onSocketDisconnected()
+{
+    if (!socket)
+        return;
+    const QString reason = socket->closeReason().isEmpty() ? socket->errorString() : socket->closeReason();
+    const bool refused = !subscribed && socket->closeCode() == QWebSocketProtocol::CloseCodePolicyViolated;
+    fail(refused ? AuthenticationError : ConnectionError,
+         Client::tr("Lost the connection to the server: %1").arg(reason), true);
+}
+
+Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
+                                  const QByteArray &body)
+{
+    QByteArray path = "/query/" + QUrl::toPercentEncoding(table);
+    for (const QVariant &k : keyPrefix)
+        path += '/' + QUrl::toPercentEncoding(k.toString());
+    QNetworkRequest r = request(path);
+    r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    r.setRawHeader("Prefer", "return=representation");
+    auto *reply = new Reply(q);
+    // The reply object is the caller's to keep; free it with the client otherwise.
+    reply->setNetworkReply(network->sendCustomRequest(r, method, body));
+    return reply;
+}
+
+Client::Client(QObject *parent)
+    : QObject(parent)
+    , d(new Private(this))
+{
+    d->network = new QNetworkAccessManager(this);
+    d->retryTimer.setSingleShot(true);
+    connect(&d->retryTimer, &QTimer::timeout, this, [this] { d->connectToServer(); });
+}
+
+Client::~Client()
+{
+    d->abortPending();
+}
+
+QUrl Client::url() const { return d->url; }
+void Client::setUrl(const QUrl &url)
+{
+    if (d->url == url)
+        return;
+    d->url = url;
+    Q_EMIT urlChanged();
+}
+
+QString Client::token() const { return d->token; }
+void Client::setToken(const QString &token)
+{
+    if (d->token == token)
+        return;
+    d->token = token;
+    Q_EMIT tokenChanged();
+}
+
+Client::Status Client::status() const { return d->status; }
+qreal Client::progress() const { return d->progress; }
+Client::Error Client::error() const { return d->error; }
+QString Client::errorString() const { return d->errorString; }
+QStringList Client::tableNames() const { return d->models.keys(); }
+TableModel *Client::table(const QString &name) const { return d->models.value(name); }
+QList<TableModel *> Client::tables() const { return d->models.values(); }
+
+void Client::start()
+{
+    if (d->status != Disconnected)
+        return;
+    d->backoffMs = 0;
+    d->setStatus(Connecting);
+    d->connectToServer();
+}
+
+void Client::stop()
+{
+    d->retryTimer.stop();
+    d->abortPending();
+    d->setStatus(Disconnected);
+}
+
+} // namespace Aiodata

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "aiodata_export.h"
+
+#include <QObject>
+#include <QStringList>
+#include <QUrl>
+#include <QVariantList>
+
+#include <memory>
+
+namespace Aiodata {
+
+class TableModel;
+
+// A live connection to an aiodata server: loads the schema, keeps one
+// TableModel per table (those with a primary key) filled and up to date
+// from the server's event stream, and reconnects by itself.
+//
+//   auto *client = new Aiodata::Client(this);
+//   client->setToken(token);
+//   connect(client, &Aiodata::Client::ready, ...);
+//   client->start();
+class AIODATA_EXPORT Client : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlChanged)
+    Q_PROPERTY(QString token READ token WRITE setToken NOTIFY tokenChanged)
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged)
+    Q_PROPERTY(qreal progress READ progress NOTIFY progressChanged)
+    Q_PROPERTY(QStringList tableNames READ tableNames NOTIFY tablesChanged)
+    Q_PROPERTY(Error error READ error NOTIFY errorOccurred)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+public:
+    enum Status {
+        Disconnected,   // not started, or stopped
+        Connecting,     // first connection in progress
+        Loading,        // subscribed, filling the tables
+        Ready,          // models equal the database, events flowing
+        Reconnecting,   // lost the server; retrying with backoff
+    };
+    Q_ENUM(Status)
+
+    enum Error {
+        NoError,
+        ConnectionError,      // server unreachable or connection lost
+        AuthenticationError,  // token refused (401/403)
+        ProtocolError,        // unexpected answer from the server
+        ServerError,          // the server reported a failure (5xx)
+    };
+    Q_ENUM(Error)
+
+    explicit Client(QObject *parent = nullptr);
+    ~Client() override;
+
+    QUrl url() const;               // default http://localhost:4000
+    void setUrl(const QUrl &url);
+    QString token() const;          // JWT; empty = the server's anonymous role
+    void setToken(const QString &token);
+
+    Status status() const;
+    qreal progress() const;         // 0..1 while loading, 1 when ready
+    Error error() const;
+    QString errorString() const;
+
+    QStringList tableNames() const;
+    Q_INVOKABLE Aiodata::TableModel *table(const QString &name) const;
+    QList<TableModel *> tables() const;
+
+public Q_SLOTS:
+    void start();
+    void stop();
+
+Q_SIGNALS:
+    void urlChanged();
+    void tokenChanged();
+    void statusChanged(Aiodata::Client::Status status);
+    void progressChanged(qreal progress);
+    void tablesChanged();
+    // A model was made for a table, before any row is in it.
+    void tableAdded(Aiodata::TableModel *model);
+    void ready();
+    void errorOccurred(Aiodata::Client::Error error, const QString &errorString);
+
+    // Every event, per table; rows are QVariantMap each. Updates carry old
+    // and new rows pairwise.
+    void created(const QString &table, const QVariantList &rows);
+    void updated(const QString &table, const QVariantList &oldRows, const QVariantList &newRows);
+    void deleted(const QString &table, const QVariantList &rows);
+    // The same, as one callback: action is "create", "update" or "delete";
+    // for updates each entry is a two-element list [old, new].
+    void event(const QString &action, const QString &table, const QVariantList &rows);
+
+private:
+    class Private;
+    std::unique_ptr<Private> const d;
+};
+
+} // namespace Aiodata

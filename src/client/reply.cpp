@@ -1,0 +1,108 @@
+#include "reply.h"
+
+#include "logging_p.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkReply>
+#include <QPromise>
+
+namespace Aiodata {
+
+struct Reply::Private
+{
+    bool finished = false;
+    Error error = NoError;
+    QString errorString;
+    int httpStatus = 0;
+    QVariantList rows;
+    QPromise<QVariantList> promise;
+};
+
+Reply::Reply(QObject *parent)
+    : QObject(parent)
+    , d(new Private)
+{
+    d->promise.start();
+}
+
+Reply::~Reply()
+{
+    if (!d->finished) {
+        d->promise.future().cancel();
+        d->promise.finish();
+    }
+}
+
+bool Reply::isFinished() const { return d->finished; }
+Reply::Error Reply::error() const { return d->error; }
+QString Reply::errorString() const { return d->errorString; }
+int Reply::httpStatus() const { return d->httpStatus; }
+QVariantList Reply::rows() const { return d->rows; }
+QFuture<QVariantList> Reply::future() const { return d->promise.future(); }
+
+static Reply::Error errorForStatus(int status)
+{
+    switch (status) {
+    case 401: return Reply::Unauthorized;
+    case 403: return Reply::Forbidden;
+    case 404: return Reply::NotFound;
+    case 409: return Reply::Conflict;
+    default: break;
+    }
+    if (status >= 500)
+        return Reply::ServerError;
+    return Reply::InvalidRequest;
+}
+
+void Reply::setNetworkReply(QNetworkReply *reply)
+{
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        // QNetworkReply::error() hides the HTTP status: read it ourselves.
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray body = reply->readAll();
+        if (status == 0) {
+            finish(NetworkError, tr("The server could not be reached: %1").arg(reply->errorString()), 0, {});
+            return;
+        }
+        const QJsonDocument doc = QJsonDocument::fromJson(body);
+        if (status >= 200 && status < 300) {
+            finish(NoError, QString(), status, doc.array().toVariantList());
+            return;
+        }
+        // PostgREST's error shape: {code, message, details, hint}.
+        const QJsonObject err = doc.object();
+        QString message = err.value(QLatin1String("message")).toString();
+        if (message.isEmpty())
+            message = tr("The server answered %1.").arg(status);
+        const QString details = err.value(QLatin1String("details")).toString();
+        if (!details.isEmpty())
+            message += QLatin1String(" (") + details + QLatin1Char(')');
+        finish(errorForStatus(status), message, status, {});
+    });
+}
+
+void Reply::finish(Error error, const QString &errorString, int httpStatus, const QVariantList &rows)
+{
+    if (d->finished)
+        return;
+    d->finished = true;
+    d->error = error;
+    d->errorString = errorString;
+    d->httpStatus = httpStatus;
+    d->rows = rows;
+    if (error == NoError) {
+        d->promise.addResult(rows);
+    } else {
+        qCDebug(lcClient) << "write failed:" << httpStatus << errorString;
+        d->promise.future().cancel();
+    }
+    d->promise.finish();
+    if (error != NoError)
+        Q_EMIT errorOccurred(error, errorString);
+    Q_EMIT finished();
+}
+
+} // namespace Aiodata

@@ -1,0 +1,651 @@
+#include "tablemodel.h"
+
+#include "logging_p.h"
+#include "reply.h"
+#include "writetransport.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QTimer>
+
+#include <algorithm>
+#include <climits>
+
+namespace Aiodata {
+
+namespace {
+
+// One row: the cell values in column order. Nulls are stored as
+// QVariant::fromValue(nullptr), like QJsonValue::toVariant() gives them.
+using Row = QList<QVariant>;
+
+bool isNullValue(const QVariant &value)
+{
+    return !value.isValid() || value.isNull();
+}
+
+// Total order for key values: null first, numbers by value (QVariant::compare
+// promotes), and the string forms when Qt has no order for the two types.
+int compareValues(const QVariant &a, const QVariant &b)
+{
+    const bool aNull = isNullValue(a);
+    const bool bNull = isNullValue(b);
+    if (aNull || bNull)
+        return int(bNull) - int(aNull);
+    const QPartialOrdering order = QVariant::compare(a, b);
+    if (order == QPartialOrdering::Less)
+        return -1;
+    if (order == QPartialOrdering::Greater)
+        return 1;
+    if (order == QPartialOrdering::Equivalent)
+        return 0;
+    return a.toString().compare(b.toString());
+}
+
+// Cell equality for change detection: stricter than the key order (no string
+// fallback), so "2" replacing 2 is reported as a change.
+bool sameValue(const QVariant &a, const QVariant &b)
+{
+    const bool aNull = isNullValue(a);
+    const bool bNull = isNullValue(b);
+    if (aNull || bNull)
+        return aNull == bNull;
+    return a == b;
+}
+
+QVariant nullValue()
+{
+    return QVariant::fromValue(nullptr);
+}
+
+QByteArray toJson(const QJsonValue &value)
+{
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+struct TableModel::Private
+{
+    TableModel *q = nullptr;
+    TableSchema schema;
+    QStringList columnNames;
+    QList<int> keyColumns; // column indexes in key order; empty: no usable key
+    QList<Row> rows;       // sorted by key when there is one, else arrival order
+    WriteTransport *transport = nullptr;
+
+    bool hasKey() const { return !keyColumns.isEmpty(); }
+
+    // Like checkIndex(), without its warnings: views legitimately ask about invalid indexes.
+    bool isCell(const QModelIndex &index) const
+    {
+        return index.isValid() && index.model() == q && index.row() < rows.size()
+            && index.column() < columnNames.size();
+    }
+
+    // Missing columns stay invalid so callers can tell them from nulls.
+    Row rowFromJson(const QJsonObject &object) const
+    {
+        Row row;
+        row.reserve(columnNames.size());
+        for (const QString &column : columnNames) {
+            const auto it = object.constFind(column);
+            row.append(it == object.constEnd() ? QVariant() : it.value().toVariant());
+        }
+        return row;
+    }
+
+    static void fillMissing(Row &row, const Row *from)
+    {
+        for (qsizetype i = 0; i < row.size(); ++i) {
+            if (!row.at(i).isValid())
+                row[i] = from ? from->at(i) : nullValue();
+        }
+    }
+
+    bool hasKeyValues(const QJsonObject &object) const
+    {
+        for (int column : keyColumns) {
+            if (!object.contains(columnNames.at(column)))
+                return false;
+        }
+        return true;
+    }
+
+    QVariantMap toMap(const Row &row) const
+    {
+        QVariantMap map;
+        for (qsizetype i = 0; i < columnNames.size(); ++i)
+            map.insert(columnNames.at(i), row.at(i));
+        return map;
+    }
+
+    int compareKeys(const Row &a, const Row &b) const
+    {
+        for (int column : keyColumns) {
+            if (const int c = compareValues(a.at(column), b.at(column)))
+                return c;
+        }
+        return 0;
+    }
+
+    // Compares the row's first prefix.size() key values with prefix.
+    int comparePrefix(const Row &row, const QVariantList &prefix) const
+    {
+        for (qsizetype i = 0; i < prefix.size(); ++i) {
+            if (const int c = compareValues(row.at(keyColumns.at(i)), prefix.at(i)))
+                return c;
+        }
+        return 0;
+    }
+
+    // First row at or after from whose key is not less than row's key.
+    qsizetype lowerBound(const Row &row, qsizetype from = 0) const
+    {
+        const auto it = std::lower_bound(rows.cbegin() + from, rows.cend(), row,
+                                         [this](const Row &a, const Row &b) { return compareKeys(a, b) < 0; });
+        return it - rows.cbegin();
+    }
+
+    // [first, last) of the rows whose key starts with prefix.
+    std::pair<qsizetype, qsizetype> prefixRange(const QVariantList &prefix) const
+    {
+        const auto first = std::lower_bound(rows.cbegin(), rows.cend(), prefix,
+                                            [this](const Row &row, const QVariantList &p) { return comparePrefix(row, p) < 0; });
+        const auto last = std::upper_bound(first, rows.cend(), prefix,
+                                           [this](const QVariantList &p, const Row &row) { return comparePrefix(row, p) > 0; });
+        return {first - rows.cbegin(), last - rows.cbegin()};
+    }
+
+    qsizetype indexOfRow(const Row &row) const
+    {
+        if (!hasKey())
+            return -1;
+        const qsizetype i = lowerBound(row);
+        return i < rows.size() && compareKeys(rows.at(i), row) == 0 ? i : -1;
+    }
+
+    // Sorts by key; of duplicate keys the last one wins, as if applied in order.
+    void sortUnique(QList<Row> &batch) const
+    {
+        std::stable_sort(batch.begin(), batch.end(), [this](const Row &a, const Row &b) { return compareKeys(a, b) < 0; });
+        QList<Row> unique;
+        unique.reserve(batch.size());
+        for (Row &row : batch) {
+            if (!unique.isEmpty() && compareKeys(unique.last(), row) == 0)
+                unique.last() = std::move(row);
+            else
+                unique.append(std::move(row));
+        }
+        batch = std::move(unique);
+    }
+
+    // The [first, last] columns where the rows differ; {-1, -1} if equal.
+    static std::pair<int, int> changedColumns(const Row &a, const Row &b)
+    {
+        int first = -1;
+        int last = -1;
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            if (!sameValue(a.at(i), b.at(i))) {
+                if (first < 0)
+                    first = int(i);
+                last = int(i);
+            }
+        }
+        return {first, last};
+    }
+
+    void removeRun(qsizetype first, qsizetype count)
+    {
+        if (count <= 0)
+            return;
+        q->beginRemoveRows(QModelIndex(), int(first), int(first + count - 1));
+        rows.remove(first, count);
+        q->endRemoveRows();
+    }
+
+    void insertRun(qsizetype at, QList<Row>::const_iterator begin, QList<Row>::const_iterator end)
+    {
+        if (begin == end)
+            return;
+        q->beginInsertRows(QModelIndex(), int(at), int(at + (end - begin) - 1));
+        rows.insert(at, end - begin, Row());
+        std::copy(begin, end, rows.begin() + at);
+        q->endInsertRows();
+    }
+
+    // Collects replaced rows so that contiguous rows changed over the same
+    // columns go out as one dataChanged, and each signal stays exact.
+    struct ChangeRun
+    {
+        Private *d;
+        qsizetype first = -1;
+        qsizetype last = -1;
+        std::pair<int, int> columns{-1, -1};
+
+        void add(qsizetype row, std::pair<int, int> changed)
+        {
+            if (first >= 0 && row == last + 1 && changed == columns) {
+                last = row;
+                return;
+            }
+            flush();
+            first = last = row;
+            columns = changed;
+        }
+        void flush()
+        {
+            if (first < 0)
+                return;
+            Q_EMIT d->q->dataChanged(d->q->index(int(first), columns.first), d->q->index(int(last), columns.second));
+            first = last = -1;
+        }
+    };
+
+    // Replaces rows[i] with row, reporting changed cells to run.
+    void replaceAt(qsizetype i, Row &&row, ChangeRun &run)
+    {
+        const auto changed = changedColumns(rows.at(i), row);
+        if (changed.first < 0)
+            return;
+        rows[i] = std::move(row);
+        run.add(i, changed);
+    }
+
+    // Merges a batch sorted by key into the rows in one pass: equal keys are
+    // replaced, new keys inserted in runs; rows missing from the batch are
+    // removed in runs when removeMissing (a snapshot), else kept (an upsert).
+    void merge(const QList<Row> &batch, bool removeMissing)
+    {
+        ChangeRun changes{this};
+        qsizetype i = 0;
+        qsizetype j = 0;
+        const qsizetype n = batch.size();
+        while (j < n || (removeMissing && i < rows.size())) {
+            if (i < rows.size() && (j == n || compareKeys(rows.at(i), batch.at(j)) < 0)) {
+                if (!removeMissing) {
+                    i = lowerBound(batch.at(j), i);
+                    continue;
+                }
+                qsizetype end = i + 1;
+                while (end < rows.size() && (j == n || compareKeys(rows.at(end), batch.at(j)) < 0))
+                    ++end;
+                changes.flush(); // row numbers move
+                removeRun(i, end - i);
+            } else if (i == rows.size() || compareKeys(rows.at(i), batch.at(j)) > 0) {
+                qsizetype end = j + 1;
+                while (end < n && (i == rows.size() || compareKeys(rows.at(i), batch.at(end)) > 0))
+                    ++end;
+                changes.flush();
+                insertRun(i, batch.cbegin() + j, batch.cbegin() + end);
+                i += end - j;
+                j = end;
+            } else {
+                replaceAt(i, Row(batch.at(j)), changes);
+                ++i;
+                ++j;
+            }
+        }
+        changes.flush();
+    }
+
+    // Without a key the only identity is the whole row: keep the common head
+    // and tail of old and new, replace what lies between.
+    void replaceUnkeyed(const QList<Row> &batch)
+    {
+        const auto equalRows = [](const Row &a, const Row &b) { return changedColumns(a, b).first < 0; };
+        qsizetype head = 0;
+        while (head < rows.size() && head < batch.size() && equalRows(rows.at(head), batch.at(head)))
+            ++head;
+        qsizetype tail = 0;
+        while (tail < rows.size() - head && tail < batch.size() - head
+               && equalRows(rows.at(rows.size() - 1 - tail), batch.at(batch.size() - 1 - tail)))
+            ++tail;
+        removeRun(head, rows.size() - head - tail);
+        insertRun(head, batch.cbegin() + head, batch.cend() - tail);
+    }
+
+    // Unkeyed rows are matched by whole-row equality: first match not yet taken.
+    qsizetype findUnkeyed(const Row &row, const QList<qsizetype> &taken) const
+    {
+        for (qsizetype i = 0; i < rows.size(); ++i) {
+            if (!taken.contains(i) && changedColumns(rows.at(i), row).first < 0)
+                return i;
+        }
+        return -1;
+    }
+
+    void emitCountChanged(qsizetype before)
+    {
+        if (rows.size() != before)
+            Q_EMIT q->countChanged();
+    }
+
+    Reply *send(const QByteArray &method, const QVariantList &keyPrefix, const QByteArray &body)
+    {
+        qCDebug(lcModel) << schema.name << method << keyPrefix << body;
+        Reply *reply = transport ? transport->sendWrite(method, schema.name, keyPrefix, body) : nullptr;
+        if (reply)
+            return reply;
+        // Callers always get a finished signal, even without a connection.
+        reply = new Reply(q);
+        const QString message = TableModel::tr("Not connected");
+        QTimer::singleShot(0, reply, [reply, message] { reply->finish(Reply::NetworkError, message, 0, {}); });
+        return reply;
+    }
+};
+
+TableModel::TableModel(const TableSchema &schema, QObject *parent)
+    : QAbstractTableModel(parent)
+    , d(new Private)
+{
+    d->q = this;
+    d->schema = schema;
+    for (const ColumnSchema &column : schema.columns)
+        d->columnNames.append(column.name);
+    d->keyColumns = schema.primaryKeyColumns();
+    if (d->keyColumns.contains(-1)) {
+        qCWarning(lcModel) << "table" << schema.name << "has a primary key on unknown columns; rows keep arrival order";
+        d->keyColumns.clear();
+    }
+}
+
+TableModel::~TableModel() = default;
+
+QString TableModel::name() const { return d->schema.name; }
+const TableSchema &TableModel::schema() const { return d->schema; }
+QStringList TableModel::columnNames() const { return d->columnNames; }
+QStringList TableModel::primaryKey() const { return d->schema.primaryKey; }
+int TableModel::count() const { return int(d->rows.size()); }
+bool TableModel::isEditable() const { return d->schema.canUpdate; }
+
+int TableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(d->rows.size());
+}
+
+int TableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(d->columnNames.size());
+}
+
+QVariant TableModel::data(const QModelIndex &index, int role) const
+{
+    if (!d->isCell(index))
+        return QVariant();
+    const Row &row = d->rows.at(index.row());
+    if (role == Qt::DisplayRole || role == Qt::EditRole)
+        return row.at(index.column());
+    // Column roles let QML delegates read any column of the row as model.<column>.
+    const int column = role - (Qt::UserRole + 1);
+    if (column >= 0 && column < row.size())
+        return row.at(column);
+    return QVariant();
+}
+
+QVariant TableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation == Qt::Vertical) {
+        if (role == Qt::DisplayRole && section >= 0 && section < d->rows.size())
+            return section + 1;
+        return QVariant();
+    }
+    if (section < 0 || section >= d->schema.columns.size())
+        return QVariant();
+    const ColumnSchema &column = d->schema.columns.at(section);
+    if (role == Qt::DisplayRole)
+        return column.name;
+    if (role == Qt::ToolTipRole) {
+        if (column.comment.isEmpty())
+            return column.type;
+        return tr("%1\n%2", "column tooltip: type, comment").arg(column.type, column.comment);
+    }
+    return QVariant();
+}
+
+Qt::ItemFlags TableModel::flags(const QModelIndex &index) const
+{
+    if (!d->isCell(index))
+        return Qt::NoItemFlags;
+    Qt::ItemFlags flags = Qt::ItemIsSelectable | Qt::ItemIsEnabled;
+    // Edits address their row by key: without one there is nothing to PATCH.
+    if (d->schema.canUpdate && d->hasKey())
+        flags |= Qt::ItemIsEditable;
+    return flags;
+}
+
+bool TableModel::setData(const QModelIndex &index, const QVariant &value, int role)
+{
+    if (role != Qt::EditRole || !d->transport || !(flags(index) & Qt::ItemIsEditable))
+        return false;
+    const int column = index.column();
+    if (sameValue(d->rows.at(index.row()).at(column), value))
+        return false;
+
+    // The model changes when the server's event arrives, not here.
+    const QVariantList key = keyOf(index.row());
+    QJsonObject body;
+    body.insert(d->columnNames.at(column), QJsonValue::fromVariant(value));
+    Reply *reply = d->send("PATCH", key, toJson(body));
+    connect(reply, &Reply::finished, this, [this, reply, key, column] {
+        if (reply->error() == Reply::NoError)
+            return;
+        Q_EMIT writeFailed(reply->errorString());
+        // Views still show the edited text: make them read the cell again.
+        const int row = indexOfKey(key);
+        if (row >= 0)
+            Q_EMIT dataChanged(this->index(row, column), this->index(row, column));
+    });
+    return true;
+}
+
+QHash<int, QByteArray> TableModel::roleNames() const
+{
+    QHash<int, QByteArray> roles = QAbstractTableModel::roleNames();
+    for (qsizetype i = 0; i < d->columnNames.size(); ++i)
+        roles.insert(Qt::UserRole + 1 + int(i), d->columnNames.at(i).toUtf8());
+    return roles;
+}
+
+QVariantMap TableModel::row(int row) const
+{
+    if (row < 0 || row >= d->rows.size())
+        return {};
+    return d->toMap(d->rows.at(row));
+}
+
+QVariantList TableModel::get(const QVariantList &keyPrefix) const
+{
+    qsizetype first = 0;
+    qsizetype last = d->rows.size();
+    if (!keyPrefix.isEmpty()) {
+        if (keyPrefix.size() > d->keyColumns.size())
+            return {};
+        std::tie(first, last) = d->prefixRange(keyPrefix);
+    }
+    QVariantList result;
+    result.reserve(last - first);
+    for (qsizetype i = first; i < last; ++i)
+        result.append(d->toMap(d->rows.at(i)));
+    return result;
+}
+
+int TableModel::indexOfKey(const QVariantList &key) const
+{
+    if (!d->hasKey() || key.size() != d->keyColumns.size())
+        return -1;
+    const auto [first, last] = d->prefixRange(key);
+    return first < last ? int(first) : -1;
+}
+
+QVariantList TableModel::keyOf(int row) const
+{
+    if (row < 0 || row >= d->rows.size())
+        return {};
+    QVariantList key;
+    key.reserve(d->keyColumns.size());
+    for (int column : std::as_const(d->keyColumns))
+        key.append(d->rows.at(row).at(column));
+    return key;
+}
+
+QVariantMap TableModel::makeRow(const QVariantList &keyValues, const QVariantMap &values) const
+{
+    QVariantMap result;
+    const QStringList &key = d->schema.primaryKey;
+    if (keyValues.size() > key.size())
+        qCWarning(lcModel) << d->schema.name << "makeRow: more key values than key columns, extra ones ignored";
+    for (qsizetype i = 0; i < keyValues.size() && i < key.size(); ++i)
+        result.insert(key.at(i), keyValues.at(i));
+    for (auto it = values.cbegin(); it != values.cend(); ++it)
+        result.insert(it.key(), it.value());
+    return result;
+}
+
+Reply *TableModel::create(const QVariantMap &row)
+{
+    return d->send("POST", {}, toJson(QJsonObject::fromVariantMap(row)));
+}
+
+Reply *TableModel::create(const QList<QVariantMap> &rows)
+{
+    QJsonArray array;
+    for (const QVariantMap &row : rows)
+        array.append(QJsonObject::fromVariantMap(row));
+    return d->send("POST", {}, toJson(array));
+}
+
+Reply *TableModel::update(const QVariantList &keyPrefix, const QVariantMap &values)
+{
+    return d->send("PATCH", keyPrefix, toJson(QJsonObject::fromVariantMap(values)));
+}
+
+Reply *TableModel::remove(const QVariantList &keyPrefix)
+{
+    return d->send("DELETE", keyPrefix, QByteArray());
+}
+
+void TableModel::setWriteTransport(WriteTransport *transport)
+{
+    d->transport = transport;
+}
+
+void TableModel::replaceRows(const QJsonArray &rows)
+{
+    QList<Row> batch;
+    batch.reserve(rows.size());
+    for (const QJsonValue &value : rows) {
+        batch.append(d->rowFromJson(value.toObject()));
+        Private::fillMissing(batch.last(), nullptr);
+    }
+    const qsizetype before = d->rows.size();
+    if (d->hasKey()) {
+        d->sortUnique(batch);
+        d->merge(batch, true);
+    } else {
+        d->replaceUnkeyed(batch);
+    }
+    qCDebug(lcModel) << d->schema.name << "snapshot:" << before << "->" << d->rows.size() << "rows";
+    d->emitCountChanged(before);
+}
+
+void TableModel::applyCreated(const QJsonArray &rows)
+{
+    QList<Row> batch;
+    batch.reserve(rows.size());
+    for (const QJsonValue &value : rows) {
+        batch.append(d->rowFromJson(value.toObject()));
+        Private::fillMissing(batch.last(), nullptr);
+    }
+    const qsizetype before = d->rows.size();
+    if (d->hasKey()) {
+        d->sortUnique(batch);
+        d->merge(batch, false);
+    } else {
+        d->insertRun(d->rows.size(), batch.cbegin(), batch.cend());
+    }
+    qCDebug(lcModel) << d->schema.name << "created" << rows.size() << "rows";
+    d->emitCountChanged(before);
+    Q_EMIT created(rows.toVariantList());
+}
+
+void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRows)
+{
+    if (oldRows.size() != newRows.size())
+        qCWarning(lcModel) << d->schema.name << "update event with" << oldRows.size() << "old and" << newRows.size() << "new rows";
+    const qsizetype before = d->rows.size();
+    const qsizetype pairs = std::min(oldRows.size(), newRows.size());
+    QList<qsizetype> taken; // unkeyed: rows already matched in this batch
+    for (qsizetype p = 0; p < pairs; ++p) {
+        const QJsonObject oldObject = oldRows.at(p).toObject();
+        Row newRow = d->rowFromJson(newRows.at(p).toObject());
+        Private::ChangeRun changes{d.get()};
+        if (d->hasKey()) {
+            // The old image may carry only the key (replica identity); without it, assume the key stayed.
+            Row oldRow = d->hasKeyValues(oldObject) ? d->rowFromJson(oldObject) : newRow;
+            const qsizetype oldIndex = d->indexOfRow(oldRow);
+            // Columns the new image lacks (unchanged TOAST values) keep their cached value.
+            Private::fillMissing(newRow, oldIndex >= 0 ? &d->rows.at(oldIndex) : nullptr);
+            qsizetype at = oldIndex;
+            if (d->compareKeys(oldRow, newRow) != 0) {
+                d->removeRun(oldIndex, oldIndex >= 0 ? 1 : 0);
+                at = d->indexOfRow(newRow);
+            }
+            if (at >= 0) {
+                d->replaceAt(at, std::move(newRow), changes);
+            } else {
+                const QList<Row> one{newRow};
+                d->insertRun(d->lowerBound(newRow), one.cbegin(), one.cend());
+            }
+        } else {
+            Row oldRow = d->rowFromJson(oldObject);
+            Private::fillMissing(oldRow, nullptr);
+            const qsizetype at = d->findUnkeyed(oldRow, taken);
+            Private::fillMissing(newRow, at >= 0 ? &d->rows.at(at) : nullptr);
+            if (at >= 0) {
+                taken.append(at);
+                d->replaceAt(at, std::move(newRow), changes);
+            } else {
+                const QList<Row> one{newRow};
+                d->insertRun(d->rows.size(), one.cbegin(), one.cend());
+            }
+        }
+        changes.flush();
+    }
+    qCDebug(lcModel) << d->schema.name << "updated" << pairs << "rows";
+    d->emitCountChanged(before);
+    Q_EMIT updated(oldRows.toVariantList(), newRows.toVariantList());
+}
+
+void TableModel::applyDeleted(const QJsonArray &rows)
+{
+    QList<qsizetype> indexes;
+    for (const QJsonValue &value : rows) {
+        Row row = d->rowFromJson(value.toObject());
+        Private::fillMissing(row, nullptr);
+        const qsizetype i = d->hasKey() ? d->indexOfRow(row) : d->findUnkeyed(row, indexes);
+        if (i >= 0)
+            indexes.append(i);
+    }
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+
+    // Bottom up, so the row numbers of runs still to remove stay valid.
+    const qsizetype before = d->rows.size();
+    qsizetype end = indexes.size();
+    while (end > 0) {
+        qsizetype start = end - 1;
+        while (start > 0 && indexes.at(start - 1) == indexes.at(start) - 1)
+            --start;
+        d->removeRun(indexes.at(start), end - start);
+        end = start;
+    }
+    qCDebug(lcModel) << d->schema.name << "deleted" << before - d->rows.size() << "of" << rows.size() << "rows";
+    d->emitCountChanged(before);
+    Q_EMIT deleted(rows.toVariantList());
+}
+
+} // namespace Aiodata

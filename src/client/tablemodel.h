@@ -1,0 +1,90 @@
+#pragma once
+
+#include "aiodata_export.h"
+#include "tableschema.h"
+
+#include <QAbstractTableModel>
+#include <QJsonArray>
+#include <QVariantList>
+#include <QVariantMap>
+
+#include <memory>
+
+namespace Aiodata {
+
+class Reply;
+class WriteTransport;
+
+// A live copy of one table: one column per table column, rows sorted by
+// primary key. The Client fills it and applies the server's events with
+// exact row-level signals (never a reset after the first fill). Writes go to
+// the server; the rows change when the resulting event arrives.
+class AIODATA_EXPORT TableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_PROPERTY(QString name READ name CONSTANT)
+    Q_PROPERTY(QStringList columnNames READ columnNames CONSTANT)
+    Q_PROPERTY(QStringList primaryKey READ primaryKey CONSTANT)
+    Q_PROPERTY(int count READ count NOTIFY countChanged)
+    Q_PROPERTY(bool editable READ isEditable CONSTANT)
+public:
+    explicit TableModel(const TableSchema &schema, QObject *parent = nullptr);
+    ~TableModel() override;
+
+    QString name() const;
+    const TableSchema &schema() const;
+    QStringList columnNames() const;
+    QStringList primaryKey() const;
+    int count() const;
+    bool isEditable() const; // the role may UPDATE this table
+
+    // QAbstractItemModel
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    // Reading the cache, synchronously.
+    Q_INVOKABLE QVariantMap row(int row) const;              // column -> value; empty if out of range
+    Q_INVOKABLE QVariantList get(const QVariantList &keyPrefix = {}) const; // rows whose key starts with keyPrefix
+    Q_INVOKABLE int indexOfKey(const QVariantList &key) const; // row of a full key, -1 if absent
+    QVariantList keyOf(int row) const;
+
+    // Writing through the server.
+    // makeRow({"Fish", "Koi", "Aqui"}, {{"color", 3}}): positional values fill
+    // the key columns in order, named values the rest.
+    QVariantMap makeRow(const QVariantList &keyValues, const QVariantMap &values = {}) const;
+    Reply *create(const QVariantMap &row);
+    Reply *create(const QList<QVariantMap> &rows);          // one statement, one event
+    Q_INVOKABLE Aiodata::Reply *update(const QVariantList &keyPrefix, const QVariantMap &values);
+    Q_INVOKABLE Aiodata::Reply *remove(const QVariantList &keyPrefix);
+
+    // Used by Client: the transport for writes, the snapshot and the events.
+    void setWriteTransport(WriteTransport *transport);
+    // Replaces the content with a snapshot by merging: rows that stayed the
+    // same emit nothing, changed rows dataChanged, others insert/remove runs.
+    void replaceRows(const QJsonArray &rows);
+    // Idempotent by primary key: create of a present key replaces it, delete
+    // of an absent key does nothing, update = remove old key + upsert new row.
+    void applyCreated(const QJsonArray &rows);
+    void applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRows);
+    void applyDeleted(const QJsonArray &rows);
+
+Q_SIGNALS:
+    void countChanged();
+    // Events that reached this table (rows as QVariantMap each); updated
+    // carries old and new rows pairwise.
+    void created(const QVariantList &rows);
+    void updated(const QVariantList &oldRows, const QVariantList &newRows);
+    void deleted(const QVariantList &rows);
+    void writeFailed(const QString &errorString); // e.g. a refused setData
+
+private:
+    struct Private;
+    std::unique_ptr<Private> const d;
+};
+
+} // namespace Aiodata

@@ -1,0 +1,283 @@
+#include "apirequest.h"
+
+#include <QUrl>
+
+namespace Aiodata::Server {
+
+static ApiError badRequest(const QByteArray &code, const QString &message, const QString &details = {})
+{
+    ApiError e;
+    e.status = 400;
+    e.code = code;
+    e.message = message;
+    e.details = details;
+    return e;
+}
+
+static QString decodeComponent(QByteArray part)
+{
+    // Query strings from browsers and postgrest-js encode spaces as '+'.
+    part.replace('+', ' ');
+    return QUrl::fromPercentEncoding(part);
+}
+
+// `(a,b,"c,d")` -> a | b | c,d
+static std::optional<QStringList> parseList(const QString &text)
+{
+    if (!text.startsWith(QLatin1Char('(')) || !text.endsWith(QLatin1Char(')')))
+        return std::nullopt;
+    const QString inner = text.mid(1, text.size() - 2);
+    QStringList out;
+    if (inner.isEmpty())
+        return out;
+    QString current;
+    bool quoted = false;
+    bool wasQuoted = false;
+    for (qsizetype i = 0; i < inner.size(); ++i) {
+        const QChar c = inner.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('\\') && i + 1 < inner.size())
+                current += inner.at(++i);
+            else if (c == QLatin1Char('"'))
+                quoted = false;
+            else
+                current += c;
+        } else if (c == QLatin1Char('"')) {
+            quoted = wasQuoted = true;
+        } else if (c == QLatin1Char(',')) {
+            out.append(wasQuoted ? current : current.trimmed());
+            current.clear();
+            wasQuoted = false;
+        } else {
+            current += c;
+        }
+    }
+    if (quoted)
+        return std::nullopt;
+    out.append(wasQuoted ? current : current.trimmed());
+    return out;
+}
+
+static const QStringList &filterOperators()
+{
+    static const QStringList ops = {
+        QStringLiteral("eq"), QStringLiteral("neq"), QStringLiteral("gt"), QStringLiteral("gte"),
+        QStringLiteral("lt"), QStringLiteral("lte"), QStringLiteral("like"), QStringLiteral("ilike"),
+        QStringLiteral("is"), QStringLiteral("in"),
+    };
+    return ops;
+}
+
+static std::optional<Filter> parseFilter(const QString &column, const QString &expression, ApiError *error)
+{
+    Filter f;
+    f.column = column;
+    QString rest = expression;
+    if (rest.startsWith(QLatin1String("not."))) {
+        f.negate = true;
+        rest = rest.mid(4);
+    }
+    const qsizetype dot = rest.indexOf(QLatin1Char('.'));
+    f.op = dot < 0 ? rest : rest.left(dot);
+    const QString value = dot < 0 ? QString() : rest.mid(dot + 1);
+    if (dot < 0 || !filterOperators().contains(f.op)) {
+        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression),
+                            QStringLiteral("unknown or missing operator; supported: %1")
+                                .arg(filterOperators().join(QLatin1String(", "))));
+        return std::nullopt;
+    }
+    if (f.op == QLatin1String("in")) {
+        const auto list = parseList(value);
+        if (!list) {
+            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression),
+                                QStringLiteral("in. takes a list in parentheses: in.(a,b)"));
+            return std::nullopt;
+        }
+        f.values = *list;
+    } else if (f.op == QLatin1String("is")) {
+        static const QStringList allowed = {QStringLiteral("null"), QStringLiteral("not_null"),
+                                            QStringLiteral("true"), QStringLiteral("false"),
+                                            QStringLiteral("unknown")};
+        if (!allowed.contains(value.toLower())) {
+            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression),
+                                QStringLiteral("is. takes null, not_null, true, false or unknown"));
+            return std::nullopt;
+        }
+        f.value = value.toLower();
+    } else {
+        f.value = value;
+    }
+    return f;
+}
+
+static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError *error)
+{
+    QList<OrderTerm> terms;
+    for (const QString &part : text.split(QLatin1Char(','))) {
+        const QStringList bits = part.split(QLatin1Char('.'));
+        OrderTerm term;
+        term.column = bits.value(0);
+        bool ok = !term.column.isEmpty() && bits.size() <= 3;
+        for (qsizetype i = 1; ok && i < bits.size(); ++i) {
+            const QString &b = bits.at(i);
+            if (b == QLatin1String("asc"))
+                term.descending = false;
+            else if (b == QLatin1String("desc"))
+                term.descending = true;
+            else if (b == QLatin1String("nullsfirst"))
+                term.nulls = OrderTerm::NullsFirst;
+            else if (b == QLatin1String("nullslast"))
+                term.nulls = OrderTerm::NullsLast;
+            else
+                ok = false;
+        }
+        if (!ok) {
+            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse order (%1)\"").arg(text),
+                                QStringLiteral("expected column[.asc|.desc][.nullsfirst|.nullslast], comma separated"));
+            return std::nullopt;
+        }
+        terms.append(term);
+    }
+    return terms;
+}
+
+static std::optional<qint64> parseCount(const QString &text)
+{
+    bool ok = false;
+    const qint64 n = text.toLongLong(&ok);
+    if (!ok || n < 0)
+        return std::nullopt;
+    return n;
+}
+
+std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayView pathTail,
+                                            const QStringList &schemas, ApiError *error)
+{
+    ApiRequest r;
+    // NUL cannot be stored in PostgreSQL text and would cut C strings short.
+    if (QUrl::fromPercentEncoding(http.target).contains(QChar(0))) {
+        *error = badRequest("PGRST100", QStringLiteral("The request URL contains a NUL character"));
+        return std::nullopt;
+    }
+    const QByteArray method = http.method;
+    if (method == "GET" || method == "HEAD") {
+        r.action = Action::Read;
+        r.headOnly = method == "HEAD";
+    } else if (method == "POST") {
+        r.action = Action::Create;
+    } else if (method == "PATCH") {
+        r.action = Action::Update;
+    } else if (method == "DELETE") {
+        r.action = Action::Delete;
+    } else {
+        error->status = 405;
+        error->code = "PGRST117";
+        error->message = QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(method));
+        return std::nullopt;
+    }
+
+    // Path: <table>[/<key>...]; every segment percent-decoded on its own so a
+    // key may contain an encoded '/'.
+    const QList<QByteArray> segments = QByteArray(pathTail.data(), pathTail.size()).split('/');
+    r.table = QUrl::fromPercentEncoding(segments.value(0));
+    if (r.table.isEmpty()) {
+        *error = badRequest("PGRST125", QStringLiteral("Invalid path specified in request URL"),
+                            QStringLiteral("expected /query/<table>[/<key>...]"));
+        error->status = 404;
+        return std::nullopt;
+    }
+    for (qsizetype i = 1; i < segments.size(); ++i) {
+        if (i == segments.size() - 1 && segments.at(i).isEmpty())
+            break; // tolerate one trailing slash
+        r.keyPath.append(QUrl::fromPercentEncoding(segments.at(i)));
+    }
+
+    // Schema selection, as PostgREST: Accept-Profile for reads, Content-Profile for writes.
+    const QByteArray profile = http.header(r.action == Action::Read ? "Accept-Profile" : "Content-Profile");
+    r.schema = profile.isEmpty() ? schemas.value(0) : QString::fromUtf8(profile);
+    if (!schemas.contains(r.schema)) {
+        error->status = 406;
+        error->code = "PGRST106";
+        error->message = QStringLiteral("The schema must be one of the following: %1").arg(schemas.join(QLatin1String(", ")));
+        error->details.clear();
+        error->hint.clear();
+        return std::nullopt;
+    }
+
+    for (const QByteArray &pair : http.query.split('&')) {
+        if (pair.isEmpty())
+            continue;
+        const qsizetype eq = pair.indexOf('=');
+        const QString key = decodeComponent(eq < 0 ? pair : pair.left(eq));
+        const QString value = eq < 0 ? QString() : decodeComponent(pair.mid(eq + 1));
+        if (key == QLatin1String("select")) {
+            if (value != QLatin1String("*") && !value.isEmpty()) {
+                for (const QString &c : value.split(QLatin1Char(',')))
+                    r.select.append(c.trimmed());
+            }
+        } else if (key == QLatin1String("order")) {
+            const auto order = parseOrder(value, error);
+            if (!order)
+                return std::nullopt;
+            r.order = *order;
+        } else if (key == QLatin1String("limit") || key == QLatin1String("offset")) {
+            const auto n = parseCount(value);
+            if (!n) {
+                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse %1 (%2)\"").arg(key, value),
+                                    QStringLiteral("expected a non-negative integer"));
+                return std::nullopt;
+            }
+            (key == QLatin1String("limit") ? r.limit : r.offset) = *n;
+        } else if (key == QLatin1String("columns")) {
+            for (const QString &c : value.split(QLatin1Char(','), Qt::SkipEmptyParts))
+                r.columns.append(c.trimmed());
+        } else if (key == QLatin1String("on_conflict")) {
+            // Upserts resolve on the primary key; accepted for client compatibility.
+        } else if (key == QLatin1String("or") || key == QLatin1String("and")) {
+            *error = badRequest("PGRST100", QStringLiteral("logical operators (or, and) are not supported yet"));
+            return std::nullopt;
+        } else {
+            const auto filter = parseFilter(key, value, error);
+            if (!filter)
+                return std::nullopt;
+            r.filters.append(*filter);
+        }
+    }
+
+    // Range: 0-9 (items), as postgrest-js and PostgREST use it.
+    const QByteArray range = http.header("Range");
+    if (!range.isEmpty() && r.action == Action::Read) {
+        const QByteArray spec = range.startsWith("items=") ? range.mid(6) : range;
+        const qsizetype dash = spec.indexOf('-');
+        bool okFrom = false, okTo = true;
+        const qint64 from = spec.left(dash).trimmed().toLongLong(&okFrom);
+        const QByteArray toText = dash < 0 ? QByteArray() : spec.mid(dash + 1).trimmed();
+        const qint64 to = toText.isEmpty() ? -1 : toText.toLongLong(&okTo);
+        if (dash < 0 || !okFrom || !okTo || from < 0 || (to >= 0 && to < from)) {
+            error->status = 416;
+            error->code = "PGRST103";
+            error->message = QStringLiteral("Requested range not satisfiable");
+            return std::nullopt;
+        }
+        r.offset += from;
+        if (to >= 0)
+            r.limit = r.limit < 0 ? to - from + 1 : qMin(r.limit, to - from + 1);
+    }
+
+    for (const QByteArray &prefer : http.header("Prefer").split(',')) {
+        const QByteArray p = prefer.trimmed();
+        if (p == "return=minimal" || p == "return=headers-only")
+            r.returnRepresentation = false;
+        else if (p == "return=representation")
+            r.returnRepresentation = true;
+        else if (p == "count=exact")
+            r.countExact = true;
+        else if (p == "resolution=merge-duplicates")
+            r.mergeDuplicates = true;
+    }
+    r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
+    r.body = http.body;
+    return r;
+}
+
+} // namespace Aiodata::Server

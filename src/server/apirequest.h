@@ -1,0 +1,59 @@
+#pragma once
+
+#include "apierror.h"
+#include "httpserver.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Aiodata::Server {
+
+// One PostgREST horizontal filter: `column=[not.]op.value`.
+struct Filter
+{
+    QString column;
+    QString op;          // eq neq gt gte lt lte like ilike is in
+    bool negate = false;
+    QString value;       // for all but `in`
+    QStringList values;  // for `in`
+};
+
+struct OrderTerm
+{
+    QString column;
+    bool descending = false;
+    enum Nulls { NullsDefault, NullsFirst, NullsLast } nulls = NullsDefault;
+};
+
+// A request to /query/<table>[/<key>...] parsed into a plain object, before
+// any name is checked against the schema: SQL is built from this, never from
+// the client's strings.
+struct ApiRequest
+{
+    enum class Action { Read, Create, Update, Delete };
+
+    Action action = Action::Read;
+    bool headOnly = false;
+    QString schema;                  // from Accept-Profile / Content-Profile, or the default
+    QString table;
+    QStringList keyPath;             // primary-key prefix from the path
+    QList<Filter> filters;
+    QStringList select;              // empty = all columns
+    QList<OrderTerm> order;
+    qint64 limit = -1;               // -1 = none
+    qint64 offset = 0;
+    QStringList columns;             // `columns=` for inserts
+    bool returnRepresentation = true;// Prefer: return=minimal turns it off
+    bool countExact = false;         // Prefer: count=exact
+    bool singleObject = false;       // Accept: application/vnd.pgrst.object+json
+    bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
+    QByteArray body;
+
+    // pathTail: the part after "/query/", still percent-encoded.
+    static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,
+                                           const QStringList &schemas, ApiError *error);
+};
+
+} // namespace Aiodata::Server

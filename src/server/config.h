@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Aiodata::Server {
+
+// The server's settings: the PostgREST keys we honour, read from a PostgREST
+// config file (users share one file with PostgREST, so unknown keys are
+// ignored), plus our own listen address, which PostgREST's server-port must
+// not decide (both may run side by side).
+struct Config
+{
+    QString dbUri;                 // db-uri
+    QStringList dbSchemas;         // db-schemas (comma separated) or legacy db-schema; first = default
+    QString dbAnonRole;            // db-anon-role; empty = anonymous requests refused
+    QByteArray jwtSecret;          // jwt-secret, decoded when jwt-secret-is-base64
+    QString jwtAudience;           // jwt-aud
+    int dbPool = 10;               // db-pool
+    QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
+    quint16 listenPort = 4000;
+
+    // Parses PostgREST's format: `key = value`, value optionally in double
+    // quotes (with \" and \\ escapes), `#` comments, blank lines. Returns
+    // std::nullopt and sets *error to one readable line on a bad value or a
+    // missing required key (db-uri, db-schemas/db-schema).
+    static std::optional<Config> parse(const QByteArray &text, QString *error);
+    static std::optional<Config> fromFile(const QString &path, QString *error);
+
+    // "HOST:PORT", ":PORT", "PORT" or "[v6]:PORT"; false on anything else.
+    bool setListen(const QString &hostPort);
+};
+
+} // namespace Aiodata::Server

@@ -1,0 +1,100 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+typedef struct pg_conn PGconn;
+
+QT_BEGIN_NAMESPACE
+class QSocketNotifier;
+QT_END_NAMESPACE
+
+namespace Aiodata::Server {
+
+// One SQL statement with text parameters ($1, $2, ...); a null QByteArray
+// binds SQL NULL. Parameter types are left to PostgreSQL to infer.
+struct PgStatement
+{
+    QByteArray sql;
+    QList<QByteArray> params;
+};
+
+struct PgError
+{
+    QByteArray sqlState;      // e.g. "23505"; "08006" when the connection broke
+    QString message;
+    QString detail;
+    QString hint;
+    bool isNull() const { return sqlState.isEmpty() && message.isEmpty(); }
+};
+
+// The result of one statement: text values, row-major.
+struct PgResult
+{
+    bool ok = false;
+    PgError error;            // when !ok (a statement skipped after an earlier error has sqlState empty)
+    int columns = 0;
+    QList<QList<QByteArray>> rows;
+    QByteArray value(int row, int column) const { return rows.value(row).value(column); }
+};
+
+// A job: statements sent in one round trip (libpq pipeline mode) and run as
+// one implicit transaction that ends at the pipeline's sync point, so an
+// error in any statement rolls back all of them.
+struct PgJob
+{
+    QList<PgStatement> statements;
+    std::function<void(const QList<PgResult> &results, const PgError &firstError)> done;
+};
+
+// One asynchronous libpq connection driven by the Qt event loop: the socket
+// is watched with QSocketNotifier, nothing ever blocks.
+class PgConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Idle, Busy, Broken };
+
+    explicit PgConnection(QObject *parent = nullptr);
+    ~PgConnection() override;
+
+    void open(const QByteArray &conninfo);
+    State state() const { return m_state; }
+    QString errorString() const { return m_errorString; }
+    // Only when state() == Idle.
+    void run(PgJob job);
+
+Q_SIGNALS:
+    void opened();
+    void failed(const QString &error);  // connecting failed or the connection broke
+    void jobFinished();                 // back to Idle
+
+private:
+    void pollConnect();
+    void onReadable();
+    void onWritable();
+    void flush();
+    void updateNotifiers();
+    void fail(const QString &error);
+    void finishJob();
+
+    PGconn *m_conn = nullptr;
+    State m_state = State::Disconnected;
+    QString m_errorString;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    int m_socket = -1;
+    bool m_connectWantsWrite = false;
+
+    PgJob m_job;
+    QList<PgResult> m_results;
+    PgError m_firstError;
+    int m_resultIndex = 0;
+    bool m_lastWasNull = false;
+};
+
+} // namespace Aiodata::Server

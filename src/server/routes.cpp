@@ -1,0 +1,319 @@
+#include "routes.h"
+
+#include "apirequest.h"
+#include "fanout.h"
+#include "logging.h"
+#include "ownwritessource.h"
+#include "pgpool.h"
+#include "sqlbuilder.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QUrl>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+namespace Aiodata::Server {
+
+static const QByteArray kJsonType = QByteArrayLiteral("application/json; charset=utf-8");
+
+Routes::Routes(const Config &config, const SchemaCache *schema, PgPool *pool, OwnWritesSource *ownWrites,
+               Fanout *fanout, HttpServer *http, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_schema(schema)
+    , m_pool(pool)
+    , m_ownWrites(ownWrites)
+    , m_fanout(fanout)
+    , m_jwt(config.jwtSecret, config.jwtAudience)
+{
+    http->setHandler([this](const HttpRequest &request, const HttpResponder &responder) {
+        handle(request, responder);
+    });
+    connect(http, &HttpServer::webSocketAccepted, this, [this](QWebSocket *socket, const QVariant &context) {
+        m_fanout->addSubscriber(socket, context.value<SubscriberContext>());
+    });
+}
+
+static void addHeader(HttpResponse &response, const QByteArray &name, const QByteArray &value)
+{
+    response.headers.append(qMakePair(name, value));
+}
+
+static ApiError makeError(int status, const QByteArray &code, const QString &message, const QString &details = {})
+{
+    ApiError e;
+    e.status = status;
+    e.code = code;
+    e.message = message;
+    e.details = details;
+    return e;
+}
+
+void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
+{
+    qCDebug(lcHttp) << request.method << request.target;
+    const QByteArray &path = request.path;
+    const bool isRoot = path == "/" || path.isEmpty();
+    const bool isQuery = path.startsWith("/query/");
+    const bool isState = path == "/state";
+    if (!isRoot && !isQuery && !isState) {
+        responder.send(makeError(404, "PGRST125", QStringLiteral("Invalid path specified in request URL")).toResponse());
+        return;
+    }
+    if ((isRoot || isState) && request.method != "GET" && request.method != "HEAD") {
+        HttpResponse r = makeError(405, "PGRST117",
+                                   QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(request.method)))
+                             .toResponse();
+        addHeader(r, "Allow", "GET, HEAD");
+        responder.send(r);
+        return;
+    }
+    if (isState && !request.isWebSocketUpgrade()) {
+        HttpResponse r = makeError(426, "AIODATA003", QStringLiteral("/state is a WebSocket: send an upgrade request")).toResponse();
+        addHeader(r, "Upgrade", "websocket");
+        responder.send(r);
+        return;
+    }
+
+    ApiError error;
+    const std::optional<Identity> identity = authenticate(request, &error);
+    if (!identity) {
+        HttpResponse r = error.toResponse();
+        if (error.status == 401) {
+            // RFC 6750, as PostgREST answers.
+            QByteArray challenge = "Bearer";
+            if (!error.message.isEmpty() && error.code != "PGRST302")
+                challenge += " error=\"invalid_token\", error_description=\"" + error.message.toUtf8().replace('"', '\'') + '"';
+            addHeader(r, "WWW-Authenticate", challenge);
+        }
+        responder.send(r);
+        return;
+    }
+    if (isRoot)
+        describe(request, responder, *identity);
+    else if (isQuery)
+        query(request, QByteArrayView(path).sliced(7), responder, *identity);
+    else
+        subscribe(request, responder, *identity);
+}
+
+std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request, ApiError *error) const
+{
+    QByteArray token;
+    const QByteArray authorization = request.header("Authorization");
+    if (!authorization.isEmpty()) {
+        if (!authorization.startsWith("Bearer ") && !authorization.startsWith("bearer ")) {
+            *error = makeError(401, "PGRST301", QStringLiteral("Authorization must be a Bearer token"));
+            return std::nullopt;
+        }
+        token = authorization.mid(7).trimmed();
+    } else if (request.path == "/state") {
+        // Browsers' WebSocket API cannot set headers: accept ?token= there.
+        const QUrlQuery q(QString::fromUtf8(request.query));
+        token = q.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    }
+
+    Identity identity;
+    if (token.isEmpty()) {
+        if (m_config.dbAnonRole.isEmpty()) {
+            *error = makeError(401, "PGRST302", QStringLiteral("Anonymous access is disabled"));
+            return std::nullopt;
+        }
+        identity.role = m_config.dbAnonRole;
+        QJsonObject claims;
+        claims.insert(QLatin1String("role"), identity.role);
+        identity.claimsJson = QJsonDocument(claims).toJson(QJsonDocument::Compact);
+        return identity;
+    }
+    const JwtVerifier::Result result = m_jwt.verify(token);
+    if (!result.isValid()) {
+        const bool serverSide = result.status == JwtVerifier::Status::NoSecret;
+        *error = makeError(serverSide ? 500 : 401, serverSide ? "PGRST300" : "PGRST301", result.message);
+        return std::nullopt;
+    }
+    identity.authenticated = true;
+    identity.role = result.role().isEmpty() ? m_config.dbAnonRole : result.role();
+    if (identity.role.isEmpty()) {
+        *error = makeError(401, "PGRST302", QStringLiteral("The JWT has no role claim and anonymous access is disabled"));
+        return std::nullopt;
+    }
+    identity.claimsJson = result.claimsJson;
+    identity.expiresAt = qint64(result.claims.value(QLatin1String("exp")).toDouble());
+    return identity;
+}
+
+PgStatement Routes::roleStatement(const Identity &identity)
+{
+    // set_config(..., true) is SET LOCAL: it ends with the transaction.
+    return PgStatement{QByteArrayLiteral("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"),
+                       {identity.role.toUtf8(), identity.claimsJson}};
+}
+
+// Maps a failed job to the answer; a failure to take on the role is an
+// authentication problem (401/403), not a bad request.
+static ApiError jobError(const QList<PgResult> &results, const PgError &firstError, bool authenticated)
+{
+    ApiError e = ApiError::fromPg(firstError, authenticated);
+    if (!results.isEmpty() && !results.first().ok && !results.first().error.isNull()
+        && firstError.sqlState.left(2) != "08")
+        e.status = authenticated ? 403 : 401;
+    return e;
+}
+
+void Routes::describe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity)
+{
+    const QByteArray profile = request.header("Accept-Profile");
+    const QString schema = profile.isEmpty() ? m_config.dbSchemas.value(0) : QString::fromUtf8(profile);
+    if (!m_config.dbSchemas.contains(schema)) {
+        responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
+                                                      .arg(m_config.dbSchemas.join(QLatin1String(", "))))
+                           .toResponse());
+        return;
+    }
+    PgJob job;
+    job.statements = {roleStatement(identity), PgStatement{SchemaCache::describeSql(), {schema.toUtf8(), "true"}}};
+    const bool authenticated = identity.authenticated;
+    job.done = [responder, authenticated](const QList<PgResult> &results, const PgError &error) {
+        if (!error.isNull()) {
+            responder.send(jobError(results, error, authenticated).toResponse());
+            return;
+        }
+        responder.send(HttpResponse::json(200, results.value(1).value(0, 0)));
+    };
+    m_pool->execute(std::move(job));
+}
+
+void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const HttpResponder &responder,
+                   const Identity &identity)
+{
+    ApiError error;
+    const std::optional<ApiRequest> api = ApiRequest::parse(request, pathTail, m_config.dbSchemas, &error);
+    if (!api) {
+        responder.send(error.toResponse());
+        return;
+    }
+    const TableInfo *table = m_schema->table(api->schema, api->table);
+    if (!table) {
+        responder.send(makeError(404, "PGRST205",
+                                 QStringLiteral("Could not find the table '%1.%2' in the schema cache").arg(api->schema, api->table))
+                           .toResponse());
+        return;
+    }
+    const std::optional<PgStatement> statement = SqlBuilder::build(*api, *table, &error);
+    if (!statement) {
+        responder.send(error.toResponse());
+        return;
+    }
+
+    PgJob job;
+    job.statements = {roleStatement(identity), *statement};
+    const bool authenticated = identity.authenticated;
+    const ApiRequest r = *api;
+    QPointer<OwnWritesSource> ownWrites = m_ownWrites;
+    job.done = [responder, authenticated, r, ownWrites](const QList<PgResult> &results, const PgError &pgError) {
+        if (!pgError.isNull()) {
+            responder.send(jobError(results, pgError, authenticated).toResponse());
+            return;
+        }
+        // Committed: only now does the change become an event.
+        const PgResult &result = results.at(1);
+        QByteArray rows = result.value(0, 0);
+        const qint64 count = result.value(0, 1).toLongLong();
+        if (r.action != ApiRequest::Action::Read && count > 0 && ownWrites) {
+            Change change;
+            change.action = r.action == ApiRequest::Action::Create ? Change::Action::Create
+                : r.action == ApiRequest::Action::Update           ? Change::Action::Update
+                                                                   : Change::Action::Delete;
+            change.schema = r.schema;
+            change.table = r.table;
+            change.rows = rows;
+            if (r.action == ApiRequest::Action::Update)
+                change.oldRows = result.value(0, 2);
+            ownWrites->record(change);
+        }
+
+        HttpResponse response;
+        addHeader(response, "Content-Type", kJsonType);
+        if (r.action == ApiRequest::Action::Read) {
+            const QByteArray total = r.countExact ? result.value(0, 2) : QByteArray("*");
+            const QByteArray range = count > 0
+                ? QByteArray(QByteArray::number(r.offset) + '-' + QByteArray::number(r.offset + count - 1) + '/' + total)
+                : QByteArray("*/" + total);
+            addHeader(response, "Content-Range", range);
+            if (r.countExact && total.toLongLong() > r.offset + count)
+                response.status = 206;
+        } else {
+            response.status = r.action == ApiRequest::Action::Create ? 201 : 200;
+            addHeader(response, "Content-Range", "*/" + QByteArray::number(count));
+            addHeader(response, "Preference-Applied", r.returnRepresentation ? "return=representation" : "return=minimal");
+            if (!r.returnRepresentation) {
+                if (r.action != ApiRequest::Action::Create)
+                    response.status = 204;
+                responder.send(response);
+                return;
+            }
+        }
+        if (r.singleObject) {
+            if (count != 1 && r.action == ApiRequest::Action::Read) {
+                responder.send(makeError(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
+                                         QStringLiteral("The result contains %1 rows").arg(count))
+                                   .toResponse());
+                return;
+            }
+            if (count == 1) {
+                // json_agg's "[{...}]" -> "{...}"
+                rows = rows.trimmed();
+                rows = rows.mid(1, rows.size() - 2);
+            }
+        }
+        response.body = rows;
+        responder.send(response);
+    };
+    m_pool->execute(std::move(job));
+}
+
+void Routes::subscribe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity)
+{
+    const QUrlQuery q(QString::fromUtf8(request.query));
+    QString schema = q.queryItemValue(QStringLiteral("schema"), QUrl::FullyDecoded);
+    if (schema.isEmpty())
+        schema = QString::fromUtf8(request.header("Accept-Profile"));
+    if (schema.isEmpty())
+        schema = m_config.dbSchemas.value(0);
+    if (!m_config.dbSchemas.contains(schema)) {
+        responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
+                                                      .arg(m_config.dbSchemas.join(QLatin1String(", "))))
+                           .toResponse());
+        return;
+    }
+    // Decided once per subscriber: which tables its role may read.
+    PgJob job;
+    job.statements = {
+        roleStatement(identity),
+        PgStatement{QByteArrayLiteral("SELECT coalesce(json_agg(c.relname), '[]')::text FROM pg_class c "
+                                      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                      "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+                                      "AND has_table_privilege(c.oid, 'SELECT')"),
+                    {schema.toUtf8()}}};
+    const Identity who = identity;
+    job.done = [responder, who, schema](const QList<PgResult> &results, const PgError &error) {
+        if (!error.isNull()) {
+            responder.send(jobError(results, error, who.authenticated).toResponse());
+            return;
+        }
+        SubscriberContext context;
+        context.role = who.role;
+        context.schema = schema;
+        context.expiresAt = who.expiresAt;
+        const QJsonArray tables = QJsonDocument::fromJson(results.at(1).value(0, 0)).array();
+        for (const QJsonValue &t : tables)
+            context.readableTables.insert(t.toString());
+        responder.acceptWebSocket(QVariant::fromValue(context));
+    };
+    m_pool->execute(std::move(job));
+}
+
+} // namespace Aiodata::Server

@@ -1,0 +1,119 @@
+#include "schemacache.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Aiodata::Server {
+
+bool TableInfo::hasColumn(const QString &column) const
+{
+    for (const ColumnInfo &c : columns) {
+        if (c.name == column)
+            return true;
+    }
+    return false;
+}
+
+QByteArray SchemaCache::describeSql()
+{
+    // One round trip; PostgreSQL builds the JSON. Privileges are those of
+    // current_user, i.e. of the role the request runs as.
+    return QByteArrayLiteral(R"SQL(
+SELECT json_build_object(
+  'schema', n.nspname,
+  'comment', obj_description(n.oid, 'pg_namespace'),
+  'tables', coalesce((
+    SELECT json_agg(json_build_object(
+      'name', c.relname,
+      'kind', CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+                             WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END,
+      'comment', obj_description(c.oid, 'pg_class'),
+      'primaryKey', coalesce((
+        SELECT json_agg(a.attname ORDER BY k.ord)
+        FROM pg_index i
+        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = c.oid AND i.indisprimary), '[]'::json),
+      'privileges', json_build_object(
+        'select', has_table_privilege(c.oid, 'SELECT'),
+        'insert', has_table_privilege(c.oid, 'INSERT'),
+        'update', has_table_privilege(c.oid, 'UPDATE'),
+        'delete', has_table_privilege(c.oid, 'DELETE')),
+      'columns', coalesce((
+        SELECT json_agg(json_build_object(
+          'name', a.attname,
+          'type', format_type(a.atttypid, a.atttypmod),
+          'primaryKey', (SELECT k.ord FROM pg_index i
+                         CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                         WHERE i.indrelid = c.oid AND i.indisprimary AND k.attnum = a.attnum),
+          'dims', greatest(a.attndims, CASE WHEN t.typcategory = 'A' THEN 1 ELSE 0 END),
+          'nullable', NOT a.attnotnull,
+          'hasDefault', a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
+          'comment', col_description(c.oid, a.attnum),
+          'references', (SELECT json_build_object('table', fc.relname, 'column', fa.attname)
+                         FROM pg_constraint f
+                         CROSS JOIN LATERAL unnest(f.conkey, f.confkey) AS fk(col, ref)
+                         JOIN pg_class fc ON fc.oid = f.confrelid
+                         JOIN pg_attribute fa ON fa.attrelid = f.confrelid AND fa.attnum = fk.ref
+                         WHERE f.conrelid = c.oid AND f.contype = 'f' AND fk.col = a.attnum
+                         LIMIT 1)
+        ) ORDER BY a.attnum)
+        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json)
+    ) ORDER BY c.relname)
+    FROM pg_class c
+    WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      AND (NOT $2::bool OR has_table_privilege(c.oid, 'SELECT'))), '[]'::json)
+)::text
+FROM pg_namespace n WHERE n.nspname = $1
+)SQL");
+}
+
+bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(descriptionJson, &parseError);
+    if (!doc.isObject()) {
+        if (error)
+            *error = QStringLiteral("schema \"%1\" does not exist or cannot be described").arg(schema);
+        return false;
+    }
+    QHash<QString, TableInfo> tables;
+    const QJsonArray list = doc.object().value(QLatin1String("tables")).toArray();
+    for (const QJsonValue &v : list) {
+        const QJsonObject t = v.toObject();
+        TableInfo info;
+        info.schema = schema;
+        info.name = t.value(QLatin1String("name")).toString();
+        info.insertable = t.value(QLatin1String("kind")).toString() != QLatin1String("materialized view");
+        for (const QJsonValue &k : t.value(QLatin1String("primaryKey")).toArray())
+            info.primaryKey.append(k.toString());
+        for (const QJsonValue &c : t.value(QLatin1String("columns")).toArray()) {
+            const QJsonObject col = c.toObject();
+            info.columns.append({col.value(QLatin1String("name")).toString(),
+                                 col.value(QLatin1String("type")).toString()});
+        }
+        tables.insert(info.name, info);
+    }
+    m_schemas.insert(schema, tables);
+    return true;
+}
+
+const TableInfo *SchemaCache::table(const QString &schema, const QString &name) const
+{
+    const auto s = m_schemas.constFind(schema);
+    if (s == m_schemas.constEnd())
+        return nullptr;
+    const auto t = s->constFind(name);
+    return t == s->constEnd() ? nullptr : &*t;
+}
+
+QStringList SchemaCache::tableNames(const QString &schema) const
+{
+    QStringList names = m_schemas.value(schema).keys();
+    names.sort();
+    return names;
+}
+
+} // namespace Aiodata::Server

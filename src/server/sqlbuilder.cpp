@@ -1,0 +1,347 @@
+#include "sqlbuilder.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Aiodata::Server {
+
+namespace {
+
+ApiError unknownColumn(const TableInfo &table, const QString &column)
+{
+    ApiError e;
+    e.status = 400;
+    e.code = "42703";
+    e.message = QStringLiteral("column %1.%2 does not exist").arg(table.name, column);
+    return e;
+}
+
+// Collects $n parameters while a statement is built.
+struct Params
+{
+    QList<QByteArray> values;
+    QByteArray add(const QString &value)
+    {
+        values.append(value.toUtf8());
+        return '$' + QByteArray::number(values.size());
+    }
+    QByteArray add(const QByteArray &value)
+    {
+        values.append(value);
+        return '$' + QByteArray::number(values.size());
+    }
+};
+
+bool isTextType(const QString &type)
+{
+    return type == QLatin1String("text") || type.startsWith(QLatin1String("character"))
+        || type == QLatin1String("name") || type == QLatin1String("citext");
+}
+
+QString columnType(const TableInfo &table, const QString &column)
+{
+    for (const ColumnInfo &c : table.columns) {
+        if (c.name == column)
+            return c.type;
+    }
+    return QString();
+}
+
+// WHERE clause from the key path and the filters; empty when there is none.
+std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error)
+{
+    QList<QByteArray> conditions;
+    if (r.keyPath.size() > table.primaryKey.size()) {
+        error->status = 400;
+        error->code = "AIODATA001";
+        error->message = table.primaryKey.isEmpty()
+            ? QStringLiteral("Table %1 has no primary key to select by path").arg(table.name)
+            : QStringLiteral("Too many key values for %1: its primary key is (%2)")
+                  .arg(table.name, table.primaryKey.join(QLatin1String(", ")));
+        return std::nullopt;
+    }
+    for (qsizetype i = 0; i < r.keyPath.size(); ++i)
+        conditions.append(SqlBuilder::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
+
+    for (const Filter &f : r.filters) {
+        if (!table.hasColumn(f.column)) {
+            *error = unknownColumn(table, f.column);
+            return std::nullopt;
+        }
+        const QByteArray col = SqlBuilder::quoteIdentifier(f.column);
+        QByteArray expr;
+        if (f.op == QLatin1String("is")) {
+            static const QHash<QString, QByteArray> tests = {
+                {QStringLiteral("null"), "IS NULL"}, {QStringLiteral("not_null"), "IS NOT NULL"},
+                {QStringLiteral("true"), "IS TRUE"}, {QStringLiteral("false"), "IS FALSE"},
+                {QStringLiteral("unknown"), "IS UNKNOWN"}};
+            expr = col + ' ' + tests.value(f.value);
+        } else if (f.op == QLatin1String("in")) {
+            if (f.values.isEmpty()) {
+                expr = "FALSE";
+            } else {
+                QList<QByteArray> placeholders;
+                for (const QString &v : f.values)
+                    placeholders.append(params.add(v));
+                expr = col + " IN (" + placeholders.join(", ") + ')';
+            }
+        } else if (f.op == QLatin1String("like") || f.op == QLatin1String("ilike")) {
+            // PostgREST's '*' wildcard avoids '%' in URLs.
+            QString pattern = f.value;
+            pattern.replace(QLatin1Char('*'), QLatin1Char('%'));
+            const QByteArray lhs = isTextType(columnType(table, f.column)) ? col : col + "::text";
+            expr = lhs + (f.op == QLatin1String("like") ? " LIKE " : " ILIKE ") + params.add(pattern);
+        } else {
+            static const QHash<QString, QByteArray> ops = {
+                {QStringLiteral("eq"), "="}, {QStringLiteral("neq"), "<>"}, {QStringLiteral("gt"), ">"},
+                {QStringLiteral("gte"), ">="}, {QStringLiteral("lt"), "<"}, {QStringLiteral("lte"), "<="}};
+            expr = col + ' ' + ops.value(f.op) + ' ' + params.add(f.value);
+        }
+        conditions.append(f.negate ? "NOT (" + expr + ')' : expr);
+    }
+    if (conditions.isEmpty())
+        return QByteArray();
+    return " WHERE " + conditions.join(" AND ");
+}
+
+std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    if (r.select.isEmpty())
+        return QByteArray("*");
+    QList<QByteArray> items;
+    for (const QString &item : r.select) {
+        // alias:column renames, as in PostgREST.
+        const qsizetype colon = item.indexOf(QLatin1Char(':'));
+        const QString alias = colon < 0 ? QString() : item.left(colon);
+        const QString column = colon < 0 ? item : item.mid(colon + 1);
+        if (!table.hasColumn(column)) {
+            *error = unknownColumn(table, column);
+            return std::nullopt;
+        }
+        items.append(SqlBuilder::quoteIdentifier(column)
+                     + (alias.isEmpty() ? QByteArray() : " AS " + SqlBuilder::quoteIdentifier(alias)));
+    }
+    return items.join(", ");
+}
+
+std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    if (r.order.isEmpty())
+        return QByteArray();
+    QList<QByteArray> terms;
+    for (const OrderTerm &t : r.order) {
+        if (!table.hasColumn(t.column)) {
+            *error = unknownColumn(table, t.column);
+            return std::nullopt;
+        }
+        QByteArray term = SqlBuilder::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
+        if (t.nulls == OrderTerm::NullsFirst)
+            term += " NULLS FIRST";
+        else if (t.nulls == OrderTerm::NullsLast)
+            term += " NULLS LAST";
+        terms.append(term);
+    }
+    return " ORDER BY " + terms.join(", ");
+}
+
+ApiError invalidBody(const QString &details)
+{
+    ApiError e;
+    e.status = 400;
+    e.code = "PGRST102";
+    e.message = QStringLiteral("Empty or invalid json");
+    e.details = details;
+    return e;
+}
+
+// Checks the write's columns exist; returns them quoted, in order.
+std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const TableInfo &table, ApiError *error)
+{
+    QList<QByteArray> quoted;
+    for (const QString &c : names) {
+        if (!table.hasColumn(c)) {
+            error->status = 400;
+            error->code = "PGRST204";
+            error->message = QStringLiteral("Could not find the '%1' column of '%2' in the schema cache").arg(c, table.name);
+            return std::nullopt;
+        }
+        quoted.append(SqlBuilder::quoteIdentifier(c));
+    }
+    return quoted;
+}
+
+std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    Params params;
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    const auto select = selectList(r, table, error);
+    if (!select)
+        return std::nullopt;
+    const auto order = orderClause(r, table, error);
+    if (!order)
+        return std::nullopt;
+    const QByteArray from = " FROM " + SqlBuilder::qualifiedName(table) + " AS _t";
+    QByteArray inner = "SELECT " + *select + from + *where + *order;
+    if (r.limit >= 0)
+        inner += " LIMIT " + QByteArray::number(r.limit);
+    if (r.offset > 0)
+        inner += " OFFSET " + QByteArray::number(r.offset);
+    QByteArray sql = "SELECT coalesce(json_agg(_r), '[]')::text, count(*)";
+    if (r.countExact)
+        sql += ", (SELECT count(*)" + from + *where + ')';
+    sql += " FROM (" + inner + ") AS _r";
+    return PgStatement{sql, params.values};
+}
+
+std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    if (!r.keyPath.isEmpty()) {
+        error->status = 405;
+        error->code = "AIODATA002";
+        error->message = QStringLiteral("POST takes the table path only; put key values in the body");
+        return std::nullopt;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+    QJsonArray rows;
+    if (doc.isObject())
+        rows.append(doc.object());
+    else if (doc.isArray())
+        rows = doc.array();
+    else {
+        *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("expected an object or an array of objects")
+                                                                          : parseError.errorString());
+        return std::nullopt;
+    }
+    QStringList names = r.columns;
+    for (const QJsonValue &row : std::as_const(rows)) {
+        if (!row.isObject()) {
+            *error = invalidBody(QStringLiteral("expected an object or an array of objects"));
+            return std::nullopt;
+        }
+        if (r.columns.isEmpty()) {
+            // Union of the keys: absent keys become NULL only where another row sets them.
+            const QJsonObject object = row.toObject();
+            for (auto it = object.begin(); it != object.end(); ++it) {
+                if (!names.contains(it.key()))
+                    names.append(it.key());
+            }
+        }
+    }
+    const auto columns = writeColumns(names, table, error);
+    if (!columns)
+        return std::nullopt;
+    const QByteArray target = SqlBuilder::qualifiedName(table);
+    Params params;
+    QByteArray insert = "INSERT INTO " + target + " AS _t ";
+    if (columns->isEmpty()) {
+        if (rows.size() > 1) {
+            *error = invalidBody(QStringLiteral("rows without any column can only be inserted one at a time"));
+            return std::nullopt;
+        }
+        if (rows.isEmpty())
+            insert += "SELECT * FROM " + target + " WHERE FALSE";
+        else
+            insert += "DEFAULT VALUES";
+    } else {
+        const QByteArray list = columns->join(", ");
+        insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
+            + params.add(QJsonDocument(rows).toJson(QJsonDocument::Compact)) + "::json)";
+        if (r.mergeDuplicates && !table.primaryKey.isEmpty()) {
+            QList<QByteArray> keys, updates;
+            for (const QString &k : table.primaryKey)
+                keys.append(SqlBuilder::quoteIdentifier(k));
+            for (const QByteArray &c : *columns) {
+                if (!keys.contains(c))
+                    updates.append(c + " = EXCLUDED." + c);
+            }
+            insert += " ON CONFLICT (" + keys.join(", ") + ") DO "
+                + (updates.isEmpty() ? QByteArray("NOTHING") : "UPDATE SET " + updates.join(", "));
+        }
+    }
+    const QByteArray sql = "WITH _w AS (" + insert + " RETURNING _t.*) "
+                           "SELECT coalesce(json_agg(_w), '[]')::text, count(*) FROM _w";
+    return PgStatement{sql, params.values};
+}
+
+std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+    if (!doc.isObject()) {
+        *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("PATCH takes one JSON object")
+                                                                          : parseError.errorString());
+        return std::nullopt;
+    }
+    const auto columns = writeColumns(doc.object().keys(), table, error);
+    if (!columns)
+        return std::nullopt;
+    if (columns->isEmpty()) {
+        *error = invalidBody(QStringLiteral("PATCH body sets no column"));
+        return std::nullopt;
+    }
+    Params params;
+    const QByteArray body = params.add(doc.toJson(QJsonDocument::Compact));
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    const QByteArray target = SqlBuilder::qualifiedName(table);
+    QList<QByteArray> sets;
+    for (const QByteArray &c : *columns)
+        sets.append(c + " = _p." + c);
+    // Old rows come from the same statement: locked, then updated by their
+    // physical address, so old and new pair up exactly.
+    const QByteArray sql =
+        "WITH _o AS (SELECT _t.tableoid AS _oid, _t.ctid AS _ctid, row_to_json(_t) AS _old FROM " + target
+        + " AS _t" + *where + " FOR UPDATE), "
+        "_n AS (UPDATE " + target + " AS _t SET " + sets.join(", ") + " FROM _o, json_populate_record(NULL::"
+        + target + ", " + body + "::json) AS _p WHERE _t.tableoid = _o._oid AND _t.ctid = _o._ctid "
+        "RETURNING _o._old, row_to_json(_t) AS _new) "
+        "SELECT coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text FROM _n";
+    return PgStatement{sql, params.values};
+}
+
+std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    Params params;
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    const QByteArray sql = "WITH _d AS (DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where
+                           + " RETURNING _t.*) SELECT coalesce(json_agg(_d), '[]')::text, count(*) FROM _d";
+    return PgStatement{sql, params.values};
+}
+
+} // namespace
+
+QByteArray SqlBuilder::quoteIdentifier(const QString &name)
+{
+    QByteArray utf8 = name.toUtf8();
+    utf8.replace('"', "\"\"");
+    return '"' + utf8 + '"';
+}
+
+QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
+{
+    return quoteIdentifier(table.schema) + '.' + quoteIdentifier(table.name);
+}
+
+std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error)
+{
+    switch (request.action) {
+    case ApiRequest::Action::Read:
+        return buildRead(request, table, error);
+    case ApiRequest::Action::Create:
+        return buildCreate(request, table, error);
+    case ApiRequest::Action::Update:
+        return buildUpdate(request, table, error);
+    case ApiRequest::Action::Delete:
+        return buildDelete(request, table, error);
+    }
+    return std::nullopt;
+}
+
+} // namespace Aiodata::Server

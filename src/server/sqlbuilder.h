@@ -1,0 +1,32 @@
+#pragma once
+
+#include "apierror.h"
+#include "apirequest.h"
+#include "pgconnection.h"
+#include "schemacache.h"
+
+#include <optional>
+
+namespace Aiodata::Server {
+
+// Turns a parsed ApiRequest into one parameterised statement. Every
+// identifier is checked against the TableInfo and quoted; every value is a
+// $n parameter. PostgreSQL produces the JSON, so the server forwards bytes.
+//
+// The statement's single result row:
+//   column 0: JSON array of rows (read: selected rows; writes: new rows,
+//             for delete the removed rows)
+//   column 1: number of rows in column 0
+//   column 2: update: JSON array of the old rows (same order as column 0);
+//             read with count=exact: total matching rows; else absent
+class SqlBuilder
+{
+public:
+    static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error);
+
+    // "na""me" quoting; the caller has already checked the name exists.
+    static QByteArray quoteIdentifier(const QString &name);
+    static QByteArray qualifiedName(const TableInfo &table);
+};
+
+} // namespace Aiodata::Server

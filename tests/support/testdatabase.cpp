@@ -1,0 +1,95 @@
+#include "testdatabase.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QUrl>
+
+#include <libpq-fe.h>
+
+static bool run(const QString &uri, const QByteArray &sql, QString *error, QByteArray *firstValue = nullptr)
+{
+    PGconn *conn = PQconnectdb(uri.toUtf8().constData());
+    if (PQstatus(conn) != CONNECTION_OK) {
+        if (error)
+            *error = QString::fromUtf8(PQerrorMessage(conn));
+        PQfinish(conn);
+        return false;
+    }
+    PGresult *res = PQexec(conn, sql.constData());
+    const ExecStatusType status = PQresultStatus(res);
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!ok && error)
+        *error = QString::fromUtf8(PQresultErrorMessage(res));
+    if (ok && firstValue && PQntuples(res) > 0)
+        *firstValue = QByteArray(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(conn);
+    return ok;
+}
+
+TestDatabase::TestDatabase(const QString &name)
+    : m_name(name)
+{
+}
+
+TestDatabase::~TestDatabase()
+{
+    // Left in place on purpose: a failed test's data can be inspected with
+    // scripts/devdb psql; the next run drops it first.
+}
+
+QString TestDatabase::adminUri()
+{
+    const QString uri = qEnvironmentVariable("AIODATA_TEST_ADMIN_URI");
+    return uri.isEmpty() ? QStringLiteral("postgres://postgres@127.0.0.1:55439/postgres") : uri;
+}
+
+static QString withDatabase(const QString &uri, const QString &user, const QString &db)
+{
+    QUrl u(uri);
+    u.setUserName(user);
+    u.setPath(QLatin1Char('/') + db);
+    return u.toString();
+}
+
+QString TestDatabase::superuserUri() const
+{
+    return withDatabase(adminUri(), QStringLiteral("postgres"), m_name);
+}
+
+QString TestDatabase::authenticatorUri() const
+{
+    return withDatabase(adminUri(), QStringLiteral("authenticator"), m_name);
+}
+
+bool TestDatabase::create(QString *error)
+{
+    const QByteArray name = m_name.toUtf8();
+    if (!run(adminUri(), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)", error))
+        return false;
+    if (!run(adminUri(), "CREATE DATABASE \"" + name + '"', error))
+        return false;
+    QFile schema(QStringLiteral(AIODATA_SOURCE_DIR "/examples/pets.sql"));
+    if (!schema.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = schema.errorString();
+        return false;
+    }
+    return run(superuserUri(), schema.readAll(), error);
+}
+
+bool TestDatabase::exec(const QString &sql, QString *error) const
+{
+    return run(superuserUri(), sql.toUtf8(), error);
+}
+
+QJsonArray TestDatabase::rows(const QString &sql) const
+{
+    QByteArray json;
+    QString error;
+    if (!run(superuserUri(), "SELECT coalesce(json_agg(_q), '[]')::text FROM (" + sql.toUtf8() + ") AS _q", &error, &json)) {
+        qWarning("TestDatabase::rows: %s", qPrintable(error));
+        return {};
+    }
+    return QJsonDocument::fromJson(json).array();
+}

@@ -1,0 +1,97 @@
+#include "testserver.h"
+
+#include "jwt.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+TestServer::TestServer() = default;
+
+TestServer::~TestServer()
+{
+    stop();
+}
+
+QString TestServer::configPath() const
+{
+    return m_dir.filePath(QStringLiteral("postgrest.conf"));
+}
+
+bool TestServer::start(const QString &dbUri, const QString &extraConfig, QString *error)
+{
+    QFile conf(configPath());
+    if (!conf.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    conf.write("db-uri = \"" + dbUri.toUtf8() + "\"\n"
+               "db-schemas = \"api\"\n"
+               "db-anon-role = \"anon\"\n"
+               "jwt-secret = \"" + QByteArray(Secret) + "\"\n"
+               "db-pool = 4\n" + extraConfig.toUtf8() + "\n");
+    conf.close();
+
+    m_output.clear();
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+    m_process.start(QStringLiteral(AIODATA_SERVER_BIN),
+                    {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), configPath()});
+    // The server prints "... on http://127.0.0.1:<port> ..." once it serves.
+    static const QRegularExpression serving(QStringLiteral("on http://127\\.0\\.0\\.1:(\\d+)"));
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < 20000) {
+        if (!m_process.waitForReadyRead(200) && m_process.state() == QProcess::NotRunning)
+            break;
+        m_output += m_process.readAll();
+        const auto match = serving.match(QString::fromUtf8(m_output));
+        if (match.hasMatch()) {
+            m_port = match.captured(1).toUShort();
+            return true;
+        }
+    }
+    m_output += m_process.readAll();
+    if (error)
+        *error = QStringLiteral("server did not start: ") + QString::fromUtf8(m_output);
+    return false;
+}
+
+void TestServer::stop()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.terminate();
+    if (!m_process.waitForFinished(5000)) {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+}
+
+void TestServer::kill()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.kill();
+    m_process.waitForFinished(5000);
+}
+
+bool TestServer::isRunning() const
+{
+    return m_process.state() == QProcess::Running;
+}
+
+QUrl TestServer::url() const
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
+}
+
+QByteArray TestServer::output() const
+{
+    return m_output;
+}
+
+QString TestServer::token(const QString &role, const QJsonObject &extraClaims)
+{
+    QJsonObject claims = extraClaims;
+    claims.insert(QLatin1String("role"), role);
+    return QString::fromLatin1(Aiodata::Server::JwtVerifier::sign(claims, QByteArray(Secret)));
+}

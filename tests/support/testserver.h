@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QUrl>
+
+// The real aiodata server binary, on a free loopback port, with a
+// postgrest.conf written for the given database.
+class TestServer
+{
+public:
+    static constexpr const char *Secret = "superdupersecret";
+
+    TestServer();
+    ~TestServer();
+
+    // extraConfig lines are appended to the config file.
+    bool start(const QString &dbUri, const QString &extraConfig = QString(), QString *error = nullptr);
+    void stop();                        // SIGTERM and wait
+    void kill();                        // SIGKILL
+    bool isRunning() const;
+
+    QUrl url() const;                   // http://127.0.0.1:<port>
+    quint16 port() const { return m_port; }
+    QString configPath() const;
+    QByteArray output() const;          // everything the server printed so far
+
+    // HS256 token with {"role": role} plus extra claims, for the test secret.
+    static QString token(const QString &role, const QJsonObject &extraClaims = {});
+
+private:
+    QTemporaryDir m_dir;
+    QProcess m_process;
+    quint16 m_port = 0;
+    QByteArray m_output;
+};

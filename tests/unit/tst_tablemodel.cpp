@@ -1,0 +1,1049 @@
+// Unit tests of TableModel and TableSchema: no network, a fake WriteTransport.
+#include "reply.h"
+#include "tablemodel.h"
+#include "tableschema.h"
+#include "writetransport.h"
+
+#include <QAbstractItemModelTester>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <memory>
+
+using namespace Aiodata;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const char petsSchema[] = R"({
+  "name": "pets", "comment": "Our pets, by type, breed and name.",
+  "primaryKey": ["type", "breed", "name"],
+  "privileges": {"select": true, "insert": true, "update": true, "delete": false},
+  "columns": [
+    {"name": "type", "type": "text", "primaryKey": 1, "dims": 0, "nullable": false, "hasDefault": false, "comment": null, "references": null},
+    {"name": "breed", "type": "text", "primaryKey": 2, "dims": 0, "nullable": false, "hasDefault": false, "comment": "Kind of the type", "references": null},
+    {"name": "name", "type": "text", "primaryKey": 3, "dims": 0, "nullable": false, "hasDefault": false, "comment": null, "references": null},
+    {"name": "color", "type": "integer", "primaryKey": null, "dims": 0, "nullable": true, "hasDefault": false, "comment": null, "references": {"table": "colors", "column": "id"}},
+    {"name": "groomed", "type": "boolean", "primaryKey": null, "dims": 0, "nullable": true, "hasDefault": true, "comment": null, "references": null}
+  ]})";
+
+QJsonObject parseObject(const char *json)
+{
+    return QJsonDocument::fromJson(QByteArray(json)).object();
+}
+
+TableSchema pets(bool canUpdate = true)
+{
+    TableSchema schema = TableSchema::fromJson(parseObject(petsSchema));
+    schema.canUpdate = canUpdate;
+    return schema;
+}
+
+// An integer key, to check that keys compare by value, not as text.
+TableSchema numbers()
+{
+    return TableSchema::fromJson(parseObject(R"({
+      "name": "numbers", "comment": null, "primaryKey": ["id"],
+      "privileges": {"select": true, "insert": true, "update": true, "delete": true},
+      "columns": [
+        {"name": "id", "type": "integer", "primaryKey": 1, "dims": 0, "nullable": false, "hasDefault": true, "comment": null, "references": null},
+        {"name": "label", "type": "text", "primaryKey": null, "dims": 0, "nullable": true, "hasDefault": false, "comment": null, "references": null}
+      ]})"));
+}
+
+TableSchema unkeyed()
+{
+    return TableSchema::fromJson(parseObject(R"({
+      "name": "log", "comment": null, "primaryKey": [],
+      "privileges": {"select": true, "insert": true, "update": true, "delete": true},
+      "columns": [
+        {"name": "at", "type": "integer", "primaryKey": null, "dims": 0, "nullable": true, "hasDefault": false, "comment": null, "references": null},
+        {"name": "text", "type": "text", "primaryKey": null, "dims": 0, "nullable": true, "hasDefault": false, "comment": null, "references": null}
+      ]})"));
+}
+
+QJsonObject pet(const QString &type, const QString &breed, const QString &name,
+                const QJsonValue &color = QJsonValue::Null, bool groomed = false)
+{
+    return QJsonObject{{u"type"_s, type}, {u"breed"_s, breed}, {u"name"_s, name},
+                       {u"color"_s, color}, {u"groomed"_s, groomed}};
+}
+
+// The standard content, in key order (row numbers are used by the tests).
+QJsonArray standardPets()
+{
+    return QJsonArray{
+        pet(u"Cat"_s, u"Siamese"_s, u"Tom"_s, 1),        // 0
+        pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 2),         // 1
+        pet(u"Dog"_s, u"Poodle"_s, u"Fifi"_s),           // 2
+        pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 3),          // 3
+        pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 4, true), // 4
+        pet(u"Fish"_s, u"Tetra"_s, u"Neon"_s, 5),        // 5
+    };
+}
+
+QJsonArray reversed(const QJsonArray &rows)
+{
+    QJsonArray result;
+    for (qsizetype i = rows.size() - 1; i >= 0; --i)
+        result.append(rows.at(i));
+    return result;
+}
+
+// "Fish/Koi/Aqui" for each row, in model order.
+QStringList keys(const TableModel &model)
+{
+    QStringList result;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QStringList parts;
+        for (const QVariant &value : model.keyOf(row))
+            parts.append(value.toString());
+        result.append(parts.join(u'/'));
+    }
+    return result;
+}
+
+QStringList keys(const QJsonArray &rows)
+{
+    QStringList result;
+    for (const QJsonValue &row : rows) {
+        const QJsonObject o = row.toObject();
+        result.append(o[u"type"_s].toString() + u'/' + o[u"breed"_s].toString() + u'/' + o[u"name"_s].toString());
+    }
+    return result;
+}
+
+// A model with its tester attached before any row arrives; the tester goes first on destruction.
+struct Fixture
+{
+    explicit Fixture(const TableSchema &schema)
+        : model(schema)
+        , tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest)
+    {
+    }
+    TableModel model;
+    QAbstractItemModelTester tester;
+};
+
+// Records the structural signals; ranges print as "first-last" in emission order.
+struct Signals
+{
+    explicit Signals(TableModel *model)
+        : aboutToInsert(model, &QAbstractItemModel::rowsAboutToBeInserted)
+        , inserted(model, &QAbstractItemModel::rowsInserted)
+        , aboutToRemove(model, &QAbstractItemModel::rowsAboutToBeRemoved)
+        , removed(model, &QAbstractItemModel::rowsRemoved)
+        , changed(model, &QAbstractItemModel::dataChanged)
+        , reset(model, &QAbstractItemModel::modelReset)
+        , layout(model, &QAbstractItemModel::layoutChanged)
+        , moved(model, &QAbstractItemModel::rowsMoved)
+        , count(model, &TableModel::countChanged)
+    {
+    }
+
+    static QString ranges(const QSignalSpy &spy)
+    {
+        QStringList result;
+        for (const QList<QVariant> &args : spy)
+            result.append(u"%1-%2"_s.arg(args.at(1).toInt()).arg(args.at(2).toInt()));
+        return result.join(u' ');
+    }
+    QString inserts() const { return ranges(aboutToInsert); }
+    QString removes() const { return ranges(aboutToRemove); }
+    // "row:column-row:column" of each dataChanged.
+    QString changes() const
+    {
+        QStringList result;
+        for (const QList<QVariant> &args : changed) {
+            const auto topLeft = args.at(0).value<QModelIndex>();
+            const auto bottomRight = args.at(1).value<QModelIndex>();
+            result.append(u"%1:%2-%3:%4"_s.arg(topLeft.row()).arg(topLeft.column())
+                              .arg(bottomRight.row()).arg(bottomRight.column()));
+        }
+        return result.join(u' ');
+    }
+    // The begin and end signals come in pairs, and nothing coarse is ever emitted.
+    bool consistent() const
+    {
+        return inserts() == ranges(inserted) && removes() == ranges(removed)
+            && reset.isEmpty() && layout.isEmpty() && moved.isEmpty();
+    }
+
+    QSignalSpy aboutToInsert, inserted, aboutToRemove, removed, changed, reset, layout, moved, count;
+};
+
+// Records writes; replies stay pending until the test finishes them.
+class FakeTransport : public WriteTransport
+{
+public:
+    struct Call
+    {
+        QByteArray method;
+        QString table;
+        QVariantList keyPrefix;
+        QByteArray body;
+        QPointer<Reply> reply;
+    };
+
+    Reply *sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
+                     const QByteArray &body) override
+    {
+        auto *reply = new Reply(&owner);
+        calls.append({method, table, keyPrefix, body, reply});
+        return reply;
+    }
+
+    QObject owner;
+    QList<Call> calls;
+};
+
+QJsonValue json(const QByteArray &body)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(body);
+    if (doc.isArray())
+        return doc.array();
+    if (doc.isObject())
+        return doc.object();
+    return QJsonValue(QJsonValue::Undefined);
+}
+
+} // namespace
+
+class TestTableModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void schemaParsing();
+    void schemaKeyFromColumns();
+
+    void firstFill_data();
+    void firstFill();
+    void replaceRows_data();
+    void replaceRows();
+
+    void applyCreated_data();
+    void applyCreated();
+    void createdPayload();
+    void applyUpdated_data();
+    void applyUpdated();
+    void updatedPayload();
+    void applyDeleted_data();
+    void applyDeleted();
+
+    void get_data();
+    void get();
+    void indexOfKey_data();
+    void indexOfKey();
+    void integerKeys();
+
+    void dataAndRoles();
+    void headers();
+    void flags_data();
+    void flags();
+
+    void setDataSendsPatch();
+    void setDataFailure();
+    void setDataWithoutTransport();
+    void makeRow();
+    void writes_data();
+    void writes();
+    void noTransport();
+
+    void unkeyedTable();
+};
+
+void TestTableModel::schemaParsing()
+{
+    // Key order differs from the column order: the table-level list decides.
+    const TableSchema schema = TableSchema::fromJson(parseObject(R"({
+      "name": "visits", "comment": null, "primaryKey": ["pet", "day"],
+      "privileges": {"select": true, "insert": false, "update": true, "delete": false},
+      "columns": [
+        {"name": "day", "type": "date", "primaryKey": 2, "dims": 0, "nullable": false, "hasDefault": false, "comment": null, "references": null},
+        {"name": "note", "type": "text[]", "primaryKey": null, "dims": 1, "nullable": true, "hasDefault": true, "comment": "Free text", "references": null},
+        {"name": "pet", "type": "integer", "primaryKey": 1, "dims": 0, "nullable": false, "hasDefault": false, "comment": null, "references": {"table": "pets", "column": "id"}}
+      ]})"));
+
+    QCOMPARE(schema.name, u"visits"_s);
+    QVERIFY(schema.comment.isEmpty());
+    QCOMPARE(schema.primaryKey, QStringList({u"pet"_s, u"day"_s}));
+    QCOMPARE(schema.primaryKeyColumns(), QList<int>({2, 0}));
+    QVERIFY(schema.hasPrimaryKey());
+    QVERIFY(schema.canSelect);
+    QVERIFY(!schema.canInsert);
+    QVERIFY(schema.canUpdate);
+    QVERIFY(!schema.canDelete);
+
+    QCOMPARE(schema.columns.size(), 3);
+    QCOMPARE(schema.columnIndex(u"note"_s), 1);
+    QCOMPARE(schema.columnIndex(u"missing"_s), -1);
+
+    const ColumnSchema &day = schema.columns.at(0);
+    QCOMPARE(day.type, u"date"_s);
+    QCOMPARE(day.primaryKeyIndex, 1);
+    QVERIFY(day.isPrimaryKey());
+    QVERIFY(!day.nullable);
+    QVERIFY(day.referencedTable.isEmpty());
+
+    const ColumnSchema &note = schema.columns.at(1);
+    QCOMPARE(note.primaryKeyIndex, -1);
+    QVERIFY(!note.isPrimaryKey());
+    QCOMPARE(note.arrayDimensions, 1);
+    QVERIFY(note.nullable);
+    QVERIFY(note.hasDefault);
+    QCOMPARE(note.comment, u"Free text"_s);
+
+    const ColumnSchema &petColumn = schema.columns.at(2);
+    QCOMPARE(petColumn.primaryKeyIndex, 0);
+    QCOMPARE(petColumn.referencedTable, u"pets"_s);
+    QCOMPARE(petColumn.referencedColumn, u"id"_s);
+
+    const TableSchema petsSchema = pets();
+    QCOMPARE(petsSchema.comment, u"Our pets, by type, breed and name."_s);
+    QCOMPARE(petsSchema.primaryKeyColumns(), QList<int>({0, 1, 2}));
+    QCOMPARE(petsSchema.columns.at(3).referencedTable, u"colors"_s);
+}
+
+void TestTableModel::schemaKeyFromColumns()
+{
+    // Without a table-level list the columns' 1-based positions give the order.
+    const TableSchema schema = TableSchema::fromJson(parseObject(R"({
+      "name": "t", "privileges": {"select": true},
+      "columns": [
+        {"name": "a", "type": "text", "primaryKey": 2},
+        {"name": "b", "type": "text", "primaryKey": null},
+        {"name": "c", "type": "text", "primaryKey": 1}
+      ]})"));
+    QCOMPARE(schema.primaryKey, QStringList({u"c"_s, u"a"_s}));
+    QCOMPARE(schema.primaryKeyColumns(), QList<int>({2, 0}));
+    QVERIFY(!schema.canUpdate);
+
+    const TableSchema none = unkeyed();
+    QVERIFY(!none.hasPrimaryKey());
+    QVERIFY(none.primaryKeyColumns().isEmpty());
+}
+
+void TestTableModel::firstFill_data()
+{
+    QTest::addColumn<QJsonArray>("rows");
+    const QJsonArray sorted = standardPets();
+    QTest::newRow("sorted") << sorted;
+    QTest::newRow("reversed") << reversed(sorted);
+    QTest::newRow("shuffled") << QJsonArray{sorted[3], sorted[0], sorted[5], sorted[1], sorted[4], sorted[2]};
+}
+
+void TestTableModel::firstFill()
+{
+    QFETCH(QJsonArray, rows);
+    Fixture f(pets());
+    Signals s(&f.model);
+
+    f.model.replaceRows(rows);
+
+    QCOMPARE(s.inserts(), u"0-5"_s);
+    QVERIFY(s.consistent());
+    QCOMPARE(s.removes(), QString());
+    QCOMPARE(s.changed.size(), 0);
+    QCOMPARE(s.count.size(), 1);
+    QCOMPARE(f.model.count(), 6);
+    QCOMPARE(keys(f.model), keys(standardPets()));
+}
+
+void TestTableModel::replaceRows_data()
+{
+    QTest::addColumn<QJsonArray>("snapshot");
+    QTest::addColumn<QString>("inserts");
+    QTest::addColumn<QString>("removes");
+    QTest::addColumn<QString>("changes");
+
+    const QJsonArray std = standardPets();
+    const QJsonObject bird = pet(u"Bird"_s, u"Parrot"_s, u"Polly"_s);
+    const QJsonObject zebra = pet(u"Fish"_s, u"Zebra"_s, u"Zed"_s);
+
+    QTest::newRow("identical") << reversed(std) << QString() << QString() << QString();
+
+    QJsonArray oneChanged = std;
+    oneChanged[3] = pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9);
+    QTest::newRow("one cell") << oneChanged << QString() << QString() << u"3:3-3:3"_s;
+
+    QJsonArray twoColumns = std;
+    twoColumns[3] = pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9, true);
+    QTest::newRow("two columns") << twoColumns << QString() << QString() << u"3:3-3:4"_s;
+
+    QJsonArray nulled = std;
+    nulled[0] = pet(u"Cat"_s, u"Siamese"_s, u"Tom"_s);
+    QTest::newRow("value to null") << nulled << QString() << QString() << u"0:3-0:3"_s;
+
+    QJsonArray contiguous = std;
+    contiguous[3] = pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 8);
+    contiguous[4] = pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 9, true);
+    QTest::newRow("contiguous rows") << contiguous << QString() << QString() << u"3:3-4:3"_s;
+
+    QJsonArray apart = std;
+    apart[1] = pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 8);
+    apart[4] = pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 9, true);
+    QTest::newRow("rows apart") << apart << QString() << QString() << u"1:3-1:3 4:3-4:3"_s;
+
+    // Bird sorts first, Zebra last; Rex and Bubbles go.
+    const QJsonArray mixed{zebra, std[0], std[2], bird, std[3], std[5]};
+    QTest::newRow("removed and added") << mixed << u"0-0 5-5"_s << u"2-2 4-4"_s << QString();
+
+    QTest::newRow("removed run") << QJsonArray{std[0], std[3], std[4], std[5]} << QString() << u"1-2"_s << QString();
+
+    QJsonArray huskies = std;
+    huskies.append(pet(u"Dog"_s, u"Husky"_s, u"Zed"_s));
+    huskies.append(pet(u"Dog"_s, u"Husky"_s, u"Max"_s));
+    QTest::newRow("inserted run") << huskies << u"2-3"_s << QString() << QString();
+
+    QTest::newRow("emptied") << QJsonArray() << QString() << u"0-5"_s << QString();
+    QTest::newRow("all new") << QJsonArray{bird, zebra} << u"0-0 1-1"_s << u"1-6"_s << QString();
+}
+
+void TestTableModel::replaceRows()
+{
+    QFETCH(QJsonArray, snapshot);
+    QFETCH(QString, inserts);
+    QFETCH(QString, removes);
+    QFETCH(QString, changes);
+
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    QSignalSpy created(&f.model, &TableModel::created);
+    QSignalSpy deleted(&f.model, &TableModel::deleted);
+    Signals s(&f.model);
+
+    f.model.replaceRows(snapshot);
+
+    QCOMPARE(s.inserts(), inserts);
+    QCOMPARE(s.removes(), removes);
+    QCOMPARE(s.changes(), changes);
+    QVERIFY(s.consistent());
+    QCOMPARE(s.count.size(), snapshot.size() == 6 ? 0 : 1);
+    QCOMPARE(created.size(), 0);
+    QCOMPARE(deleted.size(), 0);
+
+    // The result is the snapshot in key order, values included.
+    QStringList expected = keys(snapshot);
+    expected.sort();
+    QCOMPARE(keys(f.model), expected);
+    for (const QJsonValue &value : snapshot) {
+        const QJsonObject o = value.toObject();
+        const int row = f.model.indexOfKey({o[u"type"_s].toVariant(), o[u"breed"_s].toVariant(), o[u"name"_s].toVariant()});
+        QVERIFY(row >= 0);
+        QCOMPARE(f.model.row(row), o.toVariantMap());
+    }
+}
+
+void TestTableModel::applyCreated_data()
+{
+    QTest::addColumn<QJsonArray>("rows");
+    QTest::addColumn<QString>("inserts");
+    QTest::addColumn<QString>("changes");
+    QTest::addColumn<QStringList>("result");
+
+    const QStringList std = keys(standardPets());
+    QStringList result;
+
+    result = std;
+    result.insert(2, u"Dog/Husky/Max"_s);
+    QTest::newRow("middle") << QJsonArray{pet(u"Dog"_s, u"Husky"_s, u"Max"_s)} << u"2-2"_s << QString() << result;
+
+    result = std;
+    result.insert(2, u"Dog/Husky/Max"_s);
+    result.insert(3, u"Dog/Husky/Zed"_s);
+    QTest::newRow("one run") << QJsonArray{pet(u"Dog"_s, u"Husky"_s, u"Zed"_s), pet(u"Dog"_s, u"Husky"_s, u"Max"_s)}
+                             << u"2-3"_s << QString() << result;
+
+    result = std;
+    result.insert(0, u"Bird/Parrot/Polly"_s);
+    result.insert(6, u"Fish/Koi/Carp"_s);
+    QTest::newRow("two runs") << QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Carp"_s), pet(u"Bird"_s, u"Parrot"_s, u"Polly"_s)}
+                              << u"0-0 6-6"_s << QString() << result;
+
+    result = std;
+    result.append(u"Fish/Zebra/Zed"_s);
+    QTest::newRow("end") << QJsonArray{pet(u"Fish"_s, u"Zebra"_s, u"Zed"_s)} << u"6-6"_s << QString() << result;
+
+    QTest::newRow("present key") << QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 7)} << QString() << u"3:3-3:3"_s << std;
+    QTest::newRow("present, identical") << QJsonArray{standardPets()[3]} << QString() << QString() << std;
+
+    result = std;
+    result.insert(4, u"Fish/Koi/Axel"_s);
+    QTest::newRow("present and new") << QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Axel"_s), pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 7)}
+                                     << u"4-4"_s << u"3:3-3:3"_s << result;
+}
+
+void TestTableModel::applyCreated()
+{
+    QFETCH(QJsonArray, rows);
+    QFETCH(QString, inserts);
+    QFETCH(QString, changes);
+    QFETCH(QStringList, result);
+
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    Signals s(&f.model);
+
+    f.model.applyCreated(rows);
+
+    QCOMPARE(s.inserts(), inserts);
+    QCOMPARE(s.removes(), QString());
+    QCOMPARE(s.changes(), changes);
+    QVERIFY(s.consistent());
+    QCOMPARE(s.count.size(), result.size() == 6 ? 0 : 1);
+    QCOMPARE(keys(f.model), result);
+    for (const QJsonValue &value : rows) {
+        const int row = f.model.indexOfKey({value[u"type"_s].toVariant(), value[u"breed"_s].toVariant(), value[u"name"_s].toVariant()});
+        QCOMPARE(f.model.row(row), value.toObject().toVariantMap());
+    }
+}
+
+void TestTableModel::createdPayload()
+{
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    QSignalSpy created(&f.model, &TableModel::created);
+
+    const QJsonArray rows{pet(u"Dog"_s, u"Husky"_s, u"Max"_s, 3), pet(u"Bird"_s, u"Parrot"_s, u"Polly"_s)};
+    f.model.applyCreated(rows);
+
+    QCOMPARE(created.size(), 1);
+    const QVariantList payload = created.at(0).at(0).toList();
+    QCOMPARE(payload.size(), 2);
+    QCOMPARE(payload.at(0).toMap(), rows[0].toObject().toVariantMap());
+    QCOMPARE(payload.at(1).toMap().value(u"name"_s).toString(), u"Polly"_s);
+}
+
+void TestTableModel::applyUpdated_data()
+{
+    QTest::addColumn<QJsonArray>("oldRows");
+    QTest::addColumn<QJsonArray>("newRows");
+    QTest::addColumn<QString>("inserts");
+    QTest::addColumn<QString>("removes");
+    QTest::addColumn<QString>("changes");
+    QTest::addColumn<QStringList>("result");
+
+    const QJsonArray std = standardPets();
+    const QStringList stdKeys = keys(std);
+    QStringList result;
+
+    QTest::newRow("same key") << QJsonArray{std[3]} << QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 3, true)}
+                              << QString() << QString() << u"3:4-3:4"_s << stdKeys;
+    QTest::newRow("same values") << QJsonArray{std[3]} << QJsonArray{std[3]}
+                                 << QString() << QString() << QString() << stdKeys;
+
+    // Tom moves to the end: out at 0, in after Neon.
+    result = stdKeys.mid(1);
+    result.append(u"Fish/Tetra/Tom"_s);
+    QTest::newRow("key change") << QJsonArray{std[0]} << QJsonArray{pet(u"Fish"_s, u"Tetra"_s, u"Tom"_s, 1)}
+                                << u"5-5"_s << u"0-0"_s << QString() << result;
+
+    result = stdKeys;
+    result.insert(2, u"Dog/Husky/Max"_s);
+    QTest::newRow("absent key") << QJsonArray{pet(u"Dog"_s, u"Husky"_s, u"Max"_s)} << QJsonArray{pet(u"Dog"_s, u"Husky"_s, u"Max"_s, 1)}
+                                << u"2-2"_s << QString() << QString() << result;
+
+    // The new key already exists: the old row goes, the other one changes.
+    result = stdKeys;
+    result.removeAt(3);
+    QTest::newRow("key change onto present") << QJsonArray{std[3]} << QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 3, true)}
+                                             << QString() << u"3-3"_s << u"3:3-3:3"_s << result;
+
+    // The old image may hold only the key (replica identity default).
+    QJsonObject keyOnly = std[1].toObject();
+    keyOnly.remove(u"color"_s);
+    keyOnly.remove(u"groomed"_s);
+    QTest::newRow("key-only old image") << QJsonArray{keyOnly} << QJsonArray{pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 7)}
+                                        << QString() << QString() << u"1:3-1:3"_s << stdKeys;
+
+    QTest::newRow("two pairs") << QJsonArray{std[1], std[5]}
+                               << QJsonArray{pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 7), pet(u"Fish"_s, u"Tetra"_s, u"Neon"_s, 5, true)}
+                               << QString() << QString() << u"1:3-1:3 5:4-5:4"_s << stdKeys;
+}
+
+void TestTableModel::applyUpdated()
+{
+    QFETCH(QJsonArray, oldRows);
+    QFETCH(QJsonArray, newRows);
+    QFETCH(QString, inserts);
+    QFETCH(QString, removes);
+    QFETCH(QString, changes);
+    QFETCH(QStringList, result);
+
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    Signals s(&f.model);
+
+    f.model.applyUpdated(oldRows, newRows);
+
+    QCOMPARE(s.inserts(), inserts);
+    QCOMPARE(s.removes(), removes);
+    QCOMPARE(s.changes(), changes);
+    QVERIFY(s.consistent());
+    QCOMPARE(s.count.size(), result.size() == 6 ? 0 : 1);
+    QCOMPARE(keys(f.model), result);
+    for (const QJsonValue &value : newRows) {
+        const int row = f.model.indexOfKey({value[u"type"_s].toVariant(), value[u"breed"_s].toVariant(), value[u"name"_s].toVariant()});
+        QCOMPARE(f.model.row(row), value.toObject().toVariantMap());
+    }
+}
+
+void TestTableModel::updatedPayload()
+{
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    QSignalSpy updated(&f.model, &TableModel::updated);
+
+    // The new image lacks "groomed" (an unchanged TOAST value): the cached one stays.
+    QJsonObject partial = pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 8);
+    partial.remove(u"groomed"_s);
+    const QJsonArray oldRows{standardPets()[4]};
+    const QJsonArray newRows{partial};
+    f.model.applyUpdated(oldRows, newRows);
+
+    QCOMPARE(updated.size(), 1);
+    QCOMPARE(updated.at(0).at(0).toList(), oldRows.toVariantList());
+    QCOMPARE(updated.at(0).at(1).toList(), newRows.toVariantList());
+    QCOMPARE(f.model.data(f.model.index(4, 3)).toInt(), 8);
+    QCOMPARE(f.model.data(f.model.index(4, 4)), QVariant(true));
+}
+
+void TestTableModel::applyDeleted_data()
+{
+    QTest::addColumn<QJsonArray>("rows");
+    QTest::addColumn<QString>("removes");
+    QTest::addColumn<QStringList>("result");
+
+    const QJsonArray std = standardPets();
+    const QStringList stdKeys = keys(std);
+    QStringList result;
+
+    result = stdKeys;
+    result.removeAt(2);
+    QTest::newRow("present") << QJsonArray{std[2]} << u"2-2"_s << result;
+    QTest::newRow("absent") << QJsonArray{pet(u"Horse"_s, u"Arab"_s, u"Ned"_s)} << QString() << stdKeys;
+
+    result = stdKeys;
+    result.remove(1, 2);
+    QTest::newRow("one run") << QJsonArray{std[2], std[1]} << u"1-2"_s << result;
+
+    // Two runs, the lower one first so the upper row numbers stay valid.
+    result = QStringList{stdKeys[1], stdKeys[2], stdKeys[5]};
+    QTest::newRow("two runs, bottom up") << QJsonArray{std[0], std[3], std[4]} << u"3-4 0-0"_s << result;
+
+    result = stdKeys;
+    result.removeAt(5);
+    const QJsonObject keyOnly{{u"type"_s, u"Fish"_s}, {u"breed"_s, u"Tetra"_s}, {u"name"_s, u"Neon"_s}};
+    QTest::newRow("key-only image, absent too") << QJsonArray{keyOnly, pet(u"Horse"_s, u"Arab"_s, u"Ned"_s)} << u"5-5"_s << result;
+    QTest::newRow("all") << reversed(std) << u"0-5"_s << QStringList();
+    QTest::newRow("twice the same") << QJsonArray{std[0], std[0]} << u"0-0"_s << stdKeys.mid(1);
+}
+
+void TestTableModel::applyDeleted()
+{
+    QFETCH(QJsonArray, rows);
+    QFETCH(QString, removes);
+    QFETCH(QStringList, result);
+
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    Signals s(&f.model);
+    QSignalSpy deleted(&f.model, &TableModel::deleted);
+
+    f.model.applyDeleted(rows);
+
+    QCOMPARE(s.removes(), removes);
+    QCOMPARE(s.inserts(), QString());
+    QCOMPARE(s.changed.size(), 0);
+    QVERIFY(s.consistent());
+    QCOMPARE(s.count.size(), result.size() == 6 ? 0 : 1);
+    QCOMPARE(keys(f.model), result);
+    QCOMPARE(deleted.size(), 1);
+    QCOMPARE(deleted.at(0).at(0).toList(), rows.toVariantList());
+}
+
+void TestTableModel::get_data()
+{
+    QTest::addColumn<QVariantList>("prefix");
+    QTest::addColumn<QStringList>("names");
+
+    QTest::newRow("empty prefix") << QVariantList()
+                                  << QStringList{u"Tom"_s, u"Rex"_s, u"Fifi"_s, u"Aqui"_s, u"Bubbles"_s, u"Neon"_s};
+    QTest::newRow("type") << QVariantList{u"Dog"_s} << QStringList{u"Rex"_s, u"Fifi"_s};
+    QTest::newRow("first type") << QVariantList{u"Cat"_s} << QStringList{u"Tom"_s};
+    QTest::newRow("last type") << QVariantList{u"Fish"_s} << QStringList{u"Aqui"_s, u"Bubbles"_s, u"Neon"_s};
+    QTest::newRow("type and breed") << QVariantList{u"Fish"_s, u"Koi"_s} << QStringList{u"Aqui"_s, u"Bubbles"_s};
+    QTest::newRow("full key") << QVariantList{u"Fish"_s, u"Koi"_s, u"Bubbles"_s} << QStringList{u"Bubbles"_s};
+    QTest::newRow("no type") << QVariantList{u"Horse"_s} << QStringList();
+    QTest::newRow("before all") << QVariantList{u"Ant"_s} << QStringList();
+    QTest::newRow("no breed") << QVariantList{u"Dog"_s, u"Husky"_s} << QStringList();
+    QTest::newRow("too long") << QVariantList{u"Fish"_s, u"Koi"_s, u"Aqui"_s, 3} << QStringList();
+}
+
+void TestTableModel::get()
+{
+    QFETCH(QVariantList, prefix);
+    QFETCH(QStringList, names);
+
+    Fixture f(pets());
+    f.model.replaceRows(reversed(standardPets()));
+
+    const QVariantList rows = f.model.get(prefix);
+    QStringList got;
+    for (const QVariant &row : rows)
+        got.append(row.toMap().value(u"name"_s).toString());
+    QCOMPARE(got, names);
+    if (!rows.isEmpty())
+        QCOMPARE(rows.first().toMap().size(), 5);
+}
+
+void TestTableModel::indexOfKey_data()
+{
+    QTest::addColumn<QVariantList>("key");
+    QTest::addColumn<int>("row");
+
+    QTest::newRow("first") << QVariantList{u"Cat"_s, u"Siamese"_s, u"Tom"_s} << 0;
+    QTest::newRow("middle") << QVariantList{u"Fish"_s, u"Koi"_s, u"Aqui"_s} << 3;
+    QTest::newRow("last") << QVariantList{u"Fish"_s, u"Tetra"_s, u"Neon"_s} << 5;
+    QTest::newRow("absent") << QVariantList{u"Fish"_s, u"Koi"_s, u"Carp"_s} << -1;
+    QTest::newRow("prefix only") << QVariantList{u"Fish"_s, u"Koi"_s} << -1;
+    QTest::newRow("empty") << QVariantList() << -1;
+}
+
+void TestTableModel::indexOfKey()
+{
+    QFETCH(QVariantList, key);
+    QFETCH(int, row);
+
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    QCOMPARE(f.model.indexOfKey(key), row);
+    if (row >= 0)
+        QCOMPARE(f.model.keyOf(row), key);
+}
+
+void TestTableModel::integerKeys()
+{
+    Fixture f(numbers());
+    const auto number = [](int id) { return QJsonObject{{u"id"_s, id}, {u"label"_s, QString::number(id)}}; };
+    f.model.replaceRows(QJsonArray{number(10), number(2), number(33), number(1)});
+
+    QList<int> ids;
+    for (int row = 0; row < f.model.rowCount(); ++row)
+        ids.append(f.model.keyOf(row).at(0).toInt());
+    QCOMPARE(ids, QList<int>({1, 2, 10, 33})); // as text, "10" would sort before "2"
+
+    // Keys from callers may be int, qlonglong or double: compared by value.
+    QCOMPARE(f.model.indexOfKey({10}), 2);
+    QCOMPARE(f.model.indexOfKey({qlonglong(33)}), 3);
+    QCOMPARE(f.model.indexOfKey({2.0}), 1);
+    QCOMPARE(f.model.indexOfKey({3}), -1);
+    QCOMPARE(f.model.get({2}).size(), 1);
+
+    Signals s(&f.model);
+    f.model.applyCreated(QJsonArray{number(9)});
+    QCOMPARE(s.inserts(), u"2-2"_s);
+    QVERIFY(s.consistent());
+}
+
+void TestTableModel::dataAndRoles()
+{
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+
+    const QHash<int, QByteArray> roles = f.model.roleNames();
+    QCOMPARE(roles.value(Qt::DisplayRole), QByteArray("display"));
+    QCOMPARE(roles.value(Qt::UserRole + 1), QByteArray("type"));
+    QCOMPARE(roles.value(Qt::UserRole + 4), QByteArray("color"));
+    QCOMPARE(roles.value(Qt::UserRole + 5), QByteArray("groomed"));
+    QVERIFY(!roles.contains(Qt::UserRole + 6));
+
+    const QModelIndex bubbles = f.model.index(4, 0);
+    QCOMPARE(f.model.data(bubbles).toString(), u"Fish"_s);
+    QCOMPARE(f.model.data(bubbles, Qt::EditRole).toString(), u"Fish"_s);
+    // A column role reads any column through any index of the row.
+    QCOMPARE(f.model.data(bubbles, Qt::UserRole + 3).toString(), u"Bubbles"_s);
+    QCOMPARE(f.model.data(bubbles, Qt::UserRole + 4).toInt(), 4);
+    const QVariant groomed = f.model.data(f.model.index(4, 4));
+    QCOMPARE(groomed.metaType(), QMetaType::fromType<bool>());
+    QCOMPARE(groomed.toBool(), true);
+    QVERIFY(f.model.data(f.model.index(2, 3)).isNull()); // Fifi has no color
+    QVERIFY(!f.model.data(bubbles, Qt::UserRole + 6).isValid());
+    QVERIFY(!f.model.data(bubbles, Qt::DecorationRole).isValid());
+    QVERIFY(!f.model.data(QModelIndex()).isValid());
+
+    QCOMPARE(f.model.rowCount(bubbles), 0);
+    QCOMPARE(f.model.columnCount(bubbles), 0);
+    QCOMPARE(f.model.columnCount(), 5);
+    QCOMPARE(f.model.count(), 6);
+    QCOMPARE(f.model.name(), u"pets"_s);
+    QCOMPARE(f.model.columnNames(), QStringList({u"type"_s, u"breed"_s, u"name"_s, u"color"_s, u"groomed"_s}));
+    QCOMPARE(f.model.primaryKey(), QStringList({u"type"_s, u"breed"_s, u"name"_s}));
+    QCOMPARE(f.model.row(4), standardPets()[4].toObject().toVariantMap());
+    QVERIFY(f.model.row(6).isEmpty());
+    QVERIFY(f.model.row(-1).isEmpty());
+}
+
+void TestTableModel::headers()
+{
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+
+    QCOMPARE(f.model.headerData(2, Qt::Horizontal).toString(), u"name"_s);
+    QCOMPARE(f.model.headerData(3, Qt::Horizontal, Qt::ToolTipRole).toString(), u"integer"_s);
+    const QString breedTip = f.model.headerData(1, Qt::Horizontal, Qt::ToolTipRole).toString();
+    QVERIFY2(breedTip.contains(u"text"_s) && breedTip.contains(u"Kind of the type"_s), qPrintable(breedTip));
+    QVERIFY(!f.model.headerData(5, Qt::Horizontal).isValid());
+    QCOMPARE(f.model.headerData(0, Qt::Vertical).toInt(), 1);
+    QCOMPARE(f.model.headerData(5, Qt::Vertical).toInt(), 6);
+    QVERIFY(!f.model.headerData(6, Qt::Vertical).isValid());
+}
+
+void TestTableModel::flags_data()
+{
+    QTest::addColumn<bool>("canUpdate");
+    QTest::addColumn<bool>("keyed");
+    QTest::addColumn<bool>("editable");
+
+    QTest::newRow("may update") << true << true << true;
+    QTest::newRow("read-only") << false << true << false;
+    QTest::newRow("no key") << true << false << false;
+}
+
+void TestTableModel::flags()
+{
+    QFETCH(bool, canUpdate);
+    QFETCH(bool, keyed);
+    QFETCH(bool, editable);
+
+    TableSchema schema = keyed ? pets() : unkeyed();
+    schema.canUpdate = canUpdate;
+    Fixture f(schema);
+    f.model.replaceRows(keyed ? standardPets() : QJsonArray{QJsonObject{{u"at"_s, 1}, {u"text"_s, u"x"_s}}});
+
+    const Qt::ItemFlags flags = f.model.flags(f.model.index(0, 1));
+    QVERIFY(flags & Qt::ItemIsSelectable);
+    QVERIFY(flags & Qt::ItemIsEnabled);
+    QCOMPARE(bool(flags & Qt::ItemIsEditable), editable);
+    QCOMPARE(f.model.isEditable(), canUpdate);
+    QCOMPARE(f.model.flags(QModelIndex()), Qt::NoItemFlags);
+}
+
+void TestTableModel::setDataSendsPatch()
+{
+    Fixture f(pets());
+    FakeTransport transport;
+    f.model.setWriteTransport(&transport);
+    f.model.replaceRows(standardPets());
+    Signals s(&f.model);
+
+    const QModelIndex aquiColor = f.model.index(3, 3);
+    QVERIFY(!f.model.setData(aquiColor, 3));                  // same value: nothing to send
+    QVERIFY(!f.model.setData(aquiColor, 9, Qt::DisplayRole)); // only EditRole edits
+    QCOMPARE(transport.calls.size(), 0);
+
+    QVERIFY(f.model.setData(aquiColor, 9));
+    QCOMPARE(transport.calls.size(), 1);
+    const FakeTransport::Call &call = transport.calls.first();
+    QCOMPARE(call.method, QByteArray("PATCH"));
+    QCOMPARE(call.table, u"pets"_s);
+    QCOMPARE(call.keyPrefix, QVariantList({u"Fish"_s, u"Koi"_s, u"Aqui"_s}));
+    QCOMPARE(json(call.body), QJsonValue(QJsonObject{{u"color"_s, 9}}));
+
+    // Unchanged until the server's event arrives.
+    QCOMPARE(f.model.data(aquiColor).toInt(), 3);
+    QCOMPARE(s.changed.size(), 0);
+    call.reply->finish(Reply::NoError, QString(), 200, {});
+    QCOMPARE(f.model.data(aquiColor).toInt(), 3);
+    QCOMPARE(s.changed.size(), 0);
+
+    f.model.applyUpdated(QJsonArray{standardPets()[3]}, QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9)});
+    QCOMPARE(f.model.data(aquiColor).toInt(), 9);
+    QCOMPARE(s.changes(), u"3:3-3:3"_s);
+
+    // Null through setData: a JSON null in the body.
+    QVERIFY(f.model.setData(f.model.index(0, 3), QVariant::fromValue(nullptr)));
+    QCOMPARE(transport.calls.size(), 2);
+    QCOMPARE(json(transport.calls.at(1).body), QJsonValue(QJsonObject{{u"color"_s, QJsonValue::Null}}));
+    QCOMPARE(transport.calls.at(1).keyPrefix, QVariantList({u"Cat"_s, u"Siamese"_s, u"Tom"_s}));
+}
+
+void TestTableModel::setDataFailure()
+{
+    Fixture f(pets());
+    FakeTransport transport;
+    f.model.setWriteTransport(&transport);
+    f.model.replaceRows(standardPets());
+    QSignalSpy failed(&f.model, &TableModel::writeFailed);
+    Signals s(&f.model);
+
+    QVERIFY(f.model.setData(f.model.index(4, 4), false));
+    QVERIFY(f.model.setData(f.model.index(1, 3), 5));
+    QCOMPARE(transport.calls.size(), 2);
+
+    // A row inserted above meanwhile: the refresh must follow the row's key.
+    f.model.applyCreated(QJsonArray{pet(u"Ant"_s, u"Black"_s, u"Al"_s)});
+    s.changed.clear();
+
+    transport.calls.at(0).reply->finish(Reply::Forbidden, u"permission denied"_s, 403, {});
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.at(0).at(0).toString(), u"permission denied"_s);
+    QCOMPARE(s.changes(), u"5:4-5:4"_s);
+
+    transport.calls.at(1).reply->finish(Reply::NoError, QString(), 200, {});
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(s.changed.size(), 1);
+    QVERIFY(s.consistent());
+}
+
+void TestTableModel::setDataWithoutTransport()
+{
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+    Signals s(&f.model);
+    QVERIFY(!f.model.setData(f.model.index(3, 3), 9));
+    QCOMPARE(f.model.data(f.model.index(3, 3)).toInt(), 3);
+    QCOMPARE(s.changed.size(), 0);
+}
+
+void TestTableModel::makeRow()
+{
+    Fixture f(pets());
+    const QVariantMap row = f.model.makeRow({u"Fish"_s, u"Koi"_s, u"Aqui"_s}, {{u"color"_s, 3}});
+    QCOMPARE(row, (QVariantMap{{u"type"_s, u"Fish"_s}, {u"breed"_s, u"Koi"_s}, {u"name"_s, u"Aqui"_s}, {u"color"_s, 3}}));
+
+    // Fewer positional values fill the key's first columns; named values override.
+    const QVariantMap partial = f.model.makeRow({u"Dog"_s}, {{u"type"_s, u"Cat"_s}, {u"groomed"_s, true}});
+    QCOMPARE(partial, (QVariantMap{{u"type"_s, u"Cat"_s}, {u"groomed"_s, true}}));
+    QVERIFY(f.model.makeRow({}).isEmpty());
+}
+
+void TestTableModel::writes_data()
+{
+    QTest::addColumn<QString>("operation");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QVariantList>("prefix");
+    QTest::addColumn<QByteArray>("body");
+
+    QTest::newRow("create one") << u"create"_s << QByteArray("POST") << QVariantList()
+                                << QByteArray(R"({"type":"Dog","breed":"Husky","name":"Max","color":2})");
+    QTest::newRow("create several") << u"createMany"_s << QByteArray("POST") << QVariantList()
+                                    << QByteArray(R"([{"type":"Dog","breed":"Husky","name":"Max","color":2},{"type":"Dog","breed":"Husky","name":"Zed"}])");
+    QTest::newRow("update") << u"update"_s << QByteArray("PATCH") << QVariantList{u"Fish"_s, u"Koi"_s}
+                            << QByteArray(R"({"groomed":true})");
+    QTest::newRow("remove") << u"remove"_s << QByteArray("DELETE") << QVariantList{u"Dog"_s} << QByteArray();
+}
+
+void TestTableModel::writes()
+{
+    QFETCH(QString, operation);
+    QFETCH(QByteArray, method);
+    QFETCH(QVariantList, prefix);
+    QFETCH(QByteArray, body);
+
+    Fixture f(pets());
+    FakeTransport transport;
+    f.model.setWriteTransport(&transport);
+    f.model.replaceRows(standardPets());
+    Signals s(&f.model);
+
+    const QVariantMap max = f.model.makeRow({u"Dog"_s, u"Husky"_s, u"Max"_s}, {{u"color"_s, 2}});
+    Reply *reply = nullptr;
+    if (operation == u"create")
+        reply = f.model.create(max);
+    else if (operation == u"createMany")
+        reply = f.model.create(QList<QVariantMap>{max, f.model.makeRow({u"Dog"_s, u"Husky"_s, u"Zed"_s})});
+    else if (operation == u"update")
+        reply = f.model.update(prefix, {{u"groomed"_s, true}});
+    else if (operation == u"remove")
+        reply = f.model.remove(prefix);
+
+    QCOMPARE(transport.calls.size(), 1);
+    const FakeTransport::Call &call = transport.calls.first();
+    QCOMPARE(reply, call.reply.data());
+    QCOMPARE(call.method, method);
+    QCOMPARE(call.table, u"pets"_s);
+    QCOMPARE(call.keyPrefix, prefix);
+    if (body.isEmpty())
+        QCOMPARE(call.body, QByteArray());
+    else
+        QCOMPARE(json(call.body), json(body));
+
+    // Writes never touch the rows themselves.
+    QCOMPARE(f.model.count(), 6);
+    QCOMPARE(s.inserts() + s.removes() + s.changes(), QString());
+}
+
+void TestTableModel::noTransport()
+{
+    Fixture f(pets());
+    f.model.replaceRows(standardPets());
+
+    Reply *reply = f.model.update({u"Dog"_s}, {{u"color"_s, 1}});
+    QVERIFY(reply);
+    QCOMPARE(reply->parent(), &f.model);
+    // Finished later, so a caller connecting after the call still hears it.
+    QVERIFY(!reply->isFinished());
+    QSignalSpy finished(reply, &Reply::finished);
+    QVERIFY(finished.wait(1000));
+    QCOMPARE(reply->error(), Reply::NetworkError);
+    QVERIFY(!reply->errorString().isEmpty());
+
+    Reply *created = f.model.create(QVariantMap{{u"type"_s, u"Dog"_s}});
+    QSignalSpy createdFinished(created, &Reply::finished);
+    QVERIFY(createdFinished.wait(1000));
+    QCOMPARE(created->error(), Reply::NetworkError);
+    QCOMPARE(f.model.count(), 6);
+}
+
+void TestTableModel::unkeyedTable()
+{
+    Fixture f(unkeyed());
+    const auto entry = [](int at, const QString &text) { return QJsonObject{{u"at"_s, at}, {u"text"_s, text}}; };
+    const auto texts = [&f] {
+        QStringList result;
+        for (int row = 0; row < f.model.rowCount(); ++row)
+            result.append(f.model.data(f.model.index(row, 1)).toString());
+        return result;
+    };
+    Signals s(&f.model);
+
+    // Arrival order, not sorted.
+    f.model.replaceRows(QJsonArray{entry(3, u"c"_s), entry(1, u"a"_s), entry(2, u"b"_s)});
+    QCOMPARE(texts(), QStringList({u"c"_s, u"a"_s, u"b"_s}));
+    QCOMPARE(s.inserts(), u"0-2"_s);
+    QCOMPARE(f.model.indexOfKey({3}), -1);
+    QCOMPARE(f.model.get().size(), 3);
+    QVERIFY(f.model.get({3}).isEmpty());
+
+    f.model.applyCreated(QJsonArray{entry(0, u"z"_s)});
+    QCOMPARE(texts(), QStringList({u"c"_s, u"a"_s, u"b"_s, u"z"_s}));
+
+    // Matched by the whole row: a row that differs in one value is another row.
+    s.aboutToRemove.clear();
+    f.model.applyDeleted(QJsonArray{entry(1, u"x"_s), entry(1, u"a"_s)});
+    QCOMPARE(s.removes(), u"1-1"_s);
+    QCOMPARE(texts(), QStringList({u"c"_s, u"b"_s, u"z"_s}));
+
+    s.changed.clear();
+    f.model.applyUpdated(QJsonArray{entry(2, u"b"_s)}, QJsonArray{entry(2, u"B"_s)});
+    QCOMPARE(s.changes(), u"1:1-1:1"_s);
+    QCOMPARE(texts(), QStringList({u"c"_s, u"B"_s, u"z"_s}));
+
+    // A snapshot keeps the common head and tail and replaces the middle.
+    s.aboutToInsert.clear();
+    s.aboutToRemove.clear();
+    f.model.replaceRows(QJsonArray{entry(3, u"c"_s), entry(4, u"d"_s), entry(5, u"e"_s), entry(0, u"z"_s)});
+    QCOMPARE(s.removes(), u"1-1"_s);
+    QCOMPARE(s.inserts(), u"1-2"_s);
+    QCOMPARE(texts(), QStringList({u"c"_s, u"d"_s, u"e"_s, u"z"_s}));
+    QVERIFY(s.reset.isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestTableModel)
+#include "tst_tablemodel.moc"
