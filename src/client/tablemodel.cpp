@@ -431,6 +431,8 @@ bool TableModel::setData(const QModelIndex &index, const QVariant &value, int ro
     body.insert(d->columnNames.at(column), QJsonValue::fromVariant(value));
     Reply *reply = d->send("PATCH", key, toJson(body));
     connect(reply, &Reply::finished, this, [this, reply, key, column] {
+        // Nobody else holds this reply: free it once handled.
+        reply->deleteLater();
         if (reply->error() == Reply::NoError)
             return;
         Q_EMIT writeFailed(reply->errorString());

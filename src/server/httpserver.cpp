@@ -223,6 +223,7 @@ private:
     bool m_head = false;
     bool m_keepAlive = true;
     bool m_http10 = false;
+    QByteArray m_logLine;            // "METHOD target" of the current request
 
     quint64 m_nextRequestId = 0;
     quint64 m_currentRequestId = 0;  // 0: no request awaiting an answer
@@ -584,8 +585,8 @@ void HttpConnection::dispatch()
     // The handler gets its own copy: it may answer synchronously, after
     // which this connection already parses the next request.
     const HttpRequest request = std::exchange(m_request, HttpRequest());
-    qCDebug(lcHttp).noquote() << request.method << request.target << "from"
-                              << request.peerAddress.toString() << request.peerPort;
+    m_logLine = request.method + ' ' + request.target;
+    qCDebug(lcHttp).noquote() << m_logLine << "from" << request.peerAddress.toString() << request.peerPort;
     m_server->handle(request, responder);
 }
 
@@ -683,7 +684,8 @@ void HttpConnection::writeResponse(const HttpResponse &response, bool close)
     if (writeBody)
         out += response.body;
 
-    qCDebug(lcHttp) << "->" << status << response.body.size() << "bytes" << (close ? "(closing)" : "");
+    qCDebug(lcHttp).noquote() << m_logLine << "->" << status << response.body.size() << "bytes"
+                              << (close ? "(closing)" : "(keep-alive)");
     m_socket->write(out);
 }
 
@@ -691,6 +693,7 @@ void HttpConnection::fail(int status, const QString &message)
 {
     qCDebug(lcHttp) << "rejecting request from" << m_socket->peerAddress() << m_socket->peerPort()
                     << status << message;
+    m_logLine = QByteArrayLiteral("(rejected)");
     m_currentRequestId = 0;
     m_upgrade = false;
     writeResponse(HttpResponse::json(status, errorJson(status, message)), true);
@@ -797,6 +800,9 @@ HttpServer::HttpServer(QObject *parent)
     , m_tcpServer(new QTcpServer(this))
     , m_webSocketServer(new QWebSocketServer(QStringLiteral("aiodata"), QWebSocketServer::NonSecureMode, this))
 {
+    // webSocketAccepted may be connected queued or spied on; the header
+    // cannot declare the metatype since QWebSocket is only forward declared.
+    qRegisterMetaType<QWebSocket *>();
     connect(m_tcpServer, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
     connect(m_webSocketServer, &QWebSocketServer::newConnection, this, &HttpServer::onWebSocketConnection);
 }

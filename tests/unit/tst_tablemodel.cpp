@@ -748,6 +748,12 @@ void TestTableModel::integerKeys()
     Signals s(&f.model);
     f.model.applyCreated(QJsonArray{number(9)});
     QCOMPARE(s.inserts(), u"2-2"_s);
+
+    // Null sorts before every value (the order must be total for the binary search).
+    f.model.applyCreated(QJsonArray{QJsonObject{{u"id"_s, QJsonValue::Null}, {u"label"_s, u"none"_s}}});
+    QCOMPARE(s.inserts(), u"2-2 0-0"_s);
+    QCOMPARE(f.model.indexOfKey({QVariant::fromValue(nullptr)}), 0);
+    QCOMPARE(f.model.indexOfKey({1}), 1);
     QVERIFY(s.consistent());
 }
 
