@@ -268,8 +268,9 @@ HttpConnection::~HttpConnection()
 
 bool HttpConnection::isConnected() const
 {
-    return m_socket && m_state != State::Finished
-        && m_socket->state() == QAbstractSocket::ConnectedState;
+    // Closing connections count as gone: nothing more will be answered.
+    return m_socket && m_state != State::Finished && m_state != State::Closing
+        && m_state != State::Lingering && m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
 void HttpConnection::onReadyRead()
@@ -611,8 +612,7 @@ void HttpConnection::send(quint64 requestId, const HttpResponse &response)
     }
     ++m_served;
     m_state = State::WaitingForHeader;
-    // No readyRead will come for data already buffered: look at it now.
-    processBuffer();
+    updateTimer();
 }
 
 void HttpConnection::acceptWebSocket(quint64 requestId, const QVariant &context)
