@@ -14,6 +14,8 @@
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QTimer>
+#include <QTranslator>
+#include <QCoreApplication>
 #include <QWebSocket>
 
 namespace Aiodata {
@@ -367,6 +369,16 @@ QString Client::errorString() const { return d->errorString; }
 QStringList Client::tableNames() const { return d->models.keys(); }
 TableModel *Client::table(const QString &name) const { return d->models.value(name); }
 QList<TableModel *> Client::tables() const { return d->models.values(); }
+
+bool Client::installTranslator(const QLocale &locale)
+{
+    auto *translator = new QTranslator(QCoreApplication::instance());
+    if (!translator->load(locale, QStringLiteral("aiodata"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
+        delete translator;
+        return false;
+    }
+    return QCoreApplication::installTranslator(translator);
+}
 
 void Client::start()
 {

@@ -2,6 +2,7 @@
 
 #include "aiodata_export.h"
 
+#include <QLocale>
 #include <QObject>
 #include <QStringList>
 #include <QUrl>
@@ -66,6 +67,10 @@ public:
     QStringList tableNames() const;
     Q_INVOKABLE Aiodata::TableModel *table(const QString &name) const;
     QList<TableModel *> tables() const;
+
+    // Installs the library's translation for `locale` (German and French
+    // ship) on the application; false if there is none for that language.
+    static bool installTranslator(const QLocale &locale = QLocale());
 
 public Q_SLOTS:
     void start();

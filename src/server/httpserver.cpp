@@ -612,7 +612,8 @@ void HttpConnection::send(quint64 requestId, const HttpResponse &response)
     }
     ++m_served;
     m_state = State::WaitingForHeader;
-    updateTimer();
+    // No readyRead will come for data already buffered: look at it now.
+    processBuffer();
 }
 
 void HttpConnection::acceptWebSocket(quint64 requestId, const QVariant &context)
