@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QTcpServer>
 
 TestServer::TestServer() = default;
 
@@ -19,8 +20,23 @@ QString TestServer::configPath() const
     return m_dir.filePath(QStringLiteral("postgrest.conf"));
 }
 
-bool TestServer::start(const QString &dbUri, const QString &extraConfig, QString *error)
+quint16 TestServer::freePort()
 {
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+bool TestServer::restart(QString *error)
+{
+    stop();
+    return start(m_dbUri, m_extraConfig, error, m_port);
+}
+
+bool TestServer::start(const QString &dbUri, const QString &extraConfig, QString *error, quint16 port)
+{
+    m_dbUri = dbUri;
+    m_extraConfig = extraConfig;
     QFile conf(configPath());
     if (!conf.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
@@ -34,7 +50,7 @@ bool TestServer::start(const QString &dbUri, const QString &extraConfig, QString
     m_output.clear();
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     m_process.start(QStringLiteral(AIODATA_SERVER_BIN),
-                    {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), configPath()});
+                    {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), configPath()});
     // The server prints "... on http://127.0.0.1:<port> ..." once it serves.
     static const QRegularExpression serving(QStringLiteral("on http://127\\.0\\.0\\.1:(\\d+)"));
     QElapsedTimer timer;

@@ -16,7 +16,12 @@ public:
     ~TestServer();
 
     // extraConfig lines are appended to the config file.
-    bool start(const QString &dbUri, const QString &extraConfig = QString(), QString *error = nullptr);
+    // port 0 picks a free one.
+    bool start(const QString &dbUri, const QString &extraConfig = QString(), QString *error = nullptr,
+               quint16 port = 0);
+    // Starts again with the same database, config and port.
+    bool restart(QString *error = nullptr);
+    static quint16 freePort();
     void stop();                        // SIGTERM and wait
     void kill();                        // SIGKILL
     bool isRunning() const;
@@ -33,5 +38,7 @@ private:
     QTemporaryDir m_dir;
     QProcess m_process;
     quint16 m_port = 0;
+    QString m_dbUri;
+    QString m_extraConfig;
     QByteArray m_output;
 };
