@@ -24,3 +24,9 @@ COMMENT ON TABLE api.pets IS 'Our pets, by type, breed and name.';
 
 GRANT SELECT ON api.pets TO anon; -- missing token means we can only read
 GRANT ALL    ON api.pets TO auth; -- having token means we can do anything
+
+-- Change capture: the server streams this publication through a temporary
+-- logical replication slot, so writes by psql and other services reach
+-- clients too. (Without these, the server falls back to its own writes.)
+ALTER ROLE authenticator REPLICATION;
+CREATE PUBLICATION aiodata FOR TABLES IN SCHEMA api;

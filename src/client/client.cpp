@@ -16,7 +16,10 @@
 #include <QTimer>
 #include <QTranslator>
 #include <QCoreApplication>
+#include <QUrlQuery>
 #include <QWebSocket>
+#include <QSet>
+#include <QHash>
 
 namespace Aiodata {
 
@@ -36,7 +39,8 @@ public:
     void onSocketDisconnected();
     void fetchSnapshots();
     void onSnapshot(TableModel *model, QNetworkReply *reply);
-    void applyEvent(const QJsonObject &event);
+    void applyMessage(const QJsonObject &message);
+    void applyChange(const QJsonObject &change, quint32 xid);
     void becomeReady();
     void fail(Error error, const QString &message, bool retry);
     void setStatus(Status status);
@@ -57,6 +61,19 @@ public:
     QMap<QString, TableModel *> models;
     QList<QPointer<QNetworkReply>> pending;
     QList<QJsonObject> buffered;     // events received while the snapshots load
+    // Which transactions each table's snapshot already contains
+    // (pg_current_snapshot() of its query): buffered events of those are skipped.
+    struct SnapshotXids
+    {
+        quint32 xmin = 0;
+        quint32 xmax = 0;
+        QSet<quint32> inProgress;
+        bool contains(quint32 xid) const;
+    };
+    QHash<QString, SnapshotXids> snapshots;
+    QString epoch;                   // the server's stream identity (hello)
+    quint64 lastSeq = 0;             // position of the last applied transaction
+    bool haveSeq = false;
     int snapshotsLeft = 0;
     int snapshotsTotal = 0;
     bool subscribed = false;
@@ -192,6 +209,14 @@ void Client::Private::onSchema(QNetworkReply *reply)
         base.chop(1);
     QUrl wsUrl = QUrl::fromEncoded(base + "/state", QUrl::StrictMode);
     wsUrl.setScheme(url.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
+    if (haveSeq && !epoch.isEmpty()) {
+        // Ask to resume after the last transaction we applied; the server
+        // replays what we missed or says resumed=false and we re-snapshot.
+        QUrlQuery query;
+        query.addQueryItem(QStringLiteral("since"), QString::number(lastSeq));
+        query.addQueryItem(QStringLiteral("epoch"), epoch);
+        wsUrl.setQuery(query);
+    }
     QNetworkRequest wsRequest(wsUrl);
     if (!token.isEmpty())
         wsRequest.setRawHeader("Authorization", "Bearer " + token.toUtf8());
@@ -231,11 +256,20 @@ void Client::Private::onMessage(const QString &message)
     const QString type = m.value(QLatin1String("type")).toString();
     if (type == QLatin1String("hello")) {
         subscribed = true;
+        const QString newEpoch = m.value(QLatin1String("epoch")).toString();
+        if (m.value(QLatin1String("resumed")).toBool() && newEpoch == epoch && everReady) {
+            // Nothing lost: the server replays what we missed right after hello.
+            qCDebug(lcClient) << "resumed after" << lastSeq;
+            becomeReady();
+            return;
+        }
+        epoch = newEpoch;
+        haveSeq = false;
         setStatus(Loading);
         fetchSnapshots();
-    } else if (type == QLatin1String("event")) {
+    } else if (type == QLatin1String("event") || type == QLatin1String("transaction")) {
         if (status == Ready)
-            applyEvent(m);
+            applyMessage(m);
         else if (subscribed)
             buffered.append(m);
     } else {
@@ -243,8 +277,20 @@ void Client::Private::onMessage(const QString &message)
     }
 }
 
+bool Client::Private::SnapshotXids::contains(quint32 xid) const
+{
+    // 32-bit transaction ids compare modulo 2^32, as PostgreSQL's do.
+    auto precedes = [](quint32 a, quint32 b) { return qint32(a - b) < 0; };
+    if (precedes(xid, xmin))
+        return true;
+    if (!precedes(xid, xmax))
+        return false;
+    return !inProgress.contains(xid);
+}
+
 void Client::Private::fetchSnapshots()
 {
+    snapshots.clear();
     snapshotsTotal = snapshotsLeft = int(models.size());
     if (snapshotsLeft == 0) {
         becomeReady();
@@ -267,6 +313,17 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
         fail(e, message, e != AuthenticationError);
         return;
     }
+    // "xmin:xmax:xip,..." (64-bit ids; transaction ids in events are 32-bit).
+    const QList<QByteArray> parts = reply->rawHeader("Aiodata-Snapshot").split(':');
+    if (parts.size() == 3) {
+        SnapshotXids x;
+        x.xmin = quint32(parts.at(0).toULongLong());
+        x.xmax = quint32(parts.at(1).toULongLong());
+        for (const QByteArray &id : parts.at(2).split(','))
+            if (!id.isEmpty())
+                x.inProgress.insert(quint32(id.toULongLong()));
+        snapshots.insert(model->name(), x);
+    }
     model->replaceRows(QJsonDocument::fromJson(body).array());
     --snapshotsLeft;
     setProgress(qreal(snapshotsTotal - snapshotsLeft) / snapshotsTotal);
@@ -278,7 +335,8 @@ void Client::Private::becomeReady()
 {
     const QList<QJsonObject> events = std::exchange(buffered, {});
     for (const QJsonObject &e : events)
-        applyEvent(e);
+        applyMessage(e);
+    snapshots.clear(); // from now on every event is newer than the snapshots
     backoffMs = 0;
     everReady = true;
     error = NoError;
@@ -288,10 +346,30 @@ void Client::Private::becomeReady()
     Q_EMIT q->ready();
 }
 
-void Client::Private::applyEvent(const QJsonObject &event)
+void Client::Private::applyMessage(const QJsonObject &message)
 {
-    TableModel *model = models.value(event.value(QLatin1String("table")).toString());
+    // One transaction, applied in one go: views repaint after all of it.
+    const quint32 xid = quint32(message.value(QLatin1String("xid")).toDouble());
+    if (message.value(QLatin1String("type")).toString() == QLatin1String("transaction")) {
+        for (const QJsonValue &change : message.value(QLatin1String("events")).toArray())
+            applyChange(change.toObject(), xid);
+    } else {
+        applyChange(message, xid);
+    }
+    lastSeq = quint64(message.value(QLatin1String("seq")).toDouble());
+    haveSeq = true;
+}
+
+void Client::Private::applyChange(const QJsonObject &event, quint32 xid)
+{
+    const QString table = event.value(QLatin1String("table")).toString();
+    TableModel *model = models.value(table);
     if (!model)
+        return;
+    // Already in this table's snapshot: applying it again would show the
+    // change twice (the rows would converge, the signals would not).
+    const auto snapshot = snapshots.constFind(table);
+    if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->contains(xid))
         return;
     const QString action = event.value(QLatin1String("action")).toString();
     const QJsonArray rows = event.value(QLatin1String("rows")).toArray();
@@ -301,6 +379,8 @@ void Client::Private::applyEvent(const QJsonObject &event)
         model->applyUpdated(event.value(QLatin1String("old")).toArray(), rows);
     else if (action == QLatin1String("delete"))
         model->applyDeleted(rows);
+    else if (action == QLatin1String("truncate"))
+        model->replaceRows(QJsonArray());
     else
         qCWarning(lcClient) << "unknown event action" << action;
 }

@@ -1,5 +1,7 @@
 #include "tablemodel.h"
 
+#include <QSet>
+
 #include "logging_p.h"
 #include "reply.h"
 #include "writetransport.h"
@@ -361,6 +363,29 @@ QStringList TableModel::columnNames() const { return d->columnNames; }
 QStringList TableModel::primaryKey() const { return d->schema.primaryKey; }
 int TableModel::count() const { return int(d->rows.size()); }
 bool TableModel::isEditable() const { return d->schema.canUpdate; }
+bool TableModel::canInsert() const { return d->schema.canInsert; }
+bool TableModel::canDelete() const { return d->schema.canDelete; }
+
+QVariantList TableModel::columns() const
+{
+    QVariantList result;
+    result.reserve(d->schema.columns.size());
+    for (const ColumnSchema &column : d->schema.columns) {
+        QVariantMap map{
+            {QStringLiteral("name"), column.name},
+            {QStringLiteral("type"), column.type},
+            {QStringLiteral("primaryKey"), column.isPrimaryKey()},
+            {QStringLiteral("nullable"), column.nullable},
+            {QStringLiteral("hasDefault"), column.hasDefault},
+            {QStringLiteral("comment"), column.comment},
+        };
+        if (!column.referencedTable.isEmpty())
+            map.insert(QStringLiteral("references"), QVariantMap{{QStringLiteral("table"), column.referencedTable},
+                                                                 {QStringLiteral("column"), column.referencedColumn}});
+        result.append(map);
+    }
+    return result;
+}
 
 int TableModel::rowCount(const QModelIndex &parent) const
 {
@@ -419,9 +444,16 @@ Qt::ItemFlags TableModel::flags(const QModelIndex &index) const
 
 bool TableModel::setData(const QModelIndex &index, const QVariant &value, int role)
 {
-    if (role != Qt::EditRole || !d->transport || !(flags(index) & Qt::ItemIsEditable))
+    // EditRole edits the index's cell; a column role (what a QML delegate's
+    // model.<column> = value writes) edits that column of the index's row.
+    int column = index.column();
+    if (role != Qt::EditRole) {
+        column = role - (Qt::UserRole + 1);
+        if (column < 0 || column >= d->columnNames.size() || !d->isCell(index))
+            return false;
+    }
+    if (!d->transport || !(flags(index.siblingAtColumn(column)) & Qt::ItemIsEditable))
         return false;
-    const int column = index.column();
     if (sameValue(d->rows.at(index.row()).at(column), value))
         return false;
 
@@ -581,6 +613,9 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
     const qsizetype before = d->rows.size();
     const qsizetype pairs = std::min(oldRows.size(), newRows.size());
     QList<qsizetype> taken; // unkeyed: rows already matched in this batch
+    // Signals carry whole rows: the cached old row and the merged new one,
+    // even when the event carried only keys or left out unchanged values.
+    QVariantList oldOut, newOut;
     for (qsizetype p = 0; p < pairs; ++p) {
         const QJsonObject oldObject = oldRows.at(p).toObject();
         Row newRow = d->rowFromJson(newRows.at(p).toObject());
@@ -591,6 +626,8 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
             const qsizetype oldIndex = d->indexOfRow(oldRow);
             // Columns the new image lacks (unchanged TOAST values) keep their cached value.
             Private::fillMissing(newRow, oldIndex >= 0 ? &d->rows.at(oldIndex) : nullptr);
+            oldOut.append(oldIndex >= 0 ? QVariant(d->toMap(d->rows.at(oldIndex))) : QVariant(oldObject.toVariantMap()));
+            newOut.append(d->toMap(newRow));
             qsizetype at = oldIndex;
             if (d->compareKeys(oldRow, newRow) != 0) {
                 d->removeRun(oldIndex, oldIndex >= 0 ? 1 : 0);
@@ -607,6 +644,8 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
             Private::fillMissing(oldRow, nullptr);
             const qsizetype at = d->findUnkeyed(oldRow, taken);
             Private::fillMissing(newRow, at >= 0 ? &d->rows.at(at) : nullptr);
+            oldOut.append(at >= 0 ? QVariant(d->toMap(d->rows.at(at))) : QVariant(oldObject.toVariantMap()));
+            newOut.append(d->toMap(newRow));
             if (at >= 0) {
                 taken.append(at);
                 d->replaceAt(at, std::move(newRow), changes);
@@ -619,7 +658,7 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
     }
     qCDebug(lcModel) << d->schema.name << "updated" << pairs << "rows";
     d->emitCountChanged(before);
-    Q_EMIT updated(oldRows.toVariantList(), newRows.toVariantList());
+    Q_EMIT updated(oldOut, newOut);
 }
 
 void TableModel::applyDeleted(const QJsonArray &rows)
@@ -631,6 +670,16 @@ void TableModel::applyDeleted(const QJsonArray &rows)
         const qsizetype i = d->hasKey() ? d->indexOfRow(row) : d->findUnkeyed(row, indexes);
         if (i >= 0)
             indexes.append(i);
+    }
+    // The signal carries the cached whole rows in event order (the event may
+    // carry keys only); an absent key was never ours to show: not reported.
+    QVariantList removed;
+    QSet<qsizetype> seen;
+    for (qsizetype i : std::as_const(indexes)) {
+        if (!seen.contains(i)) {
+            seen.insert(i);
+            removed.append(d->toMap(d->rows.at(i)));
+        }
     }
     std::sort(indexes.begin(), indexes.end());
     indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
@@ -647,7 +696,8 @@ void TableModel::applyDeleted(const QJsonArray &rows)
     }
     qCDebug(lcModel) << d->schema.name << "deleted" << before - d->rows.size() << "of" << rows.size() << "rows";
     d->emitCountChanged(before);
-    Q_EMIT deleted(rows.toVariantList());
+    if (!removed.isEmpty())
+        Q_EMIT deleted(removed);
 }
 
 } // namespace Aiodata

@@ -27,6 +27,11 @@ class AIODATA_EXPORT TableModel : public QAbstractTableModel
     Q_PROPERTY(QStringList primaryKey READ primaryKey CONSTANT)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(bool editable READ isEditable CONSTANT)
+    Q_PROPERTY(bool canInsert READ canInsert CONSTANT)
+    Q_PROPERTY(bool canDelete READ canDelete CONSTANT)
+    // For QML, which cannot read TableSchema: one map per column (name, type,
+    // primaryKey, nullable, hasDefault, comment, references).
+    Q_PROPERTY(QVariantList columns READ columns CONSTANT)
 public:
     explicit TableModel(const TableSchema &schema, QObject *parent = nullptr);
     ~TableModel() override;
@@ -37,6 +42,9 @@ public:
     QStringList primaryKey() const;
     int count() const;
     bool isEditable() const; // the role may UPDATE this table
+    bool canInsert() const;
+    bool canDelete() const;
+    QVariantList columns() const;
 
     // QAbstractItemModel
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -51,14 +59,15 @@ public:
     Q_INVOKABLE QVariantMap row(int row) const;              // column -> value; empty if out of range
     Q_INVOKABLE QVariantList get(const QVariantList &keyPrefix = {}) const; // rows whose key starts with keyPrefix
     Q_INVOKABLE int indexOfKey(const QVariantList &key) const; // row of a full key, -1 if absent
-    QVariantList keyOf(int row) const;
+    Q_INVOKABLE QVariantList keyOf(int row) const;
 
     // Writing through the server.
     // makeRow({"Fish", "Koi", "Aqui"}, {{"color", 3}}): positional values fill
     // the key columns in order, named values the rest.
     QVariantMap makeRow(const QVariantList &keyValues, const QVariantMap &values = {}) const;
-    Reply *create(const QVariantMap &row);
-    Reply *create(const QList<QVariantMap> &rows);          // one statement, one event
+    // Invokable so that QML passes a JS object or an array of objects.
+    Q_INVOKABLE Aiodata::Reply *create(const QVariantMap &row);
+    Q_INVOKABLE Aiodata::Reply *create(const QList<QVariantMap> &rows); // one statement, one event
     Q_INVOKABLE Aiodata::Reply *update(const QVariantList &keyPrefix, const QVariantMap &values);
     Q_INVOKABLE Aiodata::Reply *remove(const QVariantList &keyPrefix);
 

@@ -2,6 +2,8 @@
 
 #include <QUrl>
 
+#include <limits>
+
 namespace Aiodata::Server {
 
 static ApiError badRequest(const QByteArray &code, const QString &message, const QString &details = {})
@@ -259,12 +261,21 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             error->message = QStringLiteral("Requested range not satisfiable");
             return std::nullopt;
         }
-        r.offset += from;
-        if (to >= 0)
-            r.limit = r.limit < 0 ? to - from + 1 : qMin(r.limit, to - from + 1);
+        constexpr qint64 maxCount = std::numeric_limits<qint64>::max();
+        r.offset = from > maxCount - r.offset ? maxCount : r.offset + from; // no overflow
+        if (to >= 0) {
+            const qint64 span = to - from < maxCount ? to - from + 1 : maxCount;
+            r.limit = r.limit < 0 ? span : qMin(r.limit, span);
+        }
     }
 
-    for (const QByteArray &prefer : http.header("Prefer").split(',')) {
+    // Several Prefer fields are one comma-separated list (RFC 9110 5.3).
+    QByteArrayList preferences;
+    for (const auto &h : http.headers) {
+        if (h.first.compare("Prefer", Qt::CaseInsensitive) == 0)
+            preferences += h.second.split(',');
+    }
+    for (const QByteArray &prefer : std::as_const(preferences)) {
         const QByteArray p = prefer.trimmed();
         if (p == "return=minimal" || p == "return=headers-only")
             r.returnRepresentation = false;

@@ -1,28 +1,38 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
 #include <QString>
 
 namespace Aiodata::Server {
 
-// One committed change to one table: the rows as PostgreSQL's JSON.
+// One change to one table: the rows as PostgreSQL's JSON.
 struct Change
 {
-    enum class Action { Create, Update, Delete };
+    enum class Action { Create, Update, Delete, Truncate };
 
-    quint64 seq = 0;          // position in the stream; only grows
     Action action = Action::Create;
     QString schema;
     QString table;
-    QByteArray rows;          // JSON array: created rows, new rows, or deleted rows
+    QByteArray rows;          // JSON array: created rows, new rows, or deleted rows ("[]" for truncate)
     QByteArray oldRows;       // JSON array, updates only: old rows pairing with rows
 
     static QByteArray actionName(Action action);
 };
 
-// Where events come from. The first implementation records the server's own
-// writes (OwnWritesSource); change capture from the WAL plugs in here too.
+// One committed transaction: its changes in order, applied by clients in one go.
+struct Transaction
+{
+    quint64 seq = 0;          // position in the stream (commit LSN, or a counter); only grows
+    quint32 xid = 0;          // PostgreSQL transaction id (low 32 bits), for snapshot hand-off
+    QList<Change> changes;
+
+    qsizetype byteSize() const;
+};
+
+// Where events come from: the server's own writes (OwnWritesSource) or
+// PostgreSQL's logical replication (WalSource).
 class ChangeSource : public QObject
 {
     Q_OBJECT
@@ -31,10 +41,12 @@ public:
     ~ChangeSource() override;
 
     virtual QString name() const = 0;
-    virtual quint64 lastSeq() const = 0;   // position of the newest change so far
+    virtual quint64 lastSeq() const = 0;   // position of the newest transaction so far
+    // Positions are comparable only within one epoch (one slot, one process).
+    virtual QString epoch() const = 0;
 
 Q_SIGNALS:
-    void changed(const Aiodata::Server::Change &change);
+    void committed(const Aiodata::Server::Transaction &transaction);
 };
 
 } // namespace Aiodata::Server

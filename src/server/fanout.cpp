@@ -18,31 +18,49 @@ static QByteArray jsonString(const QString &s)
     return a.mid(1, a.size() - 2);
 }
 
+static QByteArray encodeChange(const Change &change)
+{
+    QByteArray m = "\"action\":\"" + Change::actionName(change.action) + "\",\"schema\":" + jsonString(change.schema)
+        + ",\"table\":" + jsonString(change.table) + ",\"rows\":" + change.rows;
+    if (change.action == Change::Action::Update)
+        m += ",\"old\":" + change.oldRows;
+    return m;
+}
+
 Fanout::Fanout(ChangeSource *source, QObject *parent)
     : QObject(parent)
     , m_source(source)
 {
-    connect(source, &ChangeSource::changed, this, &Fanout::onChanged);
+    connect(source, &ChangeSource::committed, this, &Fanout::onCommitted);
 }
 
 Fanout::~Fanout() = default;
 
-QByteArray Fanout::encode(const Change &change)
+QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContext &context)
 {
-    QByteArray m;
-    m.reserve(change.rows.size() + change.oldRows.size() + 128);
-    m += "{\"type\":\"event\",\"seq\":" + QByteArray::number(change.seq) + ",\"action\":\""
-        + Change::actionName(change.action) + "\",\"schema\":" + jsonString(change.schema)
-        + ",\"table\":" + jsonString(change.table) + ",\"rows\":" + change.rows;
-    if (change.action == Change::Action::Update)
-        m += ",\"old\":" + change.oldRows;
-    m += '}';
-    return m;
+    QList<const Change *> visible;
+    for (const Change &c : transaction.changes) {
+        if (c.schema == context.schema && context.readableTables.contains(c.table))
+            visible.append(&c);
+    }
+    if (visible.isEmpty())
+        return QByteArray();
+    const QByteArray head = "\"seq\":" + QByteArray::number(transaction.seq) + ",\"xid\":" + QByteArray::number(transaction.xid);
+    if (visible.size() == 1)
+        return "{\"type\":\"event\"," + head + ',' + encodeChange(*visible.first()) + '}';
+    QByteArray m = "{\"type\":\"transaction\"," + head + ",\"events\":[";
+    for (qsizetype i = 0; i < visible.size(); ++i)
+        m += (i ? ",{" : "{") + encodeChange(*visible.at(i)) + '}';
+    return m + "]}";
 }
 
 void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
 {
-    m_subscribers.append({socket, context});
+    QStringList tables(context.readableTables.begin(), context.readableTables.end());
+    tables.sort();
+    const Subscriber subscriber{socket, context, context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n')
+                                                     + tables.join(QLatin1Char(','))};
+    m_subscribers.append(subscriber);
     connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
     if (context.expiresAt > 0) {
         // The token's validity ends the subscription, as it would end its requests.
@@ -51,14 +69,29 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("JWT expired"));
         });
     }
+    // Resuming needs the same epoch and every transaction since the client's position.
+    const bool resumed = context.resume && context.sinceEpoch == m_source->epoch() && context.since >= m_historyFloor
+        && context.since <= m_source->lastSeq();
     QJsonObject hello;
     hello.insert(QLatin1String("type"), QStringLiteral("hello"));
     hello.insert(QLatin1String("seq"), qint64(m_source->lastSeq()));
+    hello.insert(QLatin1String("epoch"), m_source->epoch());
+    hello.insert(QLatin1String("resumed"), resumed);
     hello.insert(QLatin1String("role"), context.role);
     hello.insert(QLatin1String("schema"), context.schema);
     hello.insert(QLatin1String("source"), m_source->name());
     socket->sendTextMessage(QString::fromUtf8(QJsonDocument(hello).toJson(QJsonDocument::Compact)));
-    qCDebug(lcFanout) << "subscriber" << socket->peerAddress() << socket->peerPort() << "role" << context.role;
+    if (resumed) {
+        for (const Transaction &t : std::as_const(m_history)) {
+            if (t.seq <= context.since)
+                continue;
+            const QByteArray message = encode(t, context);
+            if (!message.isEmpty())
+                socket->sendTextMessage(QString::fromUtf8(message));
+        }
+    }
+    qCDebug(lcFanout) << "subscriber" << socket->peerAddress() << socket->peerPort() << "role" << context.role
+                      << (resumed ? "resumed" : "fresh");
     Q_EMIT subscriberCountChanged(subscriberCount());
 }
 
@@ -74,18 +107,35 @@ void Fanout::remove(QWebSocket *socket)
     }
 }
 
-void Fanout::onChanged(const Change &change)
+bool Fanout::send(const Subscriber &subscriber, const QString &message)
 {
-    const QString message = QString::fromUtf8(encode(change));
+    if (subscriber.socket->bytesToWrite() > m_maxBufferedBytes)
+        return false;
+    subscriber.socket->sendTextMessage(message);
+    return true;
+}
+
+void Fanout::onCommitted(const Transaction &transaction)
+{
+    m_history.enqueue(transaction);
+    m_historyBytes += transaction.byteSize();
+    while (m_historyBytes > m_maxHistoryBytes && m_history.size() > 1) {
+        const Transaction evicted = m_history.dequeue();
+        m_historyBytes -= evicted.byteSize();
+        m_historyFloor = evicted.seq;
+    }
+
+    // One serialisation per kind of subscriber, not per subscriber.
+    QHash<QString, QString> messages;
     QList<QWebSocket *> overflowing;
     for (const Subscriber &s : std::as_const(m_subscribers)) {
-        if (s.context.schema != change.schema || !s.context.readableTables.contains(change.table))
+        auto it = messages.constFind(s.kind);
+        if (it == messages.constEnd())
+            it = messages.insert(s.kind, QString::fromUtf8(encode(transaction, s.context)));
+        if (it->isEmpty())
             continue;
-        if (s.socket->bytesToWrite() > m_maxBufferedBytes) {
+        if (!send(s, *it))
             overflowing.append(s.socket);
-            continue;
-        }
-        s.socket->sendTextMessage(message);
     }
     for (QWebSocket *socket : overflowing) {
         qCWarning(lcFanout) << "dropping a subscriber that does not read:" << socket->peerAddress();

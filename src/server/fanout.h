@@ -2,9 +2,11 @@
 
 #include "changesource.h"
 
+#include <QHash>
 #include <QList>
 #include <QMetaType>
 #include <QObject>
+#include <QQueue>
 #include <QSet>
 #include <QString>
 
@@ -21,12 +23,18 @@ struct SubscriberContext
     QString schema;
     QSet<QString> readableTables;  // tables the role may SELECT
     qint64 expiresAt = 0;          // token's exp (seconds since epoch), 0 = never
+    // Resume: the client's last applied position and the epoch it belongs to.
+    bool resume = false;
+    quint64 since = 0;
+    QString sinceEpoch;
 };
 
-// Sends every change to the subscribers allowed to read its table. An event
-// is serialised once and the same message goes to every subscriber; a
-// subscriber that does not read (send buffer past the limit) is dropped and
-// resyncs when it reconnects, so it never delays the others.
+// Sends every committed transaction to the subscribers allowed to read its
+// tables. A transaction is filtered and serialised once per kind of
+// subscriber (role, schema, readable tables), and the same message goes to
+// all of them. A subscriber that does not read (send buffer past the limit)
+// is dropped and resumes or resyncs when it reconnects, so it never delays
+// the others. The newest transactions are kept (bounded) for resuming.
 class Fanout : public QObject
 {
     Q_OBJECT
@@ -37,9 +45,11 @@ public:
     void addSubscriber(QWebSocket *socket, const SubscriberContext &context);
     int subscriberCount() const { return int(m_subscribers.size()); }
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
+    void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
 
-    // The wire form of one change (see docs/protocol.md).
-    static QByteArray encode(const Change &change);
+    // The wire form of the part of a transaction a subscriber may see
+    // (see docs/protocol.md); empty when it may see none of it.
+    static QByteArray encode(const Transaction &transaction, const SubscriberContext &context);
 
 Q_SIGNALS:
     void subscriberCountChanged(int count);
@@ -49,13 +59,19 @@ private:
     {
         QWebSocket *socket;
         SubscriberContext context;
+        QString kind;              // role, schema and readable tables: same kind, same messages
     };
-    void onChanged(const Change &change);
+    void onCommitted(const Transaction &transaction);
     void remove(QWebSocket *socket);
+    bool send(const Subscriber &subscriber, const QString &message);
 
     ChangeSource *m_source;
     QList<Subscriber> m_subscribers;
     qint64 m_maxBufferedBytes = 64 * 1024 * 1024;
+    QQueue<Transaction> m_history;
+    qint64 m_historyBytes = 0;
+    qint64 m_maxHistoryBytes = 64 * 1024 * 1024;
+    quint64 m_historyFloor = 0;    // transactions after this position are all in m_history
 };
 
 } // namespace Aiodata::Server

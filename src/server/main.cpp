@@ -8,13 +8,16 @@
 #include "ownwritessource.h"
 #include "pgpool.h"
 #include "routes.h"
+#include "sqlbuilder.h"
 #include "schemacache.h"
+#include "walsource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QTextStream>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 using namespace Aiodata::Server;
@@ -46,7 +49,33 @@ int main(int argc, char *argv[])
         QStringLiteral("Address to serve on, HOST:PORT (default 127.0.0.1:4000; environment AIODATA_LISTEN). Port 0 picks a free port."),
         QStringLiteral("host:port"));
     parser.addOption(listenOption);
+    const QCommandLineOption eventsOption(
+        QStringLiteral("events"),
+        QStringLiteral("Where events come from: wal (logical replication: every writer), own (writes through this server only) "
+                       "or auto (wal when the database allows it, else own; the default; environment AIODATA_EVENTS)."),
+        QStringLiteral("auto|wal|own"));
+    const QCommandLineOption publicationOption(
+        QStringLiteral("publication"),
+        QStringLiteral("Publication to stream in wal mode (default aiodata; created FOR TABLES IN SCHEMA when missing and "
+                       "allowed; environment AIODATA_PUBLICATION)."),
+        QStringLiteral("name"));
+    const QCommandLineOption replicationUriOption(
+        QStringLiteral("replication-uri"),
+        QStringLiteral("Connection for the replication stream, as a role with REPLICATION (default: db-uri; environment "
+                       "AIODATA_REPLICATION_URI)."),
+        QStringLiteral("uri"));
+    parser.addOptions({eventsOption, publicationOption, replicationUriOption});
     parser.process(app);
+    auto setting = [&parser](const QCommandLineOption &option, const char *env, const QString &fallback) {
+        if (parser.isSet(option))
+            return parser.value(option);
+        const QString value = qEnvironmentVariable(env);
+        return value.isEmpty() ? fallback : value;
+    };
+    const QString events = setting(eventsOption, "AIODATA_EVENTS", QStringLiteral("auto"));
+    if (events != QLatin1String("auto") && events != QLatin1String("wal") && events != QLatin1String("own"))
+        return fatal(QStringLiteral("--events takes auto, wal or own, not \"%1\"").arg(events), 2);
+    const QString publication = setting(publicationOption, "AIODATA_PUBLICATION", QStringLiteral("aiodata"));
 
     const QStringList args = parser.positionalArguments();
     if (args.size() != 1)
@@ -61,22 +90,27 @@ int main(int argc, char *argv[])
     if (!listen.isEmpty() && !config->setListen(listen))
         return fatal(QStringLiteral("invalid listen address \"%1\", expected HOST:PORT").arg(listen), 2);
 
+    const QString replicationUri = setting(replicationUriOption, "AIODATA_REPLICATION_URI", config->dbUri);
+
     PgPool pool(config->dbUri.toUtf8(), config->dbPool);
     SchemaCache schema;
-    OwnWritesSource ownWrites;
-    Fanout fanout(&ownWrites);
     HttpServer http;
-    Routes routes(*config, &schema, &pool, &ownWrites, &fanout, &http);
+    // Chosen at start-up, once the database is known (see chooseSource).
+    std::unique_ptr<ChangeSource> source;
+    std::unique_ptr<Fanout> fanout;
+    std::unique_ptr<Routes> routes;
 
     int exitCode = 0;
     bool started = false;
+    std::function<void()> serve;
+    std::function<void()> chooseSource;
     auto stop = [&](const QString &message) {
         exitCode = fatal(message);
         QCoreApplication::exit(exitCode);
     };
 
     QObject::connect(&pool, &PgPool::failed, &app, [&](const QString &message) {
-        if (!started)
+        if (!started && !exitCode) // every pooled connection fails: say it once
             stop(QStringLiteral("cannot connect to the database: %1").arg(message.simplified()));
         else
             qCWarning(lcServer) << "database unavailable:" << message.simplified();
@@ -103,26 +137,107 @@ int main(int argc, char *argv[])
                 }
                 if (--*remaining > 0)
                     return;
-                if (!http.listen(config->listenAddress, config->listenPort)) {
-                    stop(QStringLiteral("cannot listen on %1:%2: %3")
-                             .arg(config->listenAddress.toString())
-                             .arg(config->listenPort)
-                             .arg(http.errorString()));
-                    return;
-                }
-                started = true;
-                const QString host = config->listenAddress.protocol() == QAbstractSocket::IPv6Protocol
-                    ? QLatin1Char('[') + config->listenAddress.toString() + QLatin1Char(']')
-                    : config->listenAddress.toString();
-                // Tests and scripts read this line for the port.
-                QTextStream(stdout) << "aiodata: serving " << config->dbSchemas.join(QLatin1String(", "))
-                                    << " on http://" << host << ':' << http.serverPort()
-                                    << " (events: " << ownWrites.name() << ")" << Qt::endl;
+                chooseSource();
             };
             pool.execute(std::move(job));
         }
     });
+
+    serve = [&] {
+        fanout = std::make_unique<Fanout>(source.get());
+        routes = std::make_unique<Routes>(*config, &schema, &pool, qobject_cast<OwnWritesSource *>(source.get()),
+                                          fanout.get(), &http);
+        if (!http.listen(config->listenAddress, config->listenPort)) {
+            stop(QStringLiteral("cannot listen on %1:%2: %3")
+                     .arg(config->listenAddress.toString())
+                     .arg(config->listenPort)
+                     .arg(http.errorString()));
+            return;
+        }
+        started = true;
+        const QString host = config->listenAddress.protocol() == QAbstractSocket::IPv6Protocol
+            ? QLatin1Char('[') + config->listenAddress.toString() + QLatin1Char(']')
+            : config->listenAddress.toString();
+        // Tests and scripts read this line for the port.
+        QTextStream(stdout) << "aiodata: serving " << config->dbSchemas.join(QLatin1String(", "))
+                            << " on http://" << host << ':' << http.serverPort()
+                            << " (events: " << source->name() << ")" << Qt::endl;
+    };
+    auto useOwnWrites = [&](const QString &reason) {
+        if (events == QLatin1String("wal")) {
+            stop(QStringLiteral("logical replication unavailable: %1").arg(reason));
+            return;
+        }
+        if (!reason.isEmpty()) {
+            // Said once, so operators know why psql writes do not show up.
+            std::fprintf(stderr, "aiodata: logical replication unavailable (%s); events come from writes through this server only\n",
+                         qUtf8Printable(reason.simplified()));
+        }
+        source = std::make_unique<OwnWritesSource>();
+        serve();
+    };
+    chooseSource = [&] {
+        if (events == QLatin1String("own")) {
+            useOwnWrites(QString());
+            return;
+        }
+        // wal_level and the publication decide; a missing publication is
+        // created when the role may (FOR TABLES IN SCHEMA needs a superuser).
+        QList<QByteArray> schemas;
+        for (const QString &s : std::as_const(config->dbSchemas))
+            schemas.append(SqlBuilder::quoteIdentifier(s));
+        const QByteArray create = "CREATE PUBLICATION " + SqlBuilder::quoteIdentifier(publication)
+            + " FOR TABLES IN SCHEMA " + schemas.join(", ");
+        PgJob job;
+        job.statements = {PgStatement{QByteArrayLiteral("SELECT current_setting('wal_level'), "
+                                                        "EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)"),
+                                      {publication.toUtf8()}}};
+        job.done = [&, create](const QList<PgResult> &results, const PgError &error) {
+            if (!error.isNull()) {
+                useOwnWrites(error.message);
+                return;
+            }
+            if (results.at(0).value(0, 0) != "logical") {
+                useOwnWrites(QStringLiteral("wal_level is %1, not logical").arg(QString::fromUtf8(results.at(0).value(0, 0))));
+                return;
+            }
+            auto startStream = [&] {
+                auto *wal = new WalSource(replicationUri.toUtf8(), publication, config->dbSchemas, &pool);
+                source.reset(wal);
+                QObject::connect(wal, &WalSource::started, &app, [&] { serve(); });
+                QObject::connect(wal, &WalSource::failed, &app, [&](const QString &message) {
+                    if (!started) {
+                        source.release()->deleteLater();
+                        useOwnWrites(message);
+                    } else {
+                        // Clients cannot be told what they missed: stop, to be restarted.
+                        stop(QStringLiteral("logical replication failed: %1").arg(message.simplified()));
+                    }
+                });
+                wal->start();
+            };
+            if (results.at(0).value(0, 1) == "t") {
+                startStream();
+                return;
+            }
+            PgJob createJob;
+            createJob.statements = {PgStatement{create, {}}};
+            createJob.done = [&, startStream](const QList<PgResult> &, const PgError &createError) {
+                if (!createError.isNull())
+                    useOwnWrites(QStringLiteral("cannot create publication \"%1\": %2").arg(publication, createError.message));
+                else
+                    startStream();
+            };
+            pool.execute(std::move(createJob));
+        };
+        pool.execute(std::move(job));
+    };
+
     pool.start();
     const int rc = app.exec();
+    // Destroy in dependency order: routes and fan-out use the source.
+    routes.reset();
+    fanout.reset();
+    source.reset();
     return exitCode ? exitCode : rc;
 }

@@ -40,10 +40,18 @@ PgConnection::~PgConnection()
         PQfinish(m_conn);
 }
 
-void PgConnection::open(const QByteArray &conninfo)
+void PgConnection::open(const QByteArray &conninfo, Mode mode)
 {
     m_state = State::Connecting;
-    m_conn = PQconnectStart(conninfo.constData());
+    m_mode = mode;
+    if (mode == Mode::Replication) {
+        // dbname is expanded as a URI or key=value string; replication overrides it.
+        const char *keywords[] = {"dbname", "replication", nullptr};
+        const char *values[] = {conninfo.constData(), "database", nullptr};
+        m_conn = PQconnectStartParams(keywords, values, 1);
+    } else {
+        m_conn = PQconnectStart(conninfo.constData());
+    }
     if (!m_conn) {
         fail(QStringLiteral("out of memory"));
         return;
@@ -100,7 +108,7 @@ void PgConnection::pollConnect()
         return;
     }
     PQsetNoticeProcessor(m_conn, ignoreNotice, nullptr);
-    if (PQsetnonblocking(m_conn, 1) != 0 || PQenterPipelineMode(m_conn) != 1) {
+    if (PQsetnonblocking(m_conn, 1) != 0 || (m_mode == Mode::Pipeline && PQenterPipelineMode(m_conn) != 1)) {
         fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
         return;
     }
@@ -151,10 +159,18 @@ void PgConnection::flush()
         m_writeNotifier->setEnabled(r == 1);
 }
 
+void PgConnection::setWriteWanted(bool wanted)
+{
+    if (m_writeNotifier && m_state != State::Broken)
+        m_writeNotifier->setEnabled(wanted);
+}
+
 void PgConnection::onWritable()
 {
     if (m_state == State::Connecting)
         pollConnect();
+    else if (m_mode == Mode::Replication)
+        Q_EMIT readyWrite();
     else if (m_state == State::Busy)
         flush();
     else if (m_writeNotifier)
@@ -169,6 +185,10 @@ void PgConnection::onReadable()
     }
     if (m_state == State::Broken || m_state == State::Disconnected)
         return;
+    if (m_mode == Mode::Replication) {
+        Q_EMIT readyRead();
+        return;
+    }
     if (!PQconsumeInput(m_conn) || PQstatus(m_conn) == CONNECTION_BAD) {
         fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
         return;
@@ -241,13 +261,18 @@ void PgConnection::finishJob()
 void PgConnection::fail(const QString &error)
 {
     const bool hadJob = m_state == State::Busy;
+    const bool wasOpen = hadJob || m_state == State::Idle;
     m_state = State::Broken;
     m_errorString = error.isEmpty() ? QStringLiteral("connection to the database lost") : error;
     if (m_readNotifier)
         m_readNotifier->setEnabled(false);
     if (m_writeNotifier)
         m_writeNotifier->setEnabled(false);
-    qCWarning(lcPg) << "database connection failed:" << m_errorString;
+    // A failed attempt to connect is reported once by the pool's owner (failed()).
+    if (wasOpen)
+        qCWarning(lcPg) << "database connection failed:" << m_errorString;
+    else
+        qCDebug(lcPg) << "cannot connect:" << m_errorString;
     if (hadJob) {
         PgJob job = std::move(m_job);
         m_job = PgJob();

@@ -58,11 +58,20 @@ class PgConnection : public QObject
     Q_OBJECT
 public:
     enum class State { Disconnected, Connecting, Idle, Busy, Broken };
+    // Pipeline: jobs via run(). Replication: a walsender connection
+    // (replication=database) whose protocol the owner drives through
+    // handle(), readyRead() and setWriteWanted().
+    enum class Mode { Pipeline, Replication };
 
     explicit PgConnection(QObject *parent = nullptr);
     ~PgConnection() override;
 
-    void open(const QByteArray &conninfo);
+    void open(const QByteArray &conninfo, Mode mode = Mode::Pipeline);
+    PGconn *handle() const { return m_conn; }
+    // Replication mode: ask for readyWrite() until libpq's output is flushed.
+    void setWriteWanted(bool wanted);
+    // Replication mode: the owner saw the connection break.
+    void markBroken(const QString &error) { fail(error); }
     State state() const { return m_state; }
     QString errorString() const { return m_errorString; }
     // Only when state() == Idle.
@@ -72,6 +81,8 @@ Q_SIGNALS:
     void opened();
     void failed(const QString &error);  // connecting failed or the connection broke
     void jobFinished();                 // back to Idle
+    void readyRead();                   // replication mode: the socket has data
+    void readyWrite();                  // replication mode: the socket takes data
 
 private:
     void pollConnect();
@@ -84,6 +95,7 @@ private:
 
     PGconn *m_conn = nullptr;
     State m_state = State::Disconnected;
+    Mode m_mode = Mode::Pipeline;
     QString m_errorString;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;

@@ -210,6 +210,11 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
 
     PgJob job;
     job.statements = {roleStatement(identity), *statement};
+    const bool isWrite = api->action != ApiRequest::Action::Read;
+    if (isWrite) {
+        // The writing transaction's id: clients compare it with snapshots.
+        job.statements.append(PgStatement{QByteArrayLiteral("SELECT pg_current_xact_id()::text"), {}});
+    }
     const bool authenticated = identity.authenticated;
     const ApiRequest r = *api;
     QPointer<OwnWritesSource> ownWrites = m_ownWrites;
@@ -232,7 +237,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             change.rows = rows;
             if (r.action == ApiRequest::Action::Update)
                 change.oldRows = result.value(0, 2);
-            ownWrites->record(change);
+            ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
         }
 
         HttpResponse response;
@@ -245,6 +250,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             addHeader(response, "Content-Range", range);
             if (r.countExact && total.toLongLong() > r.offset + count)
                 response.status = 206;
+            addHeader(response, "Aiodata-Snapshot", result.value(0, 3));
         } else {
             response.status = r.action == ApiRequest::Action::Create ? 201 : 200;
             addHeader(response, "Content-Range", "*/" + QByteArray::number(count));
@@ -299,12 +305,18 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
                                       "AND has_table_privilege(c.oid, 'SELECT')"),
                     {schema.toUtf8()}}};
     const Identity who = identity;
-    job.done = [responder, who, schema](const QList<PgResult> &results, const PgError &error) {
+    // ?since=<seq>&epoch=<epoch>: resume after the client's last applied transaction.
+    const QString since = q.queryItemValue(QStringLiteral("since"));
+    const QString epoch = q.queryItemValue(QStringLiteral("epoch"), QUrl::FullyDecoded);
+    job.done = [responder, who, schema, since, epoch](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
             responder.send(jobError(results, error, who.authenticated).toResponse());
             return;
         }
         SubscriberContext context;
+        context.resume = !since.isEmpty();
+        context.since = since.toULongLong();
+        context.sinceEpoch = epoch;
         context.role = who.role;
         context.schema = schema;
         context.expiresAt = who.expiresAt;

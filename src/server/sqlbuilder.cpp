@@ -189,10 +189,10 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
         inner += " LIMIT " + QByteArray::number(r.limit);
     if (r.offset > 0)
         inner += " OFFSET " + QByteArray::number(r.offset);
-    QByteArray sql = "SELECT coalesce(json_agg(_r), '[]')::text, count(*)";
-    if (r.countExact)
-        sql += ", (SELECT count(*)" + from + *where + ')';
-    sql += " FROM (" + inner + ") AS _r";
+    QByteArray sql = "SELECT coalesce(json_agg(_r), '[]')::text, count(*), ";
+    sql += r.countExact ? "(SELECT count(*)" + from + *where + ')' : QByteArray("NULL");
+    // The statement's own snapshot: which transactions the rows include.
+    sql += ", pg_current_snapshot()::text FROM (" + inner + ") AS _r";
     return PgStatement{sql, params.values};
 }
 

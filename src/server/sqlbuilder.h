@@ -18,7 +18,9 @@ namespace Aiodata::Server {
 //             for delete the removed rows)
 //   column 1: number of rows in column 0
 //   column 2: update: JSON array of the old rows (same order as column 0);
-//             read with count=exact: total matching rows; else absent
+//             read: total matching rows with count=exact, else NULL
+//   column 3: read: pg_current_snapshot() of the statement, for the
+//             snapshot/stream hand-off (see docs/protocol.md)
 class SqlBuilder
 {
 public:

@@ -1,0 +1,346 @@
+#include "walsource.h"
+
+#include "logging.h"
+#include "pgpool.h"
+#include "pgreplicationstream.h"
+#include "sqlbuilder.h"
+
+#include <QCoreApplication>
+#include <QRandomGenerator>
+
+namespace Aiodata::Server {
+
+namespace {
+
+// A type json_to_recordset can use without any privilege: built-in types by
+// OID; everything else (enums, domains, composites) as text, which is how
+// row_to_json shows enums anyway.
+QByteArray recordsetType(quint32 oid)
+{
+    switch (oid) {
+    case 16: return "bool";
+    case 17: return "bytea";
+    case 18: return "\"char\"";
+    case 19: return "name";
+    case 20: return "int8";
+    case 21: return "int2";
+    case 23: return "int4";
+    case 26: return "oid";
+    case 114: return "json";
+    case 142: return "xml";
+    case 650: return "cidr";
+    case 700: return "float4";
+    case 701: return "float8";
+    case 790: return "money";
+    case 829: return "macaddr";
+    case 869: return "inet";
+    case 1042: return "bpchar";
+    case 1043: return "varchar";
+    case 1082: return "date";
+    case 1083: return "time";
+    case 1114: return "timestamp";
+    case 1184: return "timestamptz";
+    case 1186: return "interval";
+    case 1266: return "timetz";
+    case 1700: return "numeric";
+    case 2950: return "uuid";
+    case 3802: return "jsonb";
+    case 1000: return "bool[]";
+    case 1001: return "bytea[]";
+    case 1005: return "int2[]";
+    case 1007: return "int4[]";
+    case 1016: return "int8[]";
+    case 1009: return "text[]";
+    case 1015: return "varchar[]";
+    case 1021: return "float4[]";
+    case 1022: return "float8[]";
+    case 1231: return "numeric[]";
+    case 1182: return "date[]";
+    case 1115: return "timestamp[]";
+    case 1185: return "timestamptz[]";
+    case 2951: return "uuid[]";
+    case 199: return "json[]";
+    case 3807: return "jsonb[]";
+    default: return "text";
+    }
+}
+
+bool isJsonType(quint32 oid)
+{
+    return oid == 114 || oid == 3802;
+}
+
+void appendJsonString(QByteArray &out, const QByteArray &utf8)
+{
+    out += '"';
+    for (const char c : utf8) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (uchar(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", uchar(c));
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+}
+
+// Which columns a tuple carries (unchanged TOASTed values and columns
+// outside a key-only old tuple are absent).
+QList<int> presentColumns(const WalTuple &tuple)
+{
+    QList<int> present;
+    for (qsizetype i = 0; i < tuple.size(); ++i) {
+        if (tuple.at(i).kind != WalValue::UnchangedToast)
+            present.append(int(i));
+    }
+    return present;
+}
+
+// One statement turning tuples (all with the same present columns) into
+// row_to_json's JSON array.
+PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present)
+{
+    QByteArray input = "[";
+    for (qsizetype t = 0; t < tuples.size(); ++t) {
+        if (t)
+            input += ',';
+        input += '{';
+        bool first = true;
+        for (int i : present) {
+            const WalColumn &column = relation.columns.at(i);
+            const WalValue &value = tuples.at(t).at(i);
+            if (!first)
+                input += ',';
+            first = false;
+            appendJsonString(input, column.name.toUtf8());
+            input += ':';
+            if (value.kind == WalValue::Null)
+                input += "null";
+            else if (isJsonType(column.typeOid))
+                input += value.text;
+            else
+                appendJsonString(input, value.text);
+        }
+        input += '}';
+    }
+    input += ']';
+    QList<QByteArray> definitions;
+    for (int i : present) {
+        const WalColumn &column = relation.columns.at(i);
+        definitions.append(SqlBuilder::quoteIdentifier(column.name) + ' ' + recordsetType(column.typeOid));
+    }
+    if (definitions.isEmpty())
+        return PgStatement{QByteArrayLiteral("SELECT '[]'::text"), {}};
+    return PgStatement{"SELECT coalesce(json_agg(_r), '[]')::text FROM json_to_recordset($1::json) AS _r("
+                           + definitions.join(", ") + ')',
+                       {input}};
+}
+
+// The key columns of a new tuple, for updates whose old tuple PostgreSQL
+// leaves out (the key did not change and the identity is the default).
+WalTuple keyOnly(const WalRelation &relation, const WalTuple &tuple)
+{
+    WalTuple out = tuple;
+    for (qsizetype i = 0; i < out.size(); ++i) {
+        if (!relation.columns.value(i).isKey)
+            out[i].kind = WalValue::UnchangedToast; // i.e. absent
+    }
+    return out;
+}
+
+} // namespace
+
+WalSource::WalSource(const QByteArray &conninfo, const QString &publication, const QStringList &schemas, PgPool *pool,
+                     QObject *parent)
+    : ChangeSource(parent)
+    , m_conninfo(conninfo)
+    , m_publication(publication)
+    , m_schemas(schemas.begin(), schemas.end())
+    , m_pool(pool)
+    , m_stream(new PgReplicationStream(this))
+{
+    // Unique per process, so instances on one database never share a slot.
+    m_slotName = QStringLiteral("aiodata_%1_%2")
+                     .arg(QCoreApplication::applicationPid())
+                     .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    connect(m_stream, &PgReplicationStream::started, this, [this](quint64 point) {
+        m_lastSeq = point;
+        Q_EMIT started();
+    });
+    connect(m_stream, &PgReplicationStream::failed, this, &WalSource::failed);
+    connect(m_stream, &PgReplicationStream::message, this,
+            [this](quint64, const QByteArray &payload) { onMessage(payload); });
+}
+
+WalSource::~WalSource() = default;
+
+QString WalSource::name() const
+{
+    return QStringLiteral("logical replication");
+}
+
+void WalSource::start()
+{
+    m_stream->start(m_conninfo, m_slotName, m_publication);
+}
+
+void WalSource::onMessage(const QByteArray &payload)
+{
+    const PgOutputDecoder::Result result = m_decoder.decode(payload);
+    if (result == PgOutputDecoder::Result::Error) {
+        qCWarning(lcServer).noquote() << "cannot decode the replication stream:" << m_decoder.errorString();
+        Q_EMIT failed(m_decoder.errorString());
+        return;
+    }
+    if (result != PgOutputDecoder::Result::Committed)
+        return;
+    auto pending = std::make_shared<Pending>();
+    pending->transaction = m_decoder.transaction();
+    m_pending.enqueue(pending);
+    convert(pending);
+}
+
+void WalSource::convert(const std::shared_ptr<Pending> &pending)
+{
+    // Consecutive changes of one table, action and column set become one
+    // event; each needs one or two conversion statements.
+    struct Group
+    {
+        const WalRelation *relation;
+        WalChange::Action action;
+        QList<WalTuple> rows;
+        QList<WalTuple> oldRows;
+        QList<int> rowColumns;
+        QList<int> oldColumns;
+    };
+    QList<Group> groups;
+    for (const WalChange &change : std::as_const(pending->transaction.changes)) {
+        const WalRelation *relation = m_decoder.relation(change.relation);
+        if (!relation || !m_schemas.contains(relation->schema))
+            continue;
+        WalTuple row;
+        WalTuple old;
+        switch (change.action) {
+        case WalChange::Action::Insert:
+            row = change.newTuple;
+            break;
+        case WalChange::Action::Update:
+            row = change.newTuple;
+            if (change.oldIsFull) {
+                // A full old row (REPLICA IDENTITY FULL) fills unchanged TOASTed values.
+                for (qsizetype i = 0; i < row.size() && i < change.oldTuple.size(); ++i) {
+                    if (row.at(i).kind == WalValue::UnchangedToast)
+                        row[i] = change.oldTuple.at(i);
+                }
+            }
+            old = change.oldTuple.isEmpty() ? keyOnly(*relation, change.newTuple) : change.oldTuple;
+            if (!change.oldIsFull && !change.oldTuple.isEmpty()) {
+                // 'K': only key columns carry values; the others arrive as nulls.
+                for (qsizetype i = 0; i < old.size(); ++i) {
+                    if (!relation->columns.value(i).isKey)
+                        old[i].kind = WalValue::UnchangedToast;
+                }
+            }
+            break;
+        case WalChange::Action::Delete:
+            row = change.oldTuple;
+            if (!change.oldIsFull) {
+                for (qsizetype i = 0; i < row.size(); ++i) {
+                    if (!relation->columns.value(i).isKey)
+                        row[i].kind = WalValue::UnchangedToast;
+                }
+            }
+            break;
+        case WalChange::Action::Truncate:
+            break;
+        }
+        const QList<int> rowColumns = presentColumns(row);
+        const QList<int> oldColumns = presentColumns(old);
+        if (groups.isEmpty() || groups.last().relation != relation || groups.last().action != change.action
+            || groups.last().rowColumns != rowColumns || groups.last().oldColumns != oldColumns
+            || change.action == WalChange::Action::Truncate) {
+            groups.append(Group{relation, change.action, {}, {}, rowColumns, oldColumns});
+        }
+        if (change.action != WalChange::Action::Truncate) {
+            groups.last().rows.append(row);
+            if (change.action == WalChange::Action::Update)
+                groups.last().oldRows.append(old);
+        }
+    }
+
+    PgJob job;
+    QList<std::pair<int, int>> statementOf; // per group: rows statement, old rows statement (-1 = none)
+    for (const Group &g : std::as_const(groups)) {
+        int rowsAt = -1, oldAt = -1;
+        if (g.action != WalChange::Action::Truncate) {
+            rowsAt = int(job.statements.size());
+            job.statements.append(conversion(*g.relation, g.rows, g.rowColumns));
+        }
+        if (g.action == WalChange::Action::Update) {
+            oldAt = int(job.statements.size());
+            job.statements.append(conversion(*g.relation, g.oldRows, g.oldColumns));
+        }
+        statementOf.append({rowsAt, oldAt});
+    }
+
+    auto finish = [this, pending, groups, statementOf](const QList<PgResult> &results, const PgError &error) {
+        if (!error.isNull())
+            qCWarning(lcServer).noquote() << "converting transaction" << pending->transaction.xid << "failed:" << error.message;
+        for (qsizetype i = 0; i < groups.size(); ++i) {
+            const Group &g = groups.at(i);
+            Change c;
+            c.schema = g.relation->schema;
+            c.table = g.relation->name;
+            switch (g.action) {
+            case WalChange::Action::Insert: c.action = Change::Action::Create; break;
+            case WalChange::Action::Update: c.action = Change::Action::Update; break;
+            case WalChange::Action::Delete: c.action = Change::Action::Delete; break;
+            case WalChange::Action::Truncate: c.action = Change::Action::Truncate; break;
+            }
+            const auto [rowsAt, oldAt] = statementOf.at(i);
+            c.rows = rowsAt >= 0 ? results.value(rowsAt).value(0, 0) : QByteArray("[]");
+            if (oldAt >= 0)
+                c.oldRows = results.value(oldAt).value(0, 0);
+            if (c.rows.isEmpty())
+                continue; // conversion failed: logged above
+            pending->changes.append(c);
+        }
+        pending->ready = true;
+        emitReady();
+    };
+    if (job.statements.isEmpty()) {
+        finish({}, PgError());
+        return;
+    }
+    job.done = finish;
+    m_pool->execute(std::move(job));
+}
+
+void WalSource::emitReady()
+{
+    // Conversions may finish out of order on different connections; events
+    // leave in commit order.
+    while (!m_pending.isEmpty() && m_pending.head()->ready) {
+        const std::shared_ptr<Pending> p = m_pending.dequeue();
+        m_lastSeq = p->transaction.commitLsn;
+        if (!p->changes.isEmpty()) {
+            Transaction t;
+            t.seq = p->transaction.commitLsn;
+            t.xid = p->transaction.xid;
+            t.changes = p->changes;
+            Q_EMIT committed(t);
+        }
+        m_stream->confirm(p->transaction.endLsn);
+    }
+}
+
+} // namespace Aiodata::Server
