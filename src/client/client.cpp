@@ -264,7 +264,10 @@ void Client::Private::onMessage(const QString &message)
             return;
         }
         epoch = newEpoch;
-        haveSeq = false;
+        // Everything up to hello's position is in the snapshots about to be
+        // taken; later transactions come as events.
+        lastSeq = quint64(m.value(QLatin1String("seq")).toDouble());
+        haveSeq = true;
         setStatus(Loading);
         fetchSnapshots();
     } else if (type == QLatin1String("event") || type == QLatin1String("transaction")) {

@@ -47,6 +47,9 @@ public:
 
 Q_SIGNALS:
     void committed(const Aiodata::Server::Transaction &transaction);
+    // The stream broke and restarted under a new epoch: what happened in
+    // between is unknown, so subscribers must re-snapshot.
+    void reset();
 };
 
 } // namespace Aiodata::Server

@@ -32,6 +32,15 @@ Fanout::Fanout(ChangeSource *source, QObject *parent)
     , m_source(source)
 {
     connect(source, &ChangeSource::committed, this, &Fanout::onCommitted);
+    connect(source, &ChangeSource::reset, this, [this] {
+        // Positions of the old epoch mean nothing now: everyone re-snapshots.
+        m_history.clear();
+        m_historyBytes = 0;
+        m_historyFloor = 0;
+        const QList<Subscriber> subscribers = m_subscribers;
+        for (const Subscriber &s : subscribers)
+            s.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("event stream restarted"));
+    });
 }
 
 Fanout::~Fanout() = default;

@@ -110,10 +110,12 @@ int main(int argc, char *argv[])
     };
 
     QObject::connect(&pool, &PgPool::failed, &app, [&](const QString &message) {
-        if (!started && !exitCode) // every pooled connection fails: say it once
-            stop(QStringLiteral("cannot connect to the database: %1").arg(message.simplified()));
-        else
+        if (!started) {
+            if (!exitCode) // every pooled connection fails: say it once
+                stop(QStringLiteral("cannot connect to the database: %1").arg(message.simplified()));
+        } else {
             qCWarning(lcServer) << "database unavailable:" << message.simplified();
+        }
     });
     QObject::connect(&pool, &PgPool::ready, &app, [&] {
         if (started)
@@ -206,13 +208,8 @@ int main(int argc, char *argv[])
                 source.reset(wal);
                 QObject::connect(wal, &WalSource::started, &app, [&] { serve(); });
                 QObject::connect(wal, &WalSource::failed, &app, [&](const QString &message) {
-                    if (!started) {
-                        source.release()->deleteLater();
-                        useOwnWrites(message);
-                    } else {
-                        // Clients cannot be told what they missed: stop, to be restarted.
-                        stop(QStringLiteral("logical replication failed: %1").arg(message.simplified()));
-                    }
+                    source.release()->deleteLater();
+                    useOwnWrites(message);
                 });
                 wal->start();
             };

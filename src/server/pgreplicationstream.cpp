@@ -20,9 +20,10 @@ static qint64 pgNowMicros()
 PgReplicationStream::PgReplicationStream(QObject *parent)
     : QObject(parent)
 {
-    // Well inside wal_sender_timeout (60 s by default).
-    m_statusTimer.setInterval(5000);
-    connect(&m_statusTimer, &QTimer::timeout, this, [this] { sendStatus(true); });
+    // Well inside wal_sender_timeout (60 s by default); tests shorten it.
+    const int interval = qEnvironmentVariableIntValue("AIODATA_STATUS_INTERVAL_MS");
+    m_statusTimer.setInterval(interval > 0 ? interval : 5000);
+    connect(&m_statusTimer, &QTimer::timeout, this, [this] { sendStatus(true, true); });
 }
 
 PgReplicationStream::~PgReplicationStream() = default;
@@ -167,7 +168,7 @@ void PgReplicationStream::readCopyData()
             // so the slot advances even when no published table changes.
             if (m_confirmed >= m_lastDataStart && walEnd > m_confirmed)
                 m_confirmed = walEnd;
-            sendStatus(replyRequested);
+            sendStatus(replyRequested, false);
         }
     }
 }
@@ -178,7 +179,7 @@ void PgReplicationStream::confirm(quint64 lsn)
         m_confirmed = lsn;
 }
 
-void PgReplicationStream::sendStatus(bool force)
+void PgReplicationStream::sendStatus(bool force, bool requestReply)
 {
     if (m_phase != Phase::Streaming || (!force && m_confirmed == m_reported))
         return;
@@ -188,7 +189,9 @@ void PgReplicationStream::sendStatus(bool force)
     qToBigEndian<quint64>(m_confirmed, buf + 9);   // flushed
     qToBigEndian<quint64>(m_confirmed, buf + 17);  // applied
     qToBigEndian<qint64>(pgNowMicros(), buf + 25);
-    buf[33] = 0;
+    // Asking for a reply brings a keepalive with the sender's position, so a
+    // slot whose tables see no writes still advances (see readCopyData).
+    buf[33] = requestReply ? 1 : 0;
     if (PQputCopyData(m_connection->handle(), buf, sizeof buf) != 1) {
         fail(QString::fromUtf8(PQerrorMessage(m_connection->handle())).trimmed());
         return;

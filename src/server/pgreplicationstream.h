@@ -40,7 +40,7 @@ private:
     void onReadable();
     void readResults();
     void readCopyData();
-    void sendStatus(bool force);
+    void sendStatus(bool force, bool requestReply);
     void flush();
     void fail(const QString &error);
 

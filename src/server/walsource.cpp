@@ -7,6 +7,7 @@
 
 #include <QCoreApplication>
 #include <QRandomGenerator>
+#include <QTimer>
 
 namespace Aiodata::Server {
 
@@ -166,19 +167,8 @@ WalSource::WalSource(const QByteArray &conninfo, const QString &publication, con
     , m_publication(publication)
     , m_schemas(schemas.begin(), schemas.end())
     , m_pool(pool)
-    , m_stream(new PgReplicationStream(this))
+    , m_stream(nullptr)
 {
-    // Unique per process, so instances on one database never share a slot.
-    m_slotName = QStringLiteral("aiodata_%1_%2")
-                     .arg(QCoreApplication::applicationPid())
-                     .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
-    connect(m_stream, &PgReplicationStream::started, this, [this](quint64 point) {
-        m_lastSeq = point;
-        Q_EMIT started();
-    });
-    connect(m_stream, &PgReplicationStream::failed, this, &WalSource::failed);
-    connect(m_stream, &PgReplicationStream::message, this,
-            [this](quint64, const QByteArray &payload) { onMessage(payload); });
 }
 
 WalSource::~WalSource() = default;
@@ -190,7 +180,48 @@ QString WalSource::name() const
 
 void WalSource::start()
 {
+    startStream();
+}
+
+void WalSource::startStream()
+{
+    // Unique per process and stream, so instances on one database never
+    // share a slot, and a restarted stream is a new epoch.
+    m_slotName = QStringLiteral("aiodata_%1_%2")
+                     .arg(QCoreApplication::applicationPid())
+                     .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    ++m_generation;
+    m_decoder = PgOutputDecoder();
+    m_pending.clear();
+    if (m_stream)
+        m_stream->deleteLater();
+    m_stream = new PgReplicationStream(this);
+    connect(m_stream, &PgReplicationStream::started, this, [this](quint64 point) {
+        m_lastSeq = point;
+        m_retryMs = 0;
+        if (!m_running) {
+            m_running = true;
+            Q_EMIT started();
+        } else {
+            Q_EMIT reset();
+        }
+    });
+    connect(m_stream, &PgReplicationStream::failed, this, &WalSource::onStreamFailed);
+    connect(m_stream, &PgReplicationStream::message, this,
+            [this](quint64, const QByteArray &payload) { onMessage(payload); });
     m_stream->start(m_conninfo, m_slotName, m_publication);
+}
+
+void WalSource::onStreamFailed(const QString &error)
+{
+    if (!m_running) {
+        Q_EMIT failed(error);
+        return;
+    }
+    // PostgreSQL restarted or the connection broke: a new slot, a new epoch.
+    m_retryMs = m_retryMs ? qMin(m_retryMs * 2, 10000) : 500;
+    qCWarning(lcServer).noquote() << "replication stream lost, retrying in" << m_retryMs << "ms:" << error.simplified();
+    QTimer::singleShot(m_retryMs, this, &WalSource::startStream);
 }
 
 void WalSource::onMessage(const QByteArray &payload)
@@ -198,7 +229,7 @@ void WalSource::onMessage(const QByteArray &payload)
     const PgOutputDecoder::Result result = m_decoder.decode(payload);
     if (result == PgOutputDecoder::Result::Error) {
         qCWarning(lcServer).noquote() << "cannot decode the replication stream:" << m_decoder.errorString();
-        Q_EMIT failed(m_decoder.errorString());
+        onStreamFailed(m_decoder.errorString());
         return;
     }
     if (result != PgOutputDecoder::Result::Committed)
@@ -292,7 +323,10 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         statementOf.append({rowsAt, oldAt});
     }
 
-    auto finish = [this, pending, groups, statementOf](const QList<PgResult> &results, const PgError &error) {
+    const quint64 generation = m_generation;
+    auto finish = [this, pending, groups, statementOf, generation](const QList<PgResult> &results, const PgError &error) {
+        if (generation != m_generation)
+            return; // a stream that has since been replaced
         if (!error.isNull())
             qCWarning(lcServer).noquote() << "converting transaction" << pending->transaction.xid << "failed:" << error.message;
         for (qsizetype i = 0; i < groups.size(); ++i) {

@@ -34,8 +34,8 @@ public:
     QString slotName() const { return m_slotName; }
 
 Q_SIGNALS:
-    void started();
-    void failed(const QString &error);
+    void started();                   // the first stream runs
+    void failed(const QString &error); // the first stream could not start
 
 private:
     struct Pending
@@ -44,6 +44,8 @@ private:
         QList<Change> changes;
         bool ready = false;
     };
+    void startStream();
+    void onStreamFailed(const QString &error);
     void onMessage(const QByteArray &payload);
     void convert(const std::shared_ptr<Pending> &pending);
     void emitReady();
@@ -57,6 +59,9 @@ private:
     QString m_slotName;
     QQueue<std::shared_ptr<Pending>> m_pending;
     quint64 m_lastSeq = 0;
+    bool m_running = false;       // started at least once
+    int m_retryMs = 0;
+    quint64 m_generation = 0;     // conversions of an older stream are dropped
 };
 
 } // namespace Aiodata::Server

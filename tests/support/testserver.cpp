@@ -49,8 +49,10 @@ bool TestServer::start(const QString &dbUri, const QString &extraConfig, QString
 
     m_output.clear();
     m_process.setProcessChannelMode(QProcess::MergedChannels);
+    m_process.setProcessEnvironment(environment);
     m_process.start(QStringLiteral(AIODATA_SERVER_BIN),
-                    {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), configPath()});
+                    QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)} + extraArguments
+                        + QStringList{configPath()});
     // The server prints "... on http://127.0.0.1:<port> ..." once it serves.
     static const QRegularExpression serving(QStringLiteral("on http://127\\.0\\.0\\.1:(\\d+)"));
     QElapsedTimer timer;
@@ -100,8 +102,9 @@ QUrl TestServer::url() const
     return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
 }
 
-QByteArray TestServer::output() const
+QByteArray TestServer::output()
 {
+    m_output += m_process.readAll();
     return m_output;
 }
 

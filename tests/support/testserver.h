@@ -29,9 +29,13 @@ public:
     QUrl url() const;                   // http://127.0.0.1:<port>
     quint16 port() const { return m_port; }
     QString configPath() const;
-    QByteArray output() const;          // everything the server printed so far
+    QByteArray output();                // everything the server printed so far
 
     // HS256 token with {"role": role} plus extra claims, for the test secret.
+    // Extra command-line arguments and environment for the next start.
+    QStringList extraArguments;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+
     static QString token(const QString &role, const QJsonObject &extraClaims = {});
 
 private:

@@ -1,0 +1,325 @@
+// Change capture through logical replication: every writer, commit order,
+// whole transactions, resume, several server instances, PostgreSQL restarts.
+
+#include "testdatabase.h"
+#include "testserver.h"
+
+#include <Aiodata/client.h>
+#include <Aiodata/reply.h>
+#include <Aiodata/tablemodel.h>
+
+#include <QAbstractItemModelTester>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QWebSocket>
+#include <QtTest>
+
+using namespace Aiodata;
+
+class tst_ChangeCapture : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void serverUsesLogicalReplication();
+    void psqlWritesReachClients();
+    void transactionArrivesWhole();
+    void largeTransactionInFull();
+    void unchangedToastValueSurvives();
+    void twoInstances();
+    void resumeAfterDrop();
+    void slotsDoNotLeak();
+    void idleSlotAdvances();
+    void postgresRestart();
+    void ownWritesFallback();
+
+private:
+    void startClient(Client &client, TestServer &server, const QString &token = QString());
+    bool tableEqualsModel(const QString &table, TableModel *model, const QStringList &key);
+    QJsonArray rows(const QString &sql) { return m_db.rows(sql); }
+
+    TestDatabase m_db{QStringLiteral("tst_changecapture")};
+    TestServer m_server;
+};
+
+void tst_ChangeCapture::initTestCase()
+{
+    QString error;
+    QVERIFY2(m_db.create(&error), qPrintable(error));
+    QVERIFY2(m_db.exec(QStringLiteral(
+                 "CREATE TABLE api.items (id int PRIMARY KEY, v int NOT NULL DEFAULT 0);"
+                 "CREATE TABLE api.docs (id int PRIMARY KEY, body text, n int NOT NULL DEFAULT 0);"
+                 "GRANT SELECT ON api.items, api.docs TO anon; GRANT ALL ON api.items, api.docs TO auth;"
+                 "CREATE TABLE public.elsewhere (id serial PRIMARY KEY, v text);"),
+                            &error),
+             qPrintable(error));
+    m_server.environment.insert(QStringLiteral("AIODATA_STATUS_INTERVAL_MS"), QStringLiteral("300"));
+    QVERIFY2(m_server.start(m_db.authenticatorUri(), QString(), &error, TestServer::freePort()), qPrintable(error));
+}
+
+void tst_ChangeCapture::init()
+{
+    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets, api.items, api.docs")));
+    if (!m_server.isRunning()) {
+        QString error;
+        QVERIFY2(m_server.restart(&error), qPrintable(error));
+    }
+}
+
+void tst_ChangeCapture::startClient(Client &client, TestServer &server, const QString &token)
+{
+    client.setUrl(server.url());
+    client.setToken(token);
+    connect(&client, &Client::tableAdded, &client, [](TableModel *model) {
+        new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::QtTest, model);
+    });
+    QSignalSpy ready(&client, &Client::ready);
+    client.start();
+    QVERIFY(ready.wait(10000));
+}
+
+bool tst_ChangeCapture::tableEqualsModel(const QString &table, TableModel *model, const QStringList &key)
+{
+    const QJsonArray expected = rows(QStringLiteral("SELECT * FROM api.%1").arg(table));
+    if (model->rowCount() != expected.size()) {
+        qWarning() << table << "model has" << model->rowCount() << "rows, table" << expected.size();
+        return false;
+    }
+    for (const QJsonValue &v : expected) {
+        QVariantList k;
+        for (const QString &c : key)
+            k.append(v.toObject().value(c).toVariant());
+        const int row = model->indexOfKey(k);
+        if (row < 0 || QJsonObject::fromVariantMap(model->row(row)) != v.toObject()) {
+            qWarning() << table << "differs at" << k;
+            return false;
+        }
+    }
+    return true;
+}
+
+static const QStringList petKey = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
+static const QStringList idKey = {QStringLiteral("id")};
+
+void tst_ChangeCapture::serverUsesLogicalReplication()
+{
+    QVERIFY2(m_server.output().contains("events: logical replication"), m_server.output().constData());
+}
+
+void tst_ChangeCapture::psqlWritesReachClients()
+{
+    Client client;
+    startClient(client, m_server);
+    TableModel *pets = client.table(QStringLiteral("pets"));
+    QSignalSpy created(&client, &Client::created);
+    QSignalSpy updated(&client, &Client::updated);
+    QSignalSpy deleted(&client, &Client::deleted);
+
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.pets VALUES ('Cat', 'Tabby', 'Tom', 1, false)")));
+    QVERIFY(created.wait(5000));
+    QVERIFY(m_db.exec(QStringLiteral("UPDATE api.pets SET groomed = true WHERE name = 'Tom'")));
+    QVERIFY(updated.wait(5000));
+    // Without REPLICA IDENTITY FULL the stream carries only the key of the
+    // old row: the client reports its cached old row.
+    QCOMPARE(updated.first().at(1).toList().first().toMap().value(QStringLiteral("groomed")).toBool(), false);
+    QCOMPARE(updated.first().at(2).toList().first().toMap().value(QStringLiteral("groomed")).toBool(), true);
+    QVERIFY(m_db.exec(QStringLiteral("DELETE FROM api.pets WHERE name = 'Tom'")));
+    QVERIFY(deleted.wait(5000));
+    QCOMPARE(deleted.first().at(1).toList().first().toMap().value(QStringLiteral("color")).toInt(), 1);
+    QVERIFY(tableEqualsModel(QStringLiteral("pets"), pets, petKey));
+    QCOMPARE(created.size(), 1);
+    QCOMPARE(updated.size(), 1);
+    QCOMPARE(deleted.size(), 1);
+}
+
+void tst_ChangeCapture::transactionArrivesWhole()
+{
+    QWebSocket socket;
+    QSignalSpy messages(&socket, &QWebSocket::textMessageReceived);
+    QUrl url = m_server.url();
+    url.setScheme(QStringLiteral("ws"));
+    url.setPath(QStringLiteral("/state"));
+    socket.open(url);
+    QVERIFY(messages.wait(5000)); // hello
+    QVERIFY(m_db.exec(QStringLiteral("BEGIN; INSERT INTO api.items VALUES (1, 1), (2, 2);"
+                                     "INSERT INTO api.pets VALUES ('Dog', 'Pug', 'Bo', 1, false);"
+                                     "UPDATE api.items SET v = 10 WHERE id = 1; DELETE FROM api.items WHERE id = 2; COMMIT")));
+    QVERIFY(messages.wait(5000));
+    const QJsonObject m = QJsonDocument::fromJson(messages.last().at(0).toString().toUtf8()).object();
+    QCOMPARE(m.value(QLatin1String("type")).toString(), QStringLiteral("transaction"));
+    const QJsonArray events = m.value(QLatin1String("events")).toArray();
+    QCOMPARE(events.size(), 4);
+    QCOMPARE(events.at(0)[QLatin1String("action")].toString(), QStringLiteral("create"));
+    QCOMPARE(events.at(0)[QLatin1String("rows")].toArray().size(), 2);
+    QCOMPARE(events.at(1)[QLatin1String("table")].toString(), QStringLiteral("pets"));
+    QCOMPARE(events.at(2)[QLatin1String("action")].toString(), QStringLiteral("update"));
+    QCOMPARE(events.at(3)[QLatin1String("action")].toString(), QStringLiteral("delete"));
+    // The same JSON as the REST API gives for the row.
+    QCOMPARE(events.at(1)[QLatin1String("rows")].toArray().first().toObject(),
+             rows(QStringLiteral("SELECT * FROM api.pets WHERE name = 'Bo'")).first().toObject());
+    QVERIFY(m.value(QLatin1String("seq")).toDouble() > 0);
+}
+
+void tst_ChangeCapture::largeTransactionInFull()
+{
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items SELECT g, 0 FROM generate_series(1, 10000) g")));
+    Client client;
+    startClient(client, m_server);
+    TableModel *items = client.table(QStringLiteral("items"));
+    QCOMPARE(items->rowCount(), 10000);
+    QSignalSpy updated(items, &TableModel::updated);
+    QSignalSpy changed(items, &QAbstractItemModel::dataChanged);
+    QVERIFY(m_db.exec(QStringLiteral("UPDATE api.items SET v = v + 1")));
+    QVERIFY(updated.wait(20000));
+    // One transaction, one batch: every row, no silent cap.
+    QCOMPARE(updated.size(), 1);
+    QCOMPARE(updated.first().at(1).toList().size(), 10000);
+    QVERIFY(tableEqualsModel(QStringLiteral("items"), items, idKey));
+}
+
+void tst_ChangeCapture::unchangedToastValueSurvives()
+{
+    // ~100 kB that does not compress: stored out of line (TOAST).
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.docs SELECT 1, string_agg(md5(random()::text), '') FROM generate_series(1, 3000)")));
+    Client client;
+    startClient(client, m_server);
+    TableModel *docs = client.table(QStringLiteral("docs"));
+    QSignalSpy updated(docs, &TableModel::updated);
+    QVERIFY(m_db.exec(QStringLiteral("UPDATE api.docs SET n = n + 1 WHERE id = 1")));
+    QVERIFY(updated.wait(5000));
+    QVERIFY(tableEqualsModel(QStringLiteral("docs"), docs, idKey));
+    QCOMPARE(docs->row(0).value(QStringLiteral("body")).toString().size(), 96000);
+    QCOMPARE(updated.first().at(1).toList().first().toMap().value(QStringLiteral("body")).toString().size(), 96000);
+}
+
+void tst_ChangeCapture::twoInstances()
+{
+    TestServer second;
+    QString error;
+    QVERIFY2(second.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+    Client onSecond;
+    startClient(onSecond, second);
+    TableModel *pets = onSecond.table(QStringLiteral("pets"));
+    QSignalSpy created(&onSecond, &Client::created);
+
+    // A write through the first instance, and one by psql.
+    Client writer;
+    startClient(writer, m_server, TestServer::token(QStringLiteral("auth")));
+    TableModel *writerPets = writer.table(QStringLiteral("pets"));
+    writerPets->create(writerPets->makeRow({QStringLiteral("Fish"), QStringLiteral("Koi"), QStringLiteral("Aqui")}));
+    QVERIFY(created.wait(5000));
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.pets VALUES ('Bird', 'Owl', 'Hoot', 2, false)")));
+    QTRY_COMPARE_WITH_TIMEOUT(created.size(), 2, 5000);
+    QVERIFY(tableEqualsModel(QStringLiteral("pets"), pets, petKey));
+}
+
+void tst_ChangeCapture::resumeAfterDrop()
+{
+    Client client;
+    startClient(client, m_server);
+    TableModel *items = client.table(QStringLiteral("items"));
+    QSignalSpy statuses(&client, &Client::statusChanged);
+    QSignalSpy created(items, &TableModel::created);
+    QSignalSpy ready(&client, &Client::ready);
+
+    // Cut the client's event stream, write while it is away.
+    QWebSocket *socket = client.findChild<QWebSocket *>();
+    QVERIFY(socket);
+    socket->abort();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (1, 1)")));
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (2, 2)")));
+
+    QVERIFY(ready.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(items->rowCount(), 2, 5000);
+    QVERIFY(tableEqualsModel(QStringLiteral("items"), items, idKey));
+    // Resumed: the missed transactions were replayed once each, no re-snapshot.
+    QCOMPARE(created.size(), 2);
+    QVERIFY(statuses.contains(QVariantList{QVariant::fromValue(Client::Reconnecting)}));
+    QVERIFY(!statuses.contains(QVariantList{QVariant::fromValue(Client::Loading)}));
+}
+
+static int aiodataSlots(TestDatabase &db)
+{
+    return db.rows(QStringLiteral("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'aiodata%' AND database = current_database()")).size();
+}
+
+void tst_ChangeCapture::slotsDoNotLeak()
+{
+    const int before = aiodataSlots(m_db);
+    QVERIFY(before >= 1);
+    {
+        TestServer other;
+        QString error;
+        QVERIFY2(other.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+        QCOMPARE(aiodataSlots(m_db), before + 1);
+        other.kill(); // even kill -9: the slot is temporary
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(aiodataSlots(m_db), before, 10000);
+}
+
+void tst_ChangeCapture::idleSlotAdvances()
+{
+    // Writes only to a table outside the publication: our slot must still
+    // confirm them, or PostgreSQL keeps their WAL for us.
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(m_db.exec(QStringLiteral("INSERT INTO public.elsewhere (v) SELECT repeat('x', 1000) FROM generate_series(1, 100)")));
+    const QString target = rows(QStringLiteral("SELECT pg_current_wal_lsn()::text AS l")).first()[QLatin1String("l")].toString();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        rows(QStringLiteral("SELECT 1 FROM pg_replication_slots WHERE slot_name LIKE 'aiodata%' AND database = current_database() "
+                            "AND confirmed_flush_lsn >= '%1'::pg_lsn").arg(target)).size() == aiodataSlots(m_db),
+        10000);
+}
+
+void tst_ChangeCapture::postgresRestart()
+{
+    Client client;
+    startClient(client, m_server);
+    TableModel *items = client.table(QStringLiteral("items"));
+    QSignalSpy ready(&client, &Client::ready);
+
+    QProcess devdb;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const QUrl admin(TestDatabase::adminUri());
+    env.insert(QStringLiteral("AIODATA_DB_PORT"), QString::number(admin.port()));
+    if (qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
+        env.insert(QStringLiteral("AIODATA_DB_DIR"), qEnvironmentVariable("AIODATA_TEST_DB_DIR"));
+    else
+        QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest to restart the test cluster");
+    devdb.setProcessEnvironment(env);
+    devdb.start(QStringLiteral(AIODATA_SOURCE_DIR "/scripts/devdb"), {QStringLiteral("stop")});
+    QVERIFY(devdb.waitForFinished(30000));
+    QCOMPARE(devdb.exitCode(), 0);
+    devdb.start(QStringLiteral(AIODATA_SOURCE_DIR "/scripts/devdb"), {QStringLiteral("start")});
+    QVERIFY(devdb.waitForFinished(60000));
+    QCOMPARE(devdb.exitCode(), 0);
+
+    // The server reconnects, streams from a new slot, and the client re-syncs.
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (7, 7)")));
+    QVERIFY(ready.wait(20000));
+    QTRY_VERIFY_WITH_TIMEOUT(tableEqualsModel(QStringLiteral("items"), items, idKey), 10000);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (8, 8)")));
+    QTRY_COMPARE_WITH_TIMEOUT(items->rowCount(), 2, 10000);
+    QVERIFY(m_server.isRunning());
+}
+
+void tst_ChangeCapture::ownWritesFallback()
+{
+    // A database where the server may not set up change capture.
+    TestDatabase plain(QStringLiteral("tst_changecapture_plain"));
+    QString error;
+    QVERIFY2(plain.create(&error), qPrintable(error));
+    QVERIFY(plain.exec(QStringLiteral("DROP PUBLICATION aiodata")));
+    TestServer server;
+    QVERIFY2(server.start(plain.authenticatorUri(), QString(), &error), qPrintable(error));
+    const QByteArray output = server.output();
+    QVERIFY2(output.contains("events: own writes"), output.constData());
+    QCOMPARE(output.count("logical replication unavailable"), 1);
+    QVERIFY(plain.exec(QStringLiteral("ALTER ROLE authenticator REPLICATION")));
+}
+
+QTEST_MAIN(tst_ChangeCapture)
+#include "tst_changecapture.moc"
