@@ -6,7 +6,8 @@
 
 #include <libpq-fe.h>
 
-static bool run(const QString &uri, const QByteArray &sql, QString *error, QByteArray *firstValue = nullptr)
+static bool run(const QString &uri, const QByteArray &sql, QString *error, QByteArray *firstValue = nullptr,
+                qint64 *changedRows = nullptr)
 {
     PGconn *conn = PQconnectdb(uri.toUtf8().constData());
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -22,6 +23,8 @@ static bool run(const QString &uri, const QByteArray &sql, QString *error, QByte
         *error = QString::fromUtf8(PQresultErrorMessage(res));
     if (ok && firstValue && PQntuples(res) > 0)
         *firstValue = QByteArray(PQgetvalue(res, 0, 0));
+    if (ok && changedRows)
+        *changedRows = QByteArray(PQcmdTuples(res)).toLongLong();
     PQclear(res);
     PQfinish(conn);
     return ok;
@@ -81,6 +84,15 @@ bool TestDatabase::create(QString *error)
 bool TestDatabase::exec(const QString &sql, QString *error) const
 {
     return run(superuserUri(), sql.toUtf8(), error);
+}
+
+qint64 TestDatabase::changed(const QString &sql) const
+{
+    qint64 n = -1;
+    QString error;
+    if (!run(superuserUri(), sql.toUtf8(), &error, nullptr, &n))
+        qWarning("TestDatabase::changed: %s", qPrintable(error));
+    return n;
 }
 
 QJsonArray TestDatabase::rows(const QString &sql) const
