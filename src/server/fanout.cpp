@@ -1,6 +1,9 @@
 #include "fanout.h"
 
 #include "logging.h"
+#include "rowfilter.h"
+
+#include <QPointer>
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -37,6 +40,9 @@ Fanout::Fanout(ChangeSource *source, QObject *parent)
         m_history.clear();
         m_historyBytes = 0;
         m_historyFloor = 0;
+        m_outbox.clear();
+        m_checking = false;
+        ++m_generation; // row checks still running belong to the old stream
         const QList<Subscriber> subscribers = m_subscribers;
         for (const Subscriber &s : subscribers)
             s.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("event stream restarted"));
@@ -79,8 +85,13 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
         });
     }
     // Resuming needs the same epoch and every transaction since the client's position.
-    const bool resumed = context.resume && context.sinceEpoch == m_source->epoch() && context.since >= m_historyFloor
+    bool resumed = context.resume && context.sinceEpoch == m_source->epoch() && context.since >= m_historyFloor
         && context.since <= m_source->lastSeq();
+    // Kept transactions are unfiltered: where rows need a check, re-snapshot instead.
+    for (const Transaction &t : std::as_const(m_history)) {
+        if (resumed && t.seq > context.since && m_rowFilter && m_rowFilter->needsCheck(t, context))
+            resumed = false;
+    }
     QJsonObject hello;
     hello.insert(QLatin1String("type"), QStringLiteral("hello"));
     hello.insert(QLatin1String("seq"), qint64(m_source->lastSeq()));
@@ -133,11 +144,63 @@ void Fanout::onCommitted(const Transaction &transaction)
         m_historyBytes -= evicted.byteSize();
         m_historyFloor = evicted.seq;
     }
+    m_outbox.enqueue(transaction);
+    deliverNext();
+}
 
+void Fanout::deliverNext()
+{
+    while (!m_checking && !m_outbox.isEmpty()) {
+        const Transaction transaction = m_outbox.head();
+        // Subscribers that see rows of tables with row-level security wait
+        // for PostgreSQL's verdict, once per role and claims.
+        QList<Subscriber> plain;
+        QHash<QString, QList<Subscriber>> checked;
+        for (const Subscriber &s : std::as_const(m_subscribers)) {
+            if (m_rowFilter && m_rowFilter->needsCheck(transaction, s.context))
+                checked[s.kind + QLatin1Char('\n') + QString::fromUtf8(s.context.claimsJson)].append(s);
+            else
+                plain.append(s);
+        }
+        deliver(transaction, plain);
+        if (checked.isEmpty()) {
+            m_outbox.dequeue();
+            continue;
+        }
+        // Later transactions wait, so every subscriber keeps commit order.
+        m_checking = true;
+        auto remaining = std::make_shared<int>(int(checked.size()));
+        for (auto it = checked.cbegin(); it != checked.cend(); ++it) {
+            QList<QPointer<QWebSocket>> sockets;
+            for (const Subscriber &s : it.value())
+                sockets.append(s.socket);
+            const quint64 generation = m_generation;
+            m_rowFilter->filter(transaction, it.value().first().context,
+                                [this, sockets, remaining, generation](const Transaction &filtered) {
+                                    if (generation != m_generation)
+                                        return;
+                                    QList<Subscriber> still;
+                                    for (const Subscriber &s : std::as_const(m_subscribers)) {
+                                        if (sockets.contains(s.socket))
+                                            still.append(s);
+                                    }
+                                    deliver(filtered, still);
+                                    if (--*remaining == 0) {
+                                        m_checking = false;
+                                        m_outbox.dequeue();
+                                        deliverNext();
+                                    }
+                                });
+        }
+    }
+}
+
+void Fanout::deliver(const Transaction &transaction, const QList<Subscriber> &subscribers)
+{
     // One serialisation per kind of subscriber, not per subscriber.
     QHash<QString, QString> messages;
     QList<QWebSocket *> overflowing;
-    for (const Subscriber &s : std::as_const(m_subscribers)) {
+    for (const Subscriber &s : subscribers) {
         auto it = messages.constFind(s.kind);
         if (it == messages.constEnd())
             it = messages.insert(s.kind, QString::fromUtf8(encode(transaction, s.context)));

@@ -20,6 +20,7 @@ namespace Aiodata::Server {
 struct SubscriberContext
 {
     QString role;
+    QByteArray claimsJson;         // the token's claims: row-level security may depend on them
     QString schema;
     QSet<QString> readableTables;  // tables the role may SELECT
     qint64 expiresAt = 0;          // token's exp (seconds since epoch), 0 = never
@@ -35,11 +36,15 @@ struct SubscriberContext
 // all of them. A subscriber that does not read (send buffer past the limit)
 // is dropped and resumes or resyncs when it reconnects, so it never delays
 // the others. The newest transactions are kept (bounded) for resuming.
+class RowFilter;
+
 class Fanout : public QObject
 {
     Q_OBJECT
 public:
     explicit Fanout(ChangeSource *source, QObject *parent = nullptr);
+    // Tables with row-level security get their rows checked per subscriber.
+    void setRowFilter(RowFilter *filter) { m_rowFilter = filter; }
     ~Fanout() override;
 
     void addSubscriber(QWebSocket *socket, const SubscriberContext &context);
@@ -62,6 +67,8 @@ private:
         QString kind;              // role, schema and readable tables: same kind, same messages
     };
     void onCommitted(const Transaction &transaction);
+    void deliverNext();
+    void deliver(const Transaction &transaction, const QList<Subscriber> &subscribers);
     void remove(QWebSocket *socket);
     bool send(const Subscriber &subscriber, const QString &message);
 
@@ -72,6 +79,10 @@ private:
     qint64 m_historyBytes = 0;
     qint64 m_maxHistoryBytes = 64 * 1024 * 1024;
     quint64 m_historyFloor = 0;    // transactions after this position are all in m_history
+    RowFilter *m_rowFilter = nullptr;
+    QQueue<Transaction> m_outbox;  // in commit order; the head may wait for row checks
+    bool m_checking = false;
+    quint64 m_generation = 0;
 };
 
 } // namespace Aiodata::Server

@@ -8,6 +8,7 @@
 #include "ownwritessource.h"
 #include "pgpool.h"
 #include "routes.h"
+#include "rowfilter.h"
 #include "sqlbuilder.h"
 #include "schemacache.h"
 #include "walsource.h"
@@ -98,6 +99,7 @@ int main(int argc, char *argv[])
     // Chosen at start-up, once the database is known (see chooseSource).
     std::unique_ptr<ChangeSource> source;
     std::unique_ptr<Fanout> fanout;
+    std::unique_ptr<RowFilter> rowFilter;
     std::unique_ptr<Routes> routes;
 
     int exitCode = 0;
@@ -147,6 +149,8 @@ int main(int argc, char *argv[])
 
     serve = [&] {
         fanout = std::make_unique<Fanout>(source.get());
+    rowFilter = std::make_unique<RowFilter>(&schema, &pool);
+    fanout->setRowFilter(rowFilter.get());
         routes = std::make_unique<Routes>(*config, &schema, &pool, qobject_cast<OwnWritesSource *>(source.get()),
                                           fanout.get(), &http);
         if (!http.listen(config->listenAddress, config->listenPort)) {
@@ -235,6 +239,7 @@ int main(int argc, char *argv[])
     // Destroy in dependency order: routes and fan-out use the source.
     routes.reset();
     fanout.reset();
+    rowFilter.reset();
     source.reset();
     return exitCode ? exitCode : rc;
 }

@@ -147,9 +147,7 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
 
 PgStatement Routes::roleStatement(const Identity &identity)
 {
-    // set_config(..., true) is SET LOCAL: it ends with the transaction.
-    return PgStatement{QByteArrayLiteral("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"),
-                       {identity.role.toUtf8(), identity.claimsJson}};
+    return SqlBuilder::roleStatement(identity.role, identity.claimsJson);
 }
 
 // Maps a failed job to the answer; a failure to take on the role is an
@@ -318,6 +316,7 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
         context.since = since.toULongLong();
         context.sinceEpoch = epoch;
         context.role = who.role;
+        context.claimsJson = who.claimsJson;
         context.schema = schema;
         context.expiresAt = who.expiresAt;
         const QJsonArray tables = QJsonDocument::fromJson(results.at(1).value(0, 0)).array();

@@ -29,6 +29,7 @@ SELECT json_build_object(
       'kind', CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
                              WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END,
       'comment', obj_description(c.oid, 'pg_class'),
+      'rowSecurity', c.relrowsecurity,
       'primaryKey', coalesce((
         SELECT json_agg(a.attname ORDER BY k.ord)
         FROM pg_index i
@@ -87,6 +88,7 @@ bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson,
         info.schema = schema;
         info.name = t.value(QLatin1String("name")).toString();
         info.insertable = t.value(QLatin1String("kind")).toString() != QLatin1String("materialized view");
+        info.rowSecurity = t.value(QLatin1String("rowSecurity")).toBool();
         for (const QJsonValue &k : t.value(QLatin1String("primaryKey")).toArray())
             info.primaryKey.append(k.toString());
         for (const QJsonValue &c : t.value(QLatin1String("columns")).toArray()) {

@@ -21,6 +21,7 @@ struct TableInfo
     QList<ColumnInfo> columns;
     QStringList primaryKey;     // key column names in key order
     bool insertable = true;     // false for views that cannot take writes
+    bool rowSecurity = false;   // row-level security on: events are filtered per subscriber
 
     bool hasColumn(const QString &column) const;
 };

@@ -317,6 +317,12 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
 
 } // namespace
 
+PgStatement SqlBuilder::roleStatement(const QString &role, const QByteArray &claimsJson)
+{
+    return PgStatement{QByteArrayLiteral("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"),
+                       {role.toUtf8(), claimsJson}};
+}
+
 QByteArray SqlBuilder::quoteIdentifier(const QString &name)
 {
     QByteArray utf8 = name.toUtf8();

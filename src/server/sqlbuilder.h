@@ -26,6 +26,10 @@ class SqlBuilder
 public:
     static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error);
 
+    // Opens every request's transaction: SET LOCAL ROLE and the JWT claims
+    // (set_config(..., true) is SET LOCAL: it ends with the transaction).
+    static PgStatement roleStatement(const QString &role, const QByteArray &claimsJson);
+
     // "na""me" quoting; the caller has already checked the name exists.
     static QByteArray quoteIdentifier(const QString &name);
     static QByteArray qualifiedName(const TableInfo &table);

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void resumeAfterDrop();
     void slotsDoNotLeak();
     void idleSlotAdvances();
+    void rowLevelSecurity();
     void postgresRestart();
     void ownWritesFallback();
 
@@ -54,7 +55,13 @@ void tst_ChangeCapture::initTestCase()
                  "CREATE TABLE api.items (id int PRIMARY KEY, v int NOT NULL DEFAULT 0);"
                  "CREATE TABLE api.docs (id int PRIMARY KEY, body text, n int NOT NULL DEFAULT 0);"
                  "GRANT SELECT ON api.items, api.docs TO anon; GRANT ALL ON api.items, api.docs TO auth;"
-                 "CREATE TABLE public.elsewhere (id serial PRIMARY KEY, v text);"),
+                 "CREATE TABLE public.elsewhere (id serial PRIMARY KEY, v text);"
+                 // Row-level security: each token sees the notes whose owner is its "sub".
+                 "CREATE TABLE api.notes (id int PRIMARY KEY, owner text NOT NULL, body text);"
+                 "ALTER TABLE api.notes ENABLE ROW LEVEL SECURITY;"
+                 "CREATE POLICY own_notes ON api.notes TO auth "
+                 "  USING (owner = current_setting('request.jwt.claims', true)::json->>'sub');"
+                 "GRANT SELECT ON api.notes TO anon, auth;"),
                             &error),
              qPrintable(error));
     m_server.environment.insert(QStringLiteral("AIODATA_STATUS_INTERVAL_MS"), QStringLiteral("300"));
@@ -63,7 +70,7 @@ void tst_ChangeCapture::initTestCase()
 
 void tst_ChangeCapture::init()
 {
-    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets, api.items, api.docs")));
+    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets, api.items, api.docs, api.notes")));
     if (!m_server.isRunning()) {
         QString error;
         QVERIFY2(m_server.restart(&error), qPrintable(error));
@@ -272,6 +279,56 @@ void tst_ChangeCapture::idleSlotAdvances()
         rows(QStringLiteral("SELECT 1 FROM pg_replication_slots WHERE slot_name LIKE 'aiodata%' AND database = current_database() "
                             "AND confirmed_flush_lsn >= '%1'::pg_lsn").arg(target)).size() == aiodataSlots(m_db),
         10000);
+}
+
+void tst_ChangeCapture::rowLevelSecurity()
+{
+    Client alice, bob, anon;
+    startClient(alice, m_server, TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), QStringLiteral("alice")}}));
+    startClient(bob, m_server, TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), QStringLiteral("bob")}}));
+    startClient(anon, m_server);
+    TableModel *aliceNotes = alice.table(QStringLiteral("notes"));
+    TableModel *bobNotes = bob.table(QStringLiteral("notes"));
+    TableModel *anonNotes = anon.table(QStringLiteral("notes"));
+    QVERIFY(aliceNotes && bobNotes && anonNotes);
+    QSignalSpy aliceEvents(&alice, &Client::event);
+    QSignalSpy bobEvents(&bob, &Client::event);
+    QSignalSpy anonEvents(&anon, &Client::event);
+    auto sees = [this](TableModel *model, const QString &owner) {
+        const QJsonArray expected = rows(QStringLiteral("SELECT * FROM api.notes WHERE owner = '%1' ORDER BY id").arg(owner));
+        if (model->rowCount() != expected.size())
+            return false;
+        for (int r = 0; r < expected.size(); ++r) {
+            if (QJsonObject::fromVariantMap(model->row(r)) != expected.at(r).toObject())
+                return false;
+        }
+        return true;
+    };
+
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.notes VALUES (1, 'alice', 'a secret'), (2, 'bob', 'b secret')")));
+    QTRY_VERIFY_WITH_TIMEOUT(sees(aliceNotes, QStringLiteral("alice")) && aliceNotes->rowCount() == 1, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(sees(bobNotes, QStringLiteral("bob")) && bobNotes->rowCount() == 1, 5000);
+
+    // Alice's note moves to Bob: it leaves Alice's model and appears in Bob's.
+    QVERIFY(m_db.exec(QStringLiteral("UPDATE api.notes SET owner = 'bob' WHERE id = 1")));
+    QTRY_VERIFY_WITH_TIMEOUT(sees(bobNotes, QStringLiteral("bob")) && bobNotes->rowCount() == 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(aliceNotes->rowCount(), 0, 5000);
+    QVERIFY(m_db.exec(QStringLiteral("DELETE FROM api.notes WHERE id = 2")));
+    QTRY_VERIFY_WITH_TIMEOUT(sees(bobNotes, QStringLiteral("bob")) && bobNotes->rowCount() == 1, 5000);
+
+    // A marker on a table everyone reads: once it arrived, nothing else is on its way.
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (99, 0)")));
+    QTRY_VERIFY_WITH_TIMEOUT(anon.table(QStringLiteral("items"))->rowCount() == 1, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(alice.table(QStringLiteral("items"))->rowCount() == 1, 5000);
+    // Anonymous may SELECT the table but no policy shows it a row: no note event at all.
+    QCOMPARE(anonNotes->rowCount(), 0);
+    for (const QList<QVariant> &e : std::as_const(anonEvents))
+        QVERIFY(e.at(1).toString() != QLatin1String("notes"));
+    // No row content of Bob's ever reached Alice: at most the key of the note she lost.
+    for (const QList<QVariant> &e : std::as_const(aliceEvents)) {
+        const QByteArray json = QJsonDocument::fromVariant(e.at(2)).toJson();
+        QVERIFY2(!json.contains("b secret"), json.constData());
+    }
 }
 
 void tst_ChangeCapture::postgresRestart()
