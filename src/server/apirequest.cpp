@@ -231,8 +231,16 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             }
             (key == QLatin1String("limit") ? r.limit : r.offset) = *n;
         } else if (key == QLatin1String("columns")) {
-            for (const QString &c : value.split(QLatin1Char(','), Qt::SkipEmptyParts))
-                r.columns.append(c.trimmed());
+            // postgrest-js sends columns="a","b": names may be double-quoted.
+            const auto names = parseList(QLatin1Char('(') + value + QLatin1Char(')'));
+            if (!names) {
+                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse columns parameter (%1)\"").arg(value));
+                return std::nullopt;
+            }
+            for (const QString &c : *names) {
+                if (!c.isEmpty())
+                    r.columns.append(c);
+            }
         } else if (key == QLatin1String("on_conflict")) {
             // Upserts resolve on the primary key; accepted for client compatibility.
         } else if (key == QLatin1String("or") || key == QLatin1String("and")) {

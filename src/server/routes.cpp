@@ -259,6 +259,10 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
                 responder.send(response);
                 return;
             }
+            // select= on a write shapes the answer (column 3), as PostgREST
+            // does; the events above keep the full rows.
+            if (!r.select.isEmpty())
+                rows = result.value(0, 3);
         }
         if (r.singleObject) {
             if (count != 1 && r.action == ApiRequest::Action::Read) {

@@ -171,6 +171,20 @@ std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const Ta
     return quoted;
 }
 
+// A write's answer when select= names columns: the written rows of `source`
+// projected as a read would, as a fourth result column (the full rows stay
+// in column 0 for the change events); ", NULL" when there is no select=.
+std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &table, const QByteArray &source,
+                                          ApiError *error)
+{
+    const auto select = selectList(r, table, error);
+    if (!select)
+        return std::nullopt;
+    if (r.select.isEmpty())
+        return QByteArray(", NULL");
+    return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + *select + " FROM " + source + ") AS _s)";
+}
+
 std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error)
 {
     Params params;
@@ -262,8 +276,11 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
                 + (updates.isEmpty() ? QByteArray("NOTHING") : "UPDATE SET " + updates.join(", "));
         }
     }
+    const auto projection = writeProjection(r, table, "_w", error);
+    if (!projection)
+        return std::nullopt;
     const QByteArray sql = "WITH _w AS (" + insert + " RETURNING _t.*) "
-                           "SELECT coalesce(json_agg(_w), '[]')::text, count(*) FROM _w";
+                           "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
     return PgStatement{sql, params.values};
 }
 
@@ -288,6 +305,9 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
+    const auto projection = writeProjection(r, table, "(SELECT (_row).* FROM _n) AS _u", error);
+    if (!projection)
+        return std::nullopt;
     const QByteArray target = SqlBuilder::qualifiedName(table);
     QList<QByteArray> sets;
     for (const QByteArray &c : *columns)
@@ -299,8 +319,9 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
         + " AS _t" + *where + " FOR UPDATE), "
         "_n AS (UPDATE " + target + " AS _t SET " + sets.join(", ") + " FROM _o, json_populate_record(NULL::"
         + target + ", " + body + "::json) AS _p WHERE _t.tableoid = _o._oid AND _t.ctid = _o._ctid "
-        "RETURNING _o._old, row_to_json(_t) AS _new) "
-        "SELECT coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text FROM _n";
+        "RETURNING _o._old, row_to_json(_t) AS _new, _t AS _row) "
+        "SELECT coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text"
+        + *projection + " FROM _n";
     return PgStatement{sql, params.values};
 }
 
@@ -310,8 +331,12 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
+    const auto projection = writeProjection(r, table, "_d", error);
+    if (!projection)
+        return std::nullopt;
     const QByteArray sql = "WITH _d AS (DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where
-                           + " RETURNING _t.*) SELECT coalesce(json_agg(_d), '[]')::text, count(*) FROM _d";
+                           + " RETURNING _t.*) SELECT coalesce(json_agg(_d), '[]')::text, count(*), NULL"
+                           + *projection + " FROM _d";
     return PgStatement{sql, params.values};
 }
 

@@ -20,7 +20,8 @@ namespace Aiodata::Server {
 //   column 2: update: JSON array of the old rows (same order as column 0);
 //             read: total matching rows with count=exact, else NULL
 //   column 3: read: pg_current_snapshot() of the statement, for the
-//             snapshot/stream hand-off (see docs/protocol.md)
+//             snapshot/stream hand-off (see docs/protocol.md); writes: the
+//             written rows cut down to select= (NULL without select=)
 class SqlBuilder
 {
 public:
