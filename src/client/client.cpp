@@ -17,6 +17,7 @@
 #include <QTranslator>
 #include <QCoreApplication>
 #include <QUrlQuery>
+#include <QUuid>
 #include <QWebSocket>
 #include <QSet>
 #include <QHash>
@@ -407,6 +408,9 @@ Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table
     QNetworkRequest r = request(path);
     r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     r.setRawHeader("Prefer", "return=representation");
+    // QNetworkAccessManager resends a request whose answer was lost, even a
+    // POST: the key lets the server run the write once and replay its answer.
+    r.setRawHeader("Idempotency-Key", QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
     auto *reply = new Reply(q);
     // The reply object is the caller's to keep; free it with the client otherwise.
     reply->setNetworkReply(network->sendCustomRequest(r, method, body));

@@ -64,7 +64,14 @@ void Reply::setNetworkReply(QNetworkReply *reply)
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray body = reply->readAll();
         if (status == 0) {
-            finish(NetworkError, tr("The server could not be reached: %1").arg(reply->errorString()), 0, {});
+            // Refused before sending is harmless; a connection lost after
+            // sending leaves the outcome open (the model will still show it).
+            const bool unsent = reply->error() == QNetworkReply::ConnectionRefusedError
+                || reply->error() == QNetworkReply::HostNotFoundError;
+            finish(NetworkError,
+                   unsent ? tr("The server could not be reached: %1").arg(reply->errorString())
+                          : tr("No answer from the server; the write may still have been applied: %1").arg(reply->errorString()),
+                   0, {});
             return;
         }
         const QJsonDocument doc = QJsonDocument::fromJson(body);

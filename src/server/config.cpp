@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <limits>
+
 #include <QFile>
 #include <QHash>
 #include <QtGlobal>
@@ -207,6 +209,11 @@ std::optional<Config> build(const RawValues &raw, QString *error)
 
     config.dbAnonRole = raw.value(QStringLiteral("db-anon-role")).value;
     config.jwtAudience = raw.value(QStringLiteral("jwt-aud")).value;
+    // PostgREST's key; unset means no browser origin is allowed (see docs/security.md).
+    for (const QString &origin : raw.value(QStringLiteral("server-cors-allowed-origins")).value.split(QLatin1Char(','))) {
+        if (!origin.trimmed().isEmpty())
+            config.corsAllowedOrigins.append(origin.trimmed());
+    }
     return config;
 }
 
@@ -253,6 +260,7 @@ std::optional<Config> Config::fromFile(const QString &path, QString *error)
         {"PGRST_DB_SCHEMAS", "db-schemas"},
         {"PGRST_DB_ANON_ROLE", "db-anon-role"},
         {"PGRST_JWT_SECRET", "jwt-secret"},
+        {"PGRST_SERVER_CORS_ALLOWED_ORIGINS", "server-cors-allowed-origins"},
     };
     for (const auto &o : overrides) {
         if (qEnvironmentVariableIsSet(o.env))
@@ -305,6 +313,38 @@ bool Config::setListen(const QString &hostPort)
 
     listenAddress = address;
     listenPort = quint16(portNumber);
+    return true;
+}
+
+bool Config::applyLimitsFromEnvironment(QString *error)
+{
+    const struct {
+        const char *name;
+        qint64 *wide;
+        int *narrow;
+    } limits[] = {
+        {"AIODATA_MAX_BODY_BYTES", &maxBodyBytes, nullptr},
+        {"AIODATA_MAX_SUBSCRIBERS", nullptr, &maxSubscribers},
+        {"AIODATA_MAX_SUBSCRIBERS_PER_TOKEN", nullptr, &maxSubscribersPerToken},
+        {"AIODATA_MAX_SEND_BUFFER", &maxSendBufferBytes, nullptr},
+    };
+    for (const auto &limit : limits) {
+        const QByteArray value = qgetenv(limit.name);
+        if (value.isEmpty())
+            continue;
+        bool ok = false;
+        const qint64 n = value.toLongLong(&ok);
+        if (!ok || n <= 0 || (limit.narrow && n > std::numeric_limits<int>::max())) {
+            if (error)
+                *error = QStringLiteral("%1 must be a positive integer, got \"%2\"")
+                             .arg(QLatin1String(limit.name), QString::fromUtf8(value));
+            return false;
+        }
+        if (limit.wide)
+            *limit.wide = n;
+        else
+            *limit.narrow = int(n);
+    }
     return true;
 }
 

@@ -21,8 +21,17 @@ struct Config
     QByteArray jwtSecret;          // jwt-secret, decoded when jwt-secret-is-base64
     QString jwtAudience;           // jwt-aud
     int dbPool = 10;               // db-pool
+    QStringList corsAllowedOrigins;// server-cors-allowed-origins; "*" allows any; empty allows none
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 4000;
+
+    // Our own limits (flags or AIODATA_* variables; see docs/security.md).
+    qint64 maxBodyBytes = 16 * 1024 * 1024;     // AIODATA_MAX_BODY_BYTES: 413 beyond
+    int maxSubscribers = 10000;                 // AIODATA_MAX_SUBSCRIBERS: WebSockets per server
+    int maxSubscribersPerToken = 64;            // AIODATA_MAX_SUBSCRIBERS_PER_TOKEN: per signed token
+    qint64 maxSendBufferBytes = 16 * 1024 * 1024; // AIODATA_MAX_SEND_BUFFER: a subscriber that does not read is dropped
+    // Reads the AIODATA_* limits above; false and *error on a bad value.
+    bool applyLimitsFromEnvironment(QString *error);
 
     // Parses PostgREST's format: `key = value`, value optionally in double
     // quotes (with \" and \\ escapes), `#` comments, blank lines. Returns

@@ -115,6 +115,14 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
     Q_EMIT subscriberCountChanged(subscriberCount());
 }
 
+int Fanout::subscriberCount(const QByteArray &claimsJson) const
+{
+    int n = 0;
+    for (const Subscriber &s : m_subscribers)
+        n += s.context.claimsJson == claimsJson;
+    return n;
+}
+
 void Fanout::remove(QWebSocket *socket)
 {
     for (qsizetype i = 0; i < m_subscribers.size(); ++i) {

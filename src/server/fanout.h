@@ -49,6 +49,8 @@ public:
 
     void addSubscriber(QWebSocket *socket, const SubscriberContext &context);
     int subscriberCount() const { return int(m_subscribers.size()); }
+    // Subscribers holding exactly these token claims.
+    int subscriberCount(const QByteArray &claimsJson) const;
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
     void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
 

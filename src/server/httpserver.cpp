@@ -217,6 +217,7 @@ private:
 
     // The request being read or handled.
     HttpRequest m_request;
+    HttpRequest m_answering;         // the request being answered, for the decorator
     qint64 m_bodyRemaining = 0;
     qint64 m_upgradeBytes = 0;  // unread header block of a pending upgrade
     bool m_upgrade = false;
@@ -586,6 +587,9 @@ void HttpConnection::dispatch()
     // The handler gets its own copy: it may answer synchronously, after
     // which this connection already parses the next request.
     const HttpRequest request = std::exchange(m_request, HttpRequest());
+    // The answer's decorator sees the request it answers (without the body).
+    m_answering = request;
+    m_answering.body.clear();
     m_logLine = request.method + ' ' + request.target;
     qCDebug(lcHttp).noquote() << m_logLine << "from" << request.peerAddress.toString() << request.peerPort;
     m_server->handle(request, responder);
@@ -605,7 +609,13 @@ void HttpConnection::send(quint64 requestId, const HttpResponse &response)
         m_upgrade = false;
         close = true;
     }
-    writeResponse(response, close);
+    if (m_server->m_decorator) {
+        HttpResponse decorated = response;
+        m_server->m_decorator(m_answering, decorated);
+        writeResponse(decorated, close);
+    } else {
+        writeResponse(response, close);
+    }
     if (close) {
         closeAfterWrite();
         return;
@@ -816,6 +826,11 @@ HttpServer::~HttpServer()
 void HttpServer::setHandler(Handler handler)
 {
     m_handler = std::move(handler);
+}
+
+void HttpServer::setDecorator(Decorator decorator)
+{
+    m_decorator = std::move(decorator);
 }
 
 void HttpServer::setLimits(const HttpLimits &limits)

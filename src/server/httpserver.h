@@ -90,6 +90,10 @@ public:
     ~HttpServer() override;
 
     void setHandler(Handler handler);
+    // Called on every answer before it is written, with its request; e.g.
+    // for headers every response carries (CORS).
+    using Decorator = std::function<void(const HttpRequest &, HttpResponse &)>;
+    void setDecorator(Decorator decorator);
     void setLimits(const HttpLimits &limits);
     HttpLimits limits() const;
 
@@ -111,6 +115,7 @@ private:
     QTcpServer *m_tcpServer;
     QWebSocketServer *m_webSocketServer;
     Handler m_handler;
+    Decorator m_decorator;
     HttpLimits m_limits;
     QHash<QPair<QHostAddress, quint16>, QVariant> m_pendingUpgrades;
     int m_connections = 0;

@@ -92,10 +92,15 @@ int main(int argc, char *argv[])
         return fatal(QStringLiteral("invalid listen address \"%1\", expected HOST:PORT").arg(listen), 2);
 
     const QString replicationUri = setting(replicationUriOption, "AIODATA_REPLICATION_URI", config->dbUri);
+    if (!config->applyLimitsFromEnvironment(&error))
+        return fatal(error, 2);
 
     PgPool pool(config->dbUri.toUtf8(), config->dbPool);
     SchemaCache schema;
     HttpServer http;
+    HttpLimits httpLimits = http.limits();
+    httpLimits.maxBodyBytes = config->maxBodyBytes;
+    http.setLimits(httpLimits);
     // Chosen at start-up, once the database is known (see chooseSource).
     std::unique_ptr<ChangeSource> source;
     std::unique_ptr<Fanout> fanout;
@@ -149,6 +154,7 @@ int main(int argc, char *argv[])
 
     serve = [&] {
         fanout = std::make_unique<Fanout>(source.get());
+    fanout->setMaxBufferedBytes(config->maxSendBufferBytes);
     rowFilter = std::make_unique<RowFilter>(&schema, &pool);
     fanout->setRowFilter(rowFilter.get());
         routes = std::make_unique<Routes>(*config, &schema, &pool, qobject_cast<OwnWritesSource *>(source.get()),

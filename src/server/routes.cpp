@@ -2,6 +2,7 @@
 
 #include "apirequest.h"
 #include "fanout.h"
+#include "idempotencycache.h"
 #include "logging.h"
 #include "ownwritessource.h"
 #include "pgpool.h"
@@ -32,6 +33,7 @@ Routes::Routes(const Config &config, const SchemaCache *schema, PgPool *pool, Ow
     http->setHandler([this](const HttpRequest &request, const HttpResponder &responder) {
         handle(request, responder);
     });
+    http->setDecorator([this](const HttpRequest &request, HttpResponse &response) { decorate(request, response); });
     connect(http, &HttpServer::webSocketAccepted, this, [this](QWebSocket *socket, const QVariant &context) {
         m_fanout->addSubscriber(socket, context.value<SubscriberContext>());
     });
@@ -52,9 +54,57 @@ static ApiError makeError(int status, const QByteArray &code, const QString &mes
     return e;
 }
 
+bool Routes::originAllowed(const QByteArray &origin) const
+{
+    return m_config.corsAllowedOrigins.contains(QStringLiteral("*"))
+        || m_config.corsAllowedOrigins.contains(QString::fromUtf8(origin));
+}
+
+void Routes::decorate(const HttpRequest &request, HttpResponse &response) const
+{
+    // Browsers may read answers only for the origins the operator allowed.
+    const QByteArray origin = request.header("Origin");
+    if (origin.isEmpty() || !originAllowed(origin))
+        return;
+    addHeader(response, "Access-Control-Allow-Origin", origin);
+    addHeader(response, "Vary", "Origin");
+    addHeader(response, "Access-Control-Expose-Headers",
+              "Content-Range, Content-Location, Preference-Applied, Aiodata-Snapshot, Idempotent-Replayed");
+    if (request.method == "OPTIONS") {
+        addHeader(response, "Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+        addHeader(response, "Access-Control-Allow-Headers",
+                  "Authorization, Content-Type, Accept, Accept-Profile, Content-Profile, Prefer, Range, Range-Unit, "
+                  "Idempotency-Key, X-Client-Info");
+        addHeader(response, "Access-Control-Max-Age", "86400");
+    }
+}
+
 void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
 {
     qCDebug(lcHttp) << request.method << request.target;
+    const QByteArray origin = request.header("Origin");
+    if (request.method == "OPTIONS") {
+        // CORS preflight: answered for allowed origins (decorate() adds the rest).
+        if (!origin.isEmpty() && !originAllowed(origin)) {
+            responder.send(makeError(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
+                                     QStringLiteral("see server-cors-allowed-origins"))
+                               .toResponse());
+            return;
+        }
+        HttpResponse r;
+        r.status = 204;
+        addHeader(r, "Allow", "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+        responder.send(r);
+        return;
+    }
+    if (request.isWebSocketUpgrade() && !origin.isEmpty() && !originAllowed(origin)) {
+        // Browsers send Origin with every WebSocket; without this check any web
+        // page could subscribe (cross-site WebSocket hijacking).
+        responder.send(makeError(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
+                                 QStringLiteral("see server-cors-allowed-origins"))
+                           .toResponse());
+        return;
+    }
     const QByteArray &path = request.path;
     const bool isRoot = path == "/" || path.isEmpty();
     const bool isQuery = path.startsWith("/query/");
@@ -216,9 +266,23 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     const bool authenticated = identity.authenticated;
     const ApiRequest r = *api;
     QPointer<OwnWritesSource> ownWrites = m_ownWrites;
-    job.done = [responder, authenticated, r, ownWrites](const QList<PgResult> &results, const PgError &pgError) {
+    // A write with an Idempotency-Key runs once; a resend gets its answer.
+    QByteArray idempotencyKey;
+    const QByteArray requestKey = request.header("Idempotency-Key");
+    if (isWrite && !requestKey.isEmpty()) {
+        idempotencyKey = identity.claimsJson + '\n' + request.method + ' ' + request.target + '\n' + requestKey;
+        if (m_idempotency.begin(idempotencyKey, responder) != IdempotencyCache::Outcome::Run)
+            return;
+    }
+    IdempotencyCache *idempotency = &m_idempotency;
+    auto answer = [responder, idempotencyKey, idempotency](const HttpResponse &response) {
+        if (!idempotencyKey.isEmpty())
+            idempotency->finish(idempotencyKey, response);
+        responder.send(response);
+    };
+    job.done = [answer, authenticated, r, ownWrites](const QList<PgResult> &results, const PgError &pgError) {
         if (!pgError.isNull()) {
-            responder.send(jobError(results, pgError, authenticated).toResponse());
+            answer(jobError(results, pgError, authenticated).toResponse());
             return;
         }
         // Committed: only now does the change become an event.
@@ -256,7 +320,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             if (!r.returnRepresentation) {
                 if (r.action != ApiRequest::Action::Create)
                     response.status = 204;
-                responder.send(response);
+                answer(response);
                 return;
             }
             // select= on a write shapes the answer (column 3), as PostgREST
@@ -266,7 +330,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         }
         if (r.singleObject) {
             if (count != 1 && r.action == ApiRequest::Action::Read) {
-                responder.send(makeError(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
+                answer(makeError(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
                                          QStringLiteral("The result contains %1 rows").arg(count))
                                    .toResponse());
                 return;
@@ -278,7 +342,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             }
         }
         response.body = rows;
-        responder.send(response);
+        answer(response);
     };
     m_pool->execute(std::move(job));
 }
@@ -294,6 +358,18 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     if (!m_config.dbSchemas.contains(schema)) {
         responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
                                                       .arg(m_config.dbSchemas.join(QLatin1String(", "))))
+                           .toResponse());
+        return;
+    }
+    if (m_fanout->subscriberCount() >= m_config.maxSubscribers) {
+        responder.send(makeError(503, "AIODATA005", QStringLiteral("Too many subscribers on this server"),
+                                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS)").arg(m_config.maxSubscribers))
+                           .toResponse());
+        return;
+    }
+    if (identity.authenticated && m_fanout->subscriberCount(identity.claimsJson) >= m_config.maxSubscribersPerToken) {
+        responder.send(makeError(429, "AIODATA006", QStringLiteral("Too many subscribers with this token"),
+                                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS_PER_TOKEN)").arg(m_config.maxSubscribersPerToken))
                            .toResponse());
         return;
     }

@@ -3,6 +3,7 @@
 #include "apierror.h"
 #include "config.h"
 #include "httpserver.h"
+#include "idempotencycache.h"
 #include "jwt.h"
 #include "schemacache.h"
 
@@ -43,6 +44,8 @@ private:
     // The statement that opens every request's transaction: role and claims.
     static PgStatement roleStatement(const Identity &identity);
 
+    bool originAllowed(const QByteArray &origin) const;
+    void decorate(const HttpRequest &request, HttpResponse &response) const;
     void describe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity);
     void query(const HttpRequest &request, QByteArrayView pathTail, const HttpResponder &responder,
                const Identity &identity);
@@ -54,6 +57,7 @@ private:
     OwnWritesSource *m_ownWrites;
     Fanout *m_fanout;
     JwtVerifier m_jwt;
+    IdempotencyCache m_idempotency;
 };
 
 } // namespace Aiodata::Server

@@ -25,6 +25,7 @@ public:
     void stop();                        // SIGTERM and wait
     void kill();                        // SIGKILL
     bool isRunning() const;
+    qint64 pid() const { return m_process.processId(); }
 
     QUrl url() const;                   // http://127.0.0.1:<port>
     quint16 port() const { return m_port; }

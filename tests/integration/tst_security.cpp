@@ -1,0 +1,223 @@
+// Safe defaults at the edge: browser origins, subscriber limits, resent
+// writes, body size. Real server, real PostgreSQL, raw HTTP and WebSockets.
+
+#include "testdatabase.h"
+#include "testserver.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QWebSocket>
+#include <QtTest>
+
+class tst_Security : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void originsRefusedByDefault();
+    void allowedOrigin_data();
+    void allowedOrigin();
+    void subscriberLimits();
+    void resentWriteRunsOnce();
+    void bodyLimit();
+    void badLimitIsAStartError();
+
+private:
+    struct Answer
+    {
+        int status = 0;
+        QList<QNetworkReply::RawHeaderPair> headers;
+        QByteArray body;
+        QByteArray header(const QByteArray &name) const
+        {
+            for (const auto &h : headers)
+                if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+                    return h.second;
+            return QByteArray();
+        }
+    };
+    Answer request(const QUrl &base, const QByteArray &method, const QByteArray &path,
+                   const QList<QPair<QByteArray, QByteArray>> &headers = {}, const QByteArray &body = {});
+    // Opens /state; returns the HTTP status of a refusal, or 101 when it opened.
+    int subscribe(const QUrl &base, const QByteArray &origin, const QString &token, QWebSocket *socket);
+
+    TestDatabase m_db{QStringLiteral("tst_security")};
+    TestServer m_server;          // defaults
+    TestServer m_open;            // server-cors-allowed-origins = https://app.example
+    QNetworkAccessManager m_network;
+};
+
+void tst_Security::initTestCase()
+{
+    QString error;
+    QVERIFY2(m_db.create(&error), qPrintable(error));
+    QVERIFY2(m_server.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+    QVERIFY2(m_open.start(m_db.authenticatorUri(), QStringLiteral("server-cors-allowed-origins = \"https://app.example\""), &error),
+             qPrintable(error));
+}
+
+tst_Security::Answer tst_Security::request(const QUrl &base, const QByteArray &method, const QByteArray &path,
+                                          const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &body)
+{
+    QNetworkRequest r(QUrl(base.toString() + QString::fromLatin1(path)));
+    for (const auto &h : headers)
+        r.setRawHeader(h.first, h.second);
+    if (!body.isEmpty())
+        r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = m_network.sendCustomRequest(r, method, body);
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    done.wait(10000);
+    Answer a;
+    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    a.headers = reply->rawHeaderPairs();
+    a.body = reply->readAll();
+    reply->deleteLater();
+    return a;
+}
+
+int tst_Security::subscribe(const QUrl &base, const QByteArray &origin, const QString &token, QWebSocket *socket)
+{
+    QUrl url = base;
+    url.setScheme(QStringLiteral("ws"));
+    url.setPath(QStringLiteral("/state"));
+    QNetworkRequest r(url);
+    if (!origin.isEmpty())
+        r.setRawHeader("Origin", origin);
+    if (!token.isEmpty())
+        r.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    QSignalSpy connected(socket, &QWebSocket::connected);
+    QSignalSpy failed(socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error)); // errorOccurred is 6.5+
+    QSignalSpy closed(socket, &QWebSocket::disconnected);
+    socket->open(r);
+    if (!QTest::qWaitFor([&] { return connected.size() + failed.size() + closed.size() > 0; }, 10000))
+        return -1;
+    if (connected.size())
+        return 101;
+    // QWebSocket reports the refusal's status line in its error string.
+    const QString error = socket->errorString();
+    for (int status : {401, 403, 406, 429, 503}) {
+        if (error.contains(QString::number(status)))
+            return status;
+    }
+    qWarning() << "refused as" << error;
+    return 0;
+}
+
+void tst_Security::originsRefusedByDefault()
+{
+    const QByteArray evil = "https://evil.example";
+    // A browser page elsewhere cannot read answers...
+    const Answer get = request(m_server.url(), "GET", "/query/pets", {{"Origin", evil}});
+    QCOMPARE(get.status, 200);
+    QVERIFY(get.header("Access-Control-Allow-Origin").isEmpty());
+    // ...cannot pass a preflight...
+    const Answer preflight = request(m_server.url(), "OPTIONS", "/query/pets",
+                                     {{"Origin", evil}, {"Access-Control-Request-Method", "POST"}});
+    QCOMPARE(preflight.status, 403);
+    QVERIFY(preflight.header("Access-Control-Allow-Origin").isEmpty());
+    // ...and cannot subscribe; a desktop client (no Origin) can.
+    QWebSocket fromPage;
+    QCOMPARE(subscribe(m_server.url(), evil, QString(), &fromPage), 403);
+    QWebSocket fromDesktop;
+    QCOMPARE(subscribe(m_server.url(), QByteArray(), QString(), &fromDesktop), 101);
+}
+
+void tst_Security::allowedOrigin_data()
+{
+    QTest::addColumn<QByteArray>("origin");
+    QTest::addColumn<bool>("allowed");
+    QTest::newRow("listed") << QByteArray("https://app.example") << true;
+    QTest::newRow("other") << QByteArray("https://evil.example") << false;
+    QTest::newRow("lookalike") << QByteArray("https://app.example.evil") << false;
+}
+
+void tst_Security::allowedOrigin()
+{
+    QFETCH(QByteArray, origin);
+    QFETCH(bool, allowed);
+    const Answer get = request(m_open.url(), "GET", "/query/pets", {{"Origin", origin}});
+    QCOMPARE(get.status, 200);
+    QCOMPARE(get.header("Access-Control-Allow-Origin"), allowed ? origin : QByteArray());
+    const Answer preflight = request(m_open.url(), "OPTIONS", "/query/pets",
+                                     {{"Origin", origin}, {"Access-Control-Request-Method", "PATCH"}});
+    QCOMPARE(preflight.status, allowed ? 204 : 403);
+    if (allowed) {
+        QVERIFY(preflight.header("Access-Control-Allow-Methods").contains("PATCH"));
+        QVERIFY(preflight.header("Access-Control-Allow-Headers").contains("Authorization"));
+        QVERIFY(get.header("Access-Control-Expose-Headers").contains("Content-Range"));
+    }
+    QWebSocket socket;
+    QCOMPARE(subscribe(m_open.url(), origin, QString(), &socket), allowed ? 101 : 403);
+}
+
+void tst_Security::subscriberLimits()
+{
+    TestServer limited;
+    limited.environment.insert(QStringLiteral("AIODATA_MAX_SUBSCRIBERS"), QStringLiteral("3"));
+    limited.environment.insert(QStringLiteral("AIODATA_MAX_SUBSCRIBERS_PER_TOKEN"), QStringLiteral("2"));
+    QString error;
+    QVERIFY2(limited.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+    const QString token = TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), QStringLiteral("alice")}});
+    QWebSocket a1, a2, a3, anon1, anon2;
+    QCOMPARE(subscribe(limited.url(), QByteArray(), token, &a1), 101);
+    QCOMPARE(subscribe(limited.url(), QByteArray(), token, &a2), 101);
+    QCOMPARE(subscribe(limited.url(), QByteArray(), token, &a3), 429);   // per token
+    QCOMPARE(subscribe(limited.url(), QByteArray(), QString(), &anon1), 101);
+    QCOMPARE(subscribe(limited.url(), QByteArray(), QString(), &anon2), 503); // per server
+    // A slot frees when a subscriber leaves.
+    a1.close();
+    QWebSocket again;
+    QTRY_COMPARE_WITH_TIMEOUT(subscribe(limited.url(), QByteArray(), token, &again), 101, 5000);
+}
+
+void tst_Security::resentWriteRunsOnce()
+{
+    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets")));
+    const QByteArray auth = "Bearer " + TestServer::token(QStringLiteral("auth")).toUtf8();
+    const QByteArray body = R"({"type": "Dog", "breed": "Pug", "name": "Bo"})";
+    const QList<QPair<QByteArray, QByteArray>> headers = {{"Authorization", auth}, {"Idempotency-Key", "k-123"}};
+    const Answer first = request(m_server.url(), "POST", "/query/pets", headers, body);
+    QCOMPARE(first.status, 201);
+    const Answer resent = request(m_server.url(), "POST", "/query/pets", headers, body);
+    // The same answer, not a 409 from a second insert.
+    QCOMPARE(resent.status, 201);
+    QCOMPARE(resent.body, first.body);
+    QCOMPARE(resent.header("Idempotent-Replayed"), QByteArray("true"));
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT * FROM api.pets")).size(), 1);
+    // Another key is another write.
+    const Answer other = request(m_server.url(), "POST", "/query/pets", {{"Authorization", auth}, {"Idempotency-Key", "k-456"}}, body);
+    QCOMPARE(other.status, 409);
+    // The same key from another identity does not get this identity's answer.
+    const Answer anon = request(m_server.url(), "POST", "/query/pets", {{"Idempotency-Key", "k-123"}}, body);
+    QCOMPARE(anon.status, 401);
+}
+
+void tst_Security::bodyLimit()
+{
+    TestServer small;
+    small.environment.insert(QStringLiteral("AIODATA_MAX_BODY_BYTES"), QStringLiteral("1000"));
+    QString error;
+    QVERIFY2(small.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+    const QByteArray auth = "Bearer " + TestServer::token(QStringLiteral("auth")).toUtf8();
+    const QByteArray big = R"({"type": "Dog", "breed": "Pug", "name": ")" + QByteArray(2000, 'x') + "\"}";
+    const Answer a = request(small.url(), "POST", "/query/pets", {{"Authorization", auth}}, big);
+    QCOMPARE(a.status, 413);
+    QVERIFY(QJsonDocument::fromJson(a.body).object().contains(QLatin1String("message")));
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT * FROM api.pets WHERE length(name) > 1000")).size(), 0);
+}
+
+void tst_Security::badLimitIsAStartError()
+{
+    TestServer bad;
+    bad.environment.insert(QStringLiteral("AIODATA_MAX_SUBSCRIBERS"), QStringLiteral("many"));
+    QString error;
+    QVERIFY(!bad.start(m_db.authenticatorUri(), QString(), &error));
+    QVERIFY2(error.contains(QLatin1String("AIODATA_MAX_SUBSCRIBERS must be a positive integer")), qPrintable(error));
+}
+
+QTEST_MAIN(tst_Security)
+#include "tst_security.moc"

@@ -1,0 +1,78 @@
+#include "faultyproxy.h"
+
+FaultyProxy::FaultyProxy(quint16 targetPort, QObject *parent)
+    : QObject(parent)
+    , m_targetPort(targetPort)
+{
+    connect(&m_listener, &QTcpServer::newConnection, this, &FaultyProxy::onNewConnection);
+}
+
+bool FaultyProxy::listen(quint16 port)
+{
+    if (!m_listener.listen(QHostAddress::LocalHost, port))
+        return false;
+    m_port = m_listener.serverPort();
+    return true;
+}
+
+void FaultyProxy::cut()
+{
+    m_listener.close();
+    for (const auto &p : std::as_const(m_pairs)) {
+        if (p->client)
+            p->client->abort();
+        if (p->server)
+            p->server->abort();
+    }
+    m_pairs.clear();
+}
+
+void FaultyProxy::resume()
+{
+    listen(m_port);
+}
+
+void FaultyProxy::onNewConnection()
+{
+    while (QTcpSocket *client = m_listener.nextPendingConnection()) {
+        auto pair = std::make_shared<Pair>();
+        pair->client = client;
+        pair->server = new QTcpSocket(client);
+        m_pairs.append(pair);
+        QTcpSocket *server = pair->server;
+        server->connectToHost(QHostAddress::LocalHost, m_targetPort);
+        // Bytes from the client wait in its buffer until the server side is up.
+        auto pump = [this, pair] {
+            if (!pair->client || !pair->server || pair->server->state() != QAbstractSocket::ConnectedState)
+                return;
+            const QByteArray data = pair->client->readAll();
+            if (m_dropWriteAnswers > 0
+                && (data.startsWith("POST ") || data.startsWith("PATCH ") || data.startsWith("DELETE "))) {
+                --m_dropWriteAnswers;
+                pair->dropAnswer = true;
+            }
+            pair->server->write(data);
+        };
+        connect(client, &QTcpSocket::readyRead, this, pump);
+        connect(server, &QTcpSocket::connected, this, pump);
+        connect(server, &QTcpSocket::readyRead, this, [this, pair] {
+            if (!pair->client || !pair->server)
+                return;
+            const QByteArray data = pair->server->readAll();
+            if (pair->dropAnswer) {
+                ++m_droppedAnswers;
+                pair->client->abort();
+                return;
+            }
+            pair->client->write(data);
+        });
+        connect(client, &QTcpSocket::disconnected, this, [pair] {
+            if (pair->server)
+                pair->server->disconnectFromHost();
+        });
+        connect(server, &QTcpSocket::disconnected, this, [pair] {
+            if (pair->client)
+                pair->client->disconnectFromHost();
+        });
+    }
+}

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+
+// A loopback TCP proxy in front of the server that can misbehave on
+// purpose: drop the answer to the next write request, or cut every
+// connection and refuse new ones for a while.
+class FaultyProxy : public QObject
+{
+    Q_OBJECT
+public:
+    explicit FaultyProxy(quint16 targetPort, QObject *parent = nullptr);
+
+    bool listen(quint16 port = 0);
+    quint16 port() const { return m_port; }
+    // The next `count` POST/PATCH/DELETE requests reach the server, but
+    // their answers never reach the client: the connection is cut instead.
+    void dropWriteAnswers(int count) { m_dropWriteAnswers = count; }
+    // Cuts every connection and stops accepting until resume().
+    void cut();
+    void resume();
+    int droppedAnswers() const { return m_droppedAnswers; }
+
+private:
+    struct Pair
+    {
+        QPointer<QTcpSocket> client;
+        QPointer<QTcpSocket> server;
+        bool dropAnswer = false;
+    };
+    void onNewConnection();
+
+    QTcpServer m_listener;
+    quint16 m_targetPort;
+    quint16 m_port = 0;
+    int m_dropWriteAnswers = 0;
+    int m_droppedAnswers = 0;
+    QList<std::shared_ptr<Pair>> m_pairs;
+};
