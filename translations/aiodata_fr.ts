@@ -4,27 +4,27 @@
 <context>
     <name>Aiodata::Client</name>
     <message>
-        <location filename="../src/client/client.cpp" line="151"/>
+        <location filename="../src/client/client.cpp" line="172"/>
         <source>Cannot reach the server: %1</source>
         <translation>Impossible de joindre le serveur : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="154"/>
+        <location filename="../src/client/client.cpp" line="175"/>
         <source>The server answered %1.</source>
         <translation>Le serveur a répondu %1.</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="156"/>
+        <location filename="../src/client/client.cpp" line="177"/>
         <source>Access refused: %1</source>
         <translation>Accès refusé : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="158"/>
+        <location filename="../src/client/client.cpp" line="179"/>
         <source>Server error: %1</source>
         <translation>Erreur du serveur : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="313"/>
+        <location filename="../src/client/client.cpp" line="386"/>
         <source>Lost the connection to the server: %1</source>
         <translation>Connexion au serveur perdue : %1</translation>
     </message>
@@ -32,12 +32,17 @@
 <context>
     <name>Aiodata::Reply</name>
     <message>
-        <location filename="../src/client/reply.cpp" line="67"/>
+        <location filename="../src/client/reply.cpp" line="72"/>
         <source>The server could not be reached: %1</source>
         <translation>Le serveur n’a pas pu être joint : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/reply.cpp" line="79"/>
+        <location filename="../src/client/reply.cpp" line="73"/>
+        <source>No answer from the server; the write may still have been applied: %1</source>
+        <translation>Pas de réponse du serveur ; la modification a peut-être quand même été appliquée : %1</translation>
+    </message>
+    <message>
+        <location filename="../src/client/reply.cpp" line="86"/>
         <source>The server answered %1.</source>
         <translation>Le serveur a répondu %1.</translation>
     </message>
@@ -45,12 +50,12 @@
 <context>
     <name>Aiodata::TableModel</name>
     <message>
-        <location filename="../src/client/tablemodel.cpp" line="335"/>
+        <location filename="../src/client/tablemodel.cpp" line="337"/>
         <source>Not connected</source>
         <translation>Non connecté</translation>
     </message>
     <message>
-        <location filename="../src/client/tablemodel.cpp" line="404"/>
+        <location filename="../src/client/tablemodel.cpp" line="429"/>
         <source>%1
 %2</source>
         <comment>column tooltip: type, comment</comment>
