@@ -4,6 +4,7 @@
 #include "rowfilter.h"
 
 #include <QPointer>
+#include <QSet>
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -40,8 +41,7 @@ Fanout::Fanout(ChangeSource *source, QObject *parent)
         m_history.clear();
         m_historyBytes = 0;
         m_historyFloor = 0;
-        m_outbox.clear();
-        m_checking = false;
+        m_checkQueues.clear();
         ++m_generation; // row checks still running belong to the old stream
         const QList<Subscriber> subscribers = m_subscribers;
         for (const Subscriber &s : subscribers)
@@ -73,8 +73,8 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
 {
     QStringList tables(context.readableTables.begin(), context.readableTables.end());
     tables.sort();
-    const Subscriber subscriber{socket, context, context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n')
-                                                     + tables.join(QLatin1Char(','))};
+    const QString kind = context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n') + tables.join(QLatin1Char(','));
+    const Subscriber subscriber{socket, context, kind, kind + QLatin1Char('\n') + QString::fromUtf8(context.claimsJson)};
     m_subscribers.append(subscriber);
     connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
     if (context.expiresAt > 0) {
@@ -152,54 +152,69 @@ void Fanout::onCommitted(const Transaction &transaction)
         m_historyBytes -= evicted.byteSize();
         m_historyFloor = evicted.seq;
     }
-    m_outbox.enqueue(transaction);
-    deliverNext();
+    // Subscribers that may see rows of tables with row-level security wait
+    // for PostgreSQL's verdict, once per identity; everyone else gets the
+    // transaction now.
+    QList<Subscriber> now;
+    QSet<QString> queued;
+    for (const Subscriber &s : std::as_const(m_subscribers)) {
+        const auto q = m_checkQueues.constFind(s.identity);
+        const bool waiting = q != m_checkQueues.constEnd() && !q->pending.isEmpty();
+        if (m_rowFilter && (waiting || m_rowFilter->needsCheck(transaction, s.context))) {
+            if (!queued.contains(s.identity)) {
+                queued.insert(s.identity);
+                m_checkQueues[s.identity].pending.enqueue(transaction);
+            }
+        } else {
+            now.append(s);
+        }
+    }
+    deliver(transaction, now);
+    for (const QString &identity : std::as_const(queued))
+        pump(identity);
 }
 
-void Fanout::deliverNext()
+QList<Fanout::Subscriber> Fanout::subscribersOf(const QString &identity) const
 {
-    while (!m_checking && !m_outbox.isEmpty()) {
-        const Transaction transaction = m_outbox.head();
-        // Subscribers that see rows of tables with row-level security wait
-        // for PostgreSQL's verdict, once per role and claims.
-        QList<Subscriber> plain;
-        QHash<QString, QList<Subscriber>> checked;
-        for (const Subscriber &s : std::as_const(m_subscribers)) {
-            if (m_rowFilter && m_rowFilter->needsCheck(transaction, s.context))
-                checked[s.kind + QLatin1Char('\n') + QString::fromUtf8(s.context.claimsJson)].append(s);
-            else
-                plain.append(s);
+    QList<Subscriber> out;
+    for (const Subscriber &s : m_subscribers) {
+        if (s.identity == identity)
+            out.append(s);
+    }
+    return out;
+}
+
+void Fanout::pump(const QString &identity)
+{
+    while (true) {
+        auto q = m_checkQueues.find(identity);
+        if (q == m_checkQueues.end() || q->checking)
+            return;
+        const QList<Subscriber> members = subscribersOf(identity);
+        if (q->pending.isEmpty() || members.isEmpty()) {
+            m_checkQueues.erase(q); // nobody left to wait for
+            return;
         }
-        deliver(transaction, plain);
-        if (checked.isEmpty()) {
-            m_outbox.dequeue();
+        const Transaction transaction = q->pending.head();
+        if (!m_rowFilter->needsCheck(transaction, members.first().context)) {
+            q->pending.dequeue();
+            deliver(transaction, members);
             continue;
         }
-        // Later transactions wait, so every subscriber keeps commit order.
-        m_checking = true;
-        auto remaining = std::make_shared<int>(int(checked.size()));
-        for (auto it = checked.cbegin(); it != checked.cend(); ++it) {
-            QList<QPointer<QWebSocket>> sockets;
-            for (const Subscriber &s : it.value())
-                sockets.append(s.socket);
-            const quint64 generation = m_generation;
-            m_rowFilter->filter(transaction, it.value().first().context,
-                                [this, sockets, remaining, generation](const Transaction &filtered) {
-                                    if (generation != m_generation)
-                                        return;
-                                    QList<Subscriber> still;
-                                    for (const Subscriber &s : std::as_const(m_subscribers)) {
-                                        if (sockets.contains(s.socket))
-                                            still.append(s);
-                                    }
-                                    deliver(filtered, still);
-                                    if (--*remaining == 0) {
-                                        m_checking = false;
-                                        m_outbox.dequeue();
-                                        deliverNext();
-                                    }
-                                });
-        }
+        q->checking = true;
+        const quint64 generation = m_generation;
+        m_rowFilter->filter(transaction, members.first().context, [this, identity, generation](const Transaction &filtered) {
+            if (generation != m_generation)
+                return;
+            auto q = m_checkQueues.find(identity);
+            if (q == m_checkQueues.end())
+                return;
+            q->checking = false;
+            q->pending.dequeue();
+            deliver(filtered, subscribersOf(identity));
+            pump(identity);
+        });
+        return;
     }
 }
 

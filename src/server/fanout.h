@@ -67,9 +67,18 @@ private:
         QWebSocket *socket;
         SubscriberContext context;
         QString kind;              // role, schema and readable tables: same kind, same messages
+        QString identity;          // kind plus token claims: same rows under row-level security
+    };
+    // Transactions waiting for row checks, per identity: one slow or failing
+    // check delays only the subscribers of that identity, in commit order.
+    struct CheckQueue
+    {
+        QQueue<Transaction> pending;
+        bool checking = false;
     };
     void onCommitted(const Transaction &transaction);
-    void deliverNext();
+    void pump(const QString &identity);
+    QList<Subscriber> subscribersOf(const QString &identity) const;
     void deliver(const Transaction &transaction, const QList<Subscriber> &subscribers);
     void remove(QWebSocket *socket);
     bool send(const Subscriber &subscriber, const QString &message);
@@ -82,8 +91,7 @@ private:
     qint64 m_maxHistoryBytes = 64 * 1024 * 1024;
     quint64 m_historyFloor = 0;    // transactions after this position are all in m_history
     RowFilter *m_rowFilter = nullptr;
-    QQueue<Transaction> m_outbox;  // in commit order; the head may wait for row checks
-    bool m_checking = false;
+    QHash<QString, CheckQueue> m_checkQueues;
     quint64 m_generation = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <QAbstractItemModelTester>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkRequest>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QWebSocket>
@@ -35,6 +36,7 @@ private Q_SLOTS:
     void slotsDoNotLeak();
     void idleSlotAdvances();
     void rowLevelSecurity();
+    void rowCheckFailureIsolated();
     void postgresRestart();
     void ownWritesFallback();
 
@@ -61,7 +63,10 @@ void tst_ChangeCapture::initTestCase()
                  "ALTER TABLE api.notes ENABLE ROW LEVEL SECURITY;"
                  "CREATE POLICY own_notes ON api.notes TO auth "
                  "  USING (owner = current_setting('request.jwt.claims', true)::json->>'sub');"
-                 "GRANT SELECT ON api.notes TO anon, auth;"),
+                 "GRANT SELECT ON api.notes TO anon, auth;"
+                 // Two identities whose checks misbehave: one fails, one is slow.
+                 "CREATE POLICY trap ON api.notes TO auth USING (CASE current_setting('request.jwt.claims', true)::json->>'sub' "
+                 "  WHEN 'mallory' THEN 1 / (id - id) = 1 WHEN 'slowpoke' THEN pg_sleep(4) IS NULL ELSE false END);"),
                             &error),
              qPrintable(error));
     m_server.environment.insert(QStringLiteral("AIODATA_STATUS_INTERVAL_MS"), QStringLiteral("300"));
@@ -329,6 +334,48 @@ void tst_ChangeCapture::rowLevelSecurity()
         const QByteArray json = QJsonDocument::fromVariant(e.at(2)).toJson();
         QVERIFY2(!json.contains("b secret"), json.constData());
     }
+}
+
+void tst_ChangeCapture::rowCheckFailureIsolated()
+{
+    // Raw subscribers for the misbehaving identities (their snapshots would fail too).
+    auto open = [this](QWebSocket &socket, const QString &sub) {
+        QUrl url = m_server.url();
+        url.setScheme(QStringLiteral("ws"));
+        url.setPath(QStringLiteral("/state"));
+        QNetworkRequest request(url);
+        request.setRawHeader("Authorization",
+                             "Bearer " + TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), sub}}).toUtf8());
+        socket.open(request);
+    };
+    QWebSocket mallory, slowpoke;
+    QSignalSpy malloryMessages(&mallory, &QWebSocket::textMessageReceived);
+    QSignalSpy slowpokeMessages(&slowpoke, &QWebSocket::textMessageReceived);
+    open(mallory, QStringLiteral("mallory"));
+    open(slowpoke, QStringLiteral("slowpoke"));
+    QTRY_COMPARE_WITH_TIMEOUT(malloryMessages.size(), 1, 5000);  // hello
+    QTRY_COMPARE_WITH_TIMEOUT(slowpokeMessages.size(), 1, 5000);
+    Client alice;
+    startClient(alice, m_server, TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), QStringLiteral("alice")}}));
+    TableModel *notes = alice.table(QStringLiteral("notes"));
+
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.notes VALUES (10, 'alice', 'for alice only')")));
+    // Alice is not held up by slowpoke's 4 s check, nor by mallory's failing one.
+    QTRY_COMPARE_WITH_TIMEOUT(notes->rowCount(), 1, 10000);
+    QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
+
+    // A later change on a table without RLS still reaches both, in order,
+    // after their note verdicts: nothing of the note, no disconnect.
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (42, 1)")));
+    QTRY_VERIFY_WITH_TIMEOUT(malloryMessages.last().at(0).toString().contains(QLatin1String("\"items\"")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(slowpokeMessages.last().at(0).toString().contains(QLatin1String("\"items\"")), 10000);
+    for (QSignalSpy *spy : {&malloryMessages, &slowpokeMessages}) {
+        for (const QList<QVariant> &m : std::as_const(*spy))
+            QVERIFY(!m.at(0).toString().contains(QLatin1String("for alice only")));
+    }
+    QCOMPARE(mallory.state(), QAbstractSocket::ConnectedState);
 }
 
 void tst_ChangeCapture::postgresRestart()
