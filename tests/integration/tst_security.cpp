@@ -9,6 +9,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QWebSocket>
 #include <QtTest>
 
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void resentWriteRunsOnce();
     void bodyLimit();
     void badLimitIsAStartError();
+    void nonReadingSubscriberDropped();
 
 private:
     struct Answer
@@ -217,6 +219,46 @@ void tst_Security::badLimitIsAStartError()
     QString error;
     QVERIFY(!bad.start(m_db.authenticatorUri(), QString(), &error));
     QVERIFY2(error.contains(QLatin1String("AIODATA_MAX_SUBSCRIBERS must be a positive integer")), qPrintable(error));
+}
+
+void tst_Security::nonReadingSubscriberDropped()
+{
+    TestServer server;
+    server.environment.insert(QStringLiteral("AIODATA_MAX_SEND_BUFFER"), QStringLiteral("1048576"));
+    QString error;
+    QVERIFY2(server.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+
+    // A subscriber that completes the handshake, then never reads (tiny
+    // receive buffer, so the kernel cannot soak it all up).
+    QTcpSocket stuck;
+    stuck.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+    stuck.setReadBufferSize(4096); // else Qt keeps reading into memory for us
+    stuck.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(stuck.waitForConnected(5000));
+    // Only an open socket takes the option (before, there is none to set).
+    stuck.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+    stuck.write("GET /state HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QVERIFY(stuck.waitForBytesWritten(5000));
+    QVERIFY(stuck.waitForReadyRead(5000));
+    QVERIFY(stuck.peek(12) == "HTTP/1.1 101");
+    // A well-behaved subscriber beside it.
+    QWebSocket good;
+    QSignalSpy received(&good, &QWebSocket::textMessageReceived);
+    QCOMPARE(subscribe(server.url(), QByteArray(), QString(), &good), 101);
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, 5000); // hello
+
+    // About 8 MB of events.
+    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets")));
+    for (int i = 0; i < 80; ++i) {
+        QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.pets SELECT 'Fish', 'Koi', '%1-' || repeat('x', 100000), 1, false").arg(i)));
+        QTest::qWait(10); // the good subscriber reads as it goes
+    }
+    // The good one gets every event; the stuck one is cut off, not buffered forever.
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 81, 30000);
+    // The server let it go instead of buffering 8 MB for it, and says so.
+    QTRY_VERIFY_WITH_TIMEOUT(server.output().contains("dropping a subscriber that does not read"), 10000);
+    QVERIFY(server.isRunning());
 }
 
 QTEST_MAIN(tst_Security)

@@ -1,6 +1,7 @@
 #include "testdatabase.h"
 
 #include <QFile>
+#include <QThread>
 #include <QJsonDocument>
 #include <QUrl>
 
@@ -68,8 +69,17 @@ QString TestDatabase::authenticatorUri() const
 bool TestDatabase::create(QString *error)
 {
     const QByteArray name = m_name.toUtf8();
-    if (!run(adminUri(), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)", error))
-        return false;
+    // A server left over from an aborted run may still stream from this
+    // database; its walsender holds a slot that FORCE does not end.
+    for (int attempt = 0;; ++attempt) {
+        run(adminUri(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "' AND pid <> pg_backend_pid()",
+            nullptr);
+        if (run(adminUri(), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)", error))
+            break;
+        if (attempt == 20)
+            return false;
+        QThread::msleep(100);
+    }
     if (!run(adminUri(), "CREATE DATABASE \"" + name + '"', error))
         return false;
     QFile schema(QStringLiteral(AIODATA_SOURCE_DIR "/examples/pets.sql"));
