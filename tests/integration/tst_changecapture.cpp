@@ -1,6 +1,7 @@
 // Change capture through logical replication: every writer, commit order,
 // whole transactions, resume, several server instances, PostgreSQL restarts.
 
+#include "testclient.h"
 #include "testdatabase.h"
 #include "testserver.h"
 
@@ -84,14 +85,7 @@ void tst_ChangeCapture::init()
 
 void tst_ChangeCapture::startClient(Client &client, TestServer &server, const QString &token)
 {
-    client.setUrl(server.url());
-    client.setToken(token);
-    connect(&client, &Client::tableAdded, &client, [](TableModel *model) {
-        new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::QtTest, model);
-    });
-    QSignalSpy ready(&client, &Client::ready);
-    client.start();
-    QVERIFY(ready.wait(10000));
+    QVERIFY(startTestClient(client, server.url(), token));
 }
 
 bool tst_ChangeCapture::tableEqualsModel(const QString &table, TableModel *model, const QStringList &key)

@@ -3,6 +3,7 @@
 // afterwards, every time.
 
 #include "faultyproxy.h"
+#include "testclient.h"
 #include "testdatabase.h"
 #include "testserver.h"
 
@@ -59,14 +60,7 @@ void tst_Faults::init()
 
 void tst_Faults::startClient(Client &client, const QUrl &url, const QString &token)
 {
-    client.setUrl(url);
-    client.setToken(token);
-    connect(&client, &Client::tableAdded, &client, [](TableModel *m) {
-        new QAbstractItemModelTester(m, QAbstractItemModelTester::FailureReportingMode::QtTest, m);
-    });
-    QSignalSpy ready(&client, &Client::ready);
-    client.start();
-    QVERIFY(ready.wait(10000));
+    QVERIFY(startTestClient(client, url, token));
 }
 
 bool tst_Faults::modelEqualsTable(TableModel *model)
