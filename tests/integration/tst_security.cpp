@@ -27,6 +27,7 @@ private Q_SLOTS:
     void bodyLimit();
     void badLimitIsAStartError();
     void nonReadingSubscriberDropped();
+    void deepJsonRefused();
 
 private:
     struct Answer
@@ -259,6 +260,19 @@ void tst_Security::nonReadingSubscriberDropped()
     // The server let it go instead of buffering 8 MB for it, and says so.
     QTRY_VERIFY_WITH_TIMEOUT(server.output().contains("dropping a subscriber that does not read"), 10000);
     QVERIFY(server.isRunning());
+}
+
+void tst_Security::deepJsonRefused()
+{
+    // 100,000 nested arrays: refused as invalid JSON, nothing written, server alive.
+    const QByteArray auth = "Bearer " + TestServer::token(QStringLiteral("auth")).toUtf8();
+    const QByteArray deep = QByteArray(100000, '[') + QByteArray(100000, ']');
+    const Answer a = request(m_server.url(), "POST", "/query/pets", {{"Authorization", auth}}, deep);
+    QCOMPARE(a.status, 400);
+    QCOMPARE(QJsonDocument::fromJson(a.body).object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST102"));
+    const QByteArray deepObject = "{\"type\": " + QByteArray(100000, '[') + QByteArray(100000, ']') + "}";
+    QCOMPARE(request(m_server.url(), "PATCH", "/query/pets/Dog", {{"Authorization", auth}}, deepObject).status, 400);
+    QCOMPARE(request(m_server.url(), "GET", "/query/pets").status, 200);
 }
 
 QTEST_MAIN(tst_Security)
