@@ -28,6 +28,8 @@ private Q_SLOTS:
     void badLimitIsAStartError();
     void nonReadingSubscriberDropped();
     void deepJsonRefused();
+    void longNames_data();
+    void longNames();
 
 private:
     struct Answer
@@ -272,6 +274,28 @@ void tst_Security::deepJsonRefused()
     QCOMPARE(QJsonDocument::fromJson(a.body).object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST102"));
     const QByteArray deepObject = "{\"type\": " + QByteArray(100000, '[') + QByteArray(100000, ']') + "}";
     QCOMPARE(request(m_server.url(), "PATCH", "/query/pets/Dog", {{"Authorization", auth}}, deepObject).status, 400);
+    QCOMPARE(request(m_server.url(), "GET", "/query/pets").status, 200);
+}
+
+void tst_Security::longNames_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<int>("status");
+    const QByteArray name(10000, 'a');
+    QTest::newRow("long table") << "/query/" + name << 404;
+    QTest::newRow("long column filter") << "/query/pets?" + name + "=eq.1" << 400;
+    QTest::newRow("long select") << "/query/pets?select=" + name << 400;
+    QTest::newRow("long order") << "/query/pets?order=" + name + ".desc" << 400;
+    QTest::newRow("long key") << "/query/pets/" + name << 200;
+    QTest::newRow("quote and comment in name") << QByteArray("/query/pets?select=name\"%20--") << 400;
+    QTest::newRow("request line past the header limit") << "/query/" + QByteArray(100000, 'a') << 431;
+}
+
+void tst_Security::longNames()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(int, status);
+    QCOMPARE(request(m_server.url(), "GET", path).status, status);
     QCOMPARE(request(m_server.url(), "GET", "/query/pets").status, 200);
 }
 
