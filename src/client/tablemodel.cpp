@@ -35,6 +35,25 @@ int compareValues(const QVariant &a, const QVariant &b)
     const bool bNull = isNullValue(b);
     if (aNull || bNull)
         return int(bNull) - int(aNull);
+    // The usual key types compared directly: QVariant::compare() goes
+    // through the meta-type system, which made it the hot spot of sorting
+    // and merging snapshots (docs/performance.md). Same order as compare().
+    const int type = a.typeId();
+    if (type == b.typeId()) {
+        switch (type) {
+        case QMetaType::LongLong: {
+            const qlonglong x = *static_cast<const qlonglong *>(a.constData());
+            const qlonglong y = *static_cast<const qlonglong *>(b.constData());
+            return int(x > y) - int(x < y);
+        }
+        case QMetaType::QString: {
+            const int c = static_cast<const QString *>(a.constData())->compare(*static_cast<const QString *>(b.constData()));
+            return int(c > 0) - int(c < 0);
+        }
+        default:
+            break;
+        }
+    }
     const QPartialOrdering order = QVariant::compare(a, b);
     if (order == QPartialOrdering::Less)
         return -1;
@@ -53,6 +72,21 @@ bool sameValue(const QVariant &a, const QVariant &b)
     const bool bNull = isNullValue(b);
     if (aNull || bNull)
         return aNull == bNull;
+    // As in compareValues(): the usual types without the meta-type system
+    // (every cell of a re-snapshot is compared).
+    const int type = a.typeId();
+    if (type == b.typeId()) {
+        switch (type) {
+        case QMetaType::LongLong:
+            return *static_cast<const qlonglong *>(a.constData()) == *static_cast<const qlonglong *>(b.constData());
+        case QMetaType::Bool:
+            return *static_cast<const bool *>(a.constData()) == *static_cast<const bool *>(b.constData());
+        case QMetaType::QString:
+            return *static_cast<const QString *>(a.constData()) == *static_cast<const QString *>(b.constData());
+        default:
+            break;
+        }
+    }
     return a == b;
 }
 
@@ -173,6 +207,13 @@ struct TableModel::Private
     // Sorts by key; of duplicate keys the last one wins, as if applied in order.
     void sortUnique(QList<Row> &batch) const
     {
+        // Snapshots and event batches usually arrive in key order already;
+        // checking stops at the first pair out of order.
+        bool increasing = true;
+        for (qsizetype i = 1; i < batch.size() && increasing; ++i)
+            increasing = compareKeys(batch.at(i - 1), batch.at(i)) < 0;
+        if (increasing)
+            return; // sorted, and no key twice
         std::stable_sort(batch.begin(), batch.end(), [this](const Row &a, const Row &b) { return compareKeys(a, b) < 0; });
         QList<Row> unique;
         unique.reserve(batch.size());

@@ -155,21 +155,54 @@ void Fanout::onCommitted(const Transaction &transaction)
     // Subscribers that may see rows of tables with row-level security wait
     // for PostgreSQL's verdict, once per identity; everyone else gets the
     // transaction now.
-    QList<Subscriber> now;
+    // Per event and subscriber this loop is the fan-out's own cost (see
+    // docs/performance.md): needsCheck() depends only on what makes a kind
+    // (schema, readable tables), so it is asked once per kind, and the
+    // common case (nobody waits) hands the list on without copying it.
     QSet<QString> queued;
-    for (const Subscriber &s : std::as_const(m_subscribers)) {
-        const auto q = m_checkQueues.constFind(s.identity);
-        const bool waiting = q != m_checkQueues.constEnd() && !q->pending.isEmpty();
-        if (m_rowFilter && (waiting || m_rowFilter->needsCheck(transaction, s.context))) {
+    QList<bool> waits(m_subscribers.size(), false);
+    QHash<QString, bool> checkOfKind;
+    QString lastKind;
+    bool lastNeedsCheck = false;
+    for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
+        const Subscriber &s = m_subscribers.at(i);
+        if (!m_rowFilter)
+            break;
+        bool needsCheck = false;
+        if (!lastKind.isNull() && s.kind == lastKind) {
+            needsCheck = lastNeedsCheck;
+        } else {
+            auto known = checkOfKind.constFind(s.kind);
+            if (known == checkOfKind.constEnd())
+                known = checkOfKind.insert(s.kind, m_rowFilter->needsCheck(transaction, s.context));
+            needsCheck = *known;
+            lastKind = s.kind;
+            lastNeedsCheck = needsCheck;
+        }
+        bool waiting = false;
+        if (!m_checkQueues.isEmpty()) {
+            const auto q = m_checkQueues.constFind(s.identity);
+            waiting = q != m_checkQueues.constEnd() && !q->pending.isEmpty();
+        }
+        if (waiting || needsCheck) {
+            waits[i] = true;
             if (!queued.contains(s.identity)) {
                 queued.insert(s.identity);
                 m_checkQueues[s.identity].pending.enqueue(transaction);
             }
-        } else {
-            now.append(s);
         }
     }
-    deliver(transaction, now);
+    if (queued.isEmpty()) {
+        // A shallow copy: a subscriber removed while sending does not disturb the loop.
+        deliver(transaction, QList<Subscriber>(m_subscribers));
+    } else {
+        QList<Subscriber> now;
+        for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
+            if (!waits.at(i))
+                now.append(m_subscribers.at(i));
+        }
+        deliver(transaction, now);
+    }
     for (const QString &identity : std::as_const(queued))
         pump(identity);
 }
@@ -220,16 +253,23 @@ void Fanout::pump(const QString &identity)
 
 void Fanout::deliver(const Transaction &transaction, const QList<Subscriber> &subscribers)
 {
-    // One serialisation per kind of subscriber, not per subscriber.
+    // One serialisation per kind of subscriber, not per subscriber; runs of
+    // the same kind (the usual case) skip even the lookup.
     QHash<QString, QString> messages;
     QList<QWebSocket *> overflowing;
+    QString lastKind;
+    QString message;
     for (const Subscriber &s : subscribers) {
-        auto it = messages.constFind(s.kind);
-        if (it == messages.constEnd())
-            it = messages.insert(s.kind, QString::fromUtf8(encode(transaction, s.context)));
-        if (it->isEmpty())
+        if (lastKind.isNull() || s.kind != lastKind) {
+            auto it = messages.constFind(s.kind);
+            if (it == messages.constEnd())
+                it = messages.insert(s.kind, QString::fromUtf8(encode(transaction, s.context)));
+            message = *it;
+            lastKind = s.kind;
+        }
+        if (message.isEmpty())
             continue;
-        if (!send(s, *it))
+        if (!send(s, message))
             overflowing.append(s.socket);
     }
     for (QWebSocket *socket : overflowing) {

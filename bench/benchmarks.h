@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+// The benchmarks; each records its figures in Bench::results(), ours and
+// baseline measured in the same run, options().runs times.
+namespace Bench {
+
+void benchLatency();     // 1: write -> event, one Aiodata::Client, vs INSERT + NOTIFY/LISTEN
+void benchFanout(const QList<int> &clientCounts); // 2: write -> event at the last of N WebSocket clients
+void benchInsertRate();  // 3: single-row POSTs on 8 connections vs pgbench
+void benchBulkInsert();  // 4: one POST of 10,000 rows vs psql COPY
+void benchRead(const QList<qint64> &sizes);       // 5: GET /query/t vs psql COPY (json_agg)
+void benchFill(const QList<qint64> &sizes);       // 6 + 7: Client::start() until ready, RSS per row
+void benchEvents();      // 8: events applied to a model with a QTableView vs JSON parsing only
+
+// Child-process entry points (fresh heap for time and memory figures).
+int fillWorker(const QString &mode, quint16 port);
+
+} // namespace Bench

@@ -1,0 +1,284 @@
+// Benchmarks 3 and 4: write throughput, single rows and one bulk insert.
+
+#include "benchmarks.h"
+#include "benchsupport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QWebSocket>
+
+#include <memory>
+#include <vector>
+
+namespace Bench {
+
+namespace {
+
+const QString WriteDb = QStringLiteral("bench_write");
+constexpr int Connections = 8;
+
+QString writeUri()
+{
+    return databaseUri(options().adminUri, QStringLiteral("postgres"), WriteDb);
+}
+
+bool truncate(QString *error)
+{
+    Pg db(writeUri());
+    if (!db.exec("TRUNCATE api.t RESTART IDENTITY; CHECKPOINT")) {
+        *error = db.error();
+        return false;
+    }
+    return true;
+}
+
+// pgbench's tps on 8 connections: the same single-row INSERT (insert.sql),
+// or the server's own SQL for it (server-insert.sql, -M extended/prepared).
+double pgbenchRate(int seconds, QString *error, const QString &script = QStringLiteral("insert.sql"),
+                   const QString &mode = QStringLiteral("simple"))
+{
+    QByteArray out;
+    const int rc = runProgram(QDir(options().pgBin).filePath(QStringLiteral("pgbench")),
+                              {QStringLiteral("-n"), QStringLiteral("-c"), QString::number(Connections), QStringLiteral("-j"),
+                               QStringLiteral("2"), QStringLiteral("-T"), QString::number(seconds), QStringLiteral("-M"), mode,
+                               QStringLiteral("-f"), QStringLiteral(AIODATA_BENCH_SOURCE_DIR "/") + script, writeUri()},
+                              &out, nullptr);
+    static const QRegularExpression tps(QStringLiteral("tps = ([0-9.]+)"));
+    const QRegularExpressionMatch match = tps.match(QString::fromUtf8(out));
+    if (rc != 0 || !match.hasMatch()) {
+        *error = QStringLiteral("pgbench failed: ") + QString::fromUtf8(out);
+        return 0;
+    }
+    return match.captured(1).toDouble();
+}
+
+// Ours: POST one row per request on 8 keep-alive connections, each sending
+// its next request as soon as the previous is answered.
+double postRate(const Server &server, int seconds, QString *error, double *serverCpuUs = nullptr)
+{
+    const QByteArray headers = "Authorization: Bearer " + token("auth") + "\r\nPrefer: return=minimal\r\n";
+    const QByteArray body = R"({"name":"rate","value":0.5,"flag":true})";
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    qint64 done = 0;
+    qint64 failed = 0;
+    int lastStatus = 0;
+    bool running = true;
+    int inFlight = 0;
+    std::function<void(HttpClient *)> next = [&](HttpClient *c) {
+        ++inFlight;
+        c->send("POST", "/query/t", body, headers, [&, c](const HttpClient::Response &r) {
+            --inFlight;
+            if (r.status == 201) {
+                ++done;
+            } else {
+                ++failed;
+                lastStatus = r.status;
+            }
+            if (running && r.status)
+                next(c);
+        });
+    };
+    for (int i = 0; i < Connections; ++i)
+        clients.push_back(std::make_unique<HttpClient>(server.port()));
+    // Warm-up: connections open, plans cached.
+    for (auto &c : clients)
+        next(c.get());
+    spinFor(500);
+    const qint64 counted = done;
+    const double cpuBefore = server.cpuSeconds();
+    const qint64 start = nowNs();
+    spinUntil([&] { return nowNs() - start >= qint64(seconds) * 1000000000; }, seconds * 1000 + 1000);
+    const double elapsed = double(nowNs() - start) / 1e9;
+    const qint64 rows = done - counted;
+    if (serverCpuUs && rows > 0)
+        *serverCpuUs = (server.cpuSeconds() - cpuBefore) / double(rows) * 1e6;
+    running = false;
+    spinUntil([&] { return inFlight == 0; }, 10000);
+    if (failed) {
+        *error = QStringLiteral("%1 POSTs failed (last status %2)").arg(failed).arg(lastStatus);
+        return 0;
+    }
+    return double(rows) / elapsed;
+}
+
+} // namespace
+
+void benchInsertRate()
+{
+    const Options &o = options();
+    const int seconds = o.smoke ? 2 : 10;
+    QString error;
+    if (!createDatabase(WriteDb, 0, &error)) {
+        results().error(QStringLiteral("insert rate: ") + error);
+        return;
+    }
+    const QString note = QStringLiteral("%1 s per run, %2 connections; baseline pgbench -n -c 8 -j 2 -T %1 -f bench/insert.sql")
+                             .arg(seconds).arg(Connections);
+    for (int run = 0; run < o.runs; ++run) {
+        // The baseline runs without a server, so no WAL decoding competes with it.
+        if (!truncate(&error)) {
+            results().error(QStringLiteral("insert rate: ") + error);
+            return;
+        }
+        const double base = pgbenchRate(seconds, &error);
+        if (base <= 0) {
+            results().error(QStringLiteral("insert rate: ") + error);
+            return;
+        }
+        // Where the gap comes from: the server's SQL for one POST, without
+        // HTTP and without the server, as sent (unnamed statements) and prepared.
+        for (const QString &mode : {QStringLiteral("extended"), QStringLiteral("prepared")}) {
+            Figure &f = results().figure(QStringLiteral("3 the server's SQL per POST in pgbench, -M ") + mode, QStringLiteral("rows/s"),
+                                         Figure::Target::None, 0,
+                                         QStringLiteral("pgbench -M %1 -f bench/server-insert.sql, no server; baseline: insert.sql").arg(mode));
+            if (!truncate(&error)) {
+                results().error(QStringLiteral("insert rate: ") + error);
+                return;
+            }
+            const double rate = pgbenchRate(seconds, &error, QStringLiteral("server-insert.sql"), mode);
+            if (rate <= 0) {
+                results().error(QStringLiteral("insert rate: ") + error);
+                return;
+            }
+            f.ours.append(rate);
+            f.baseline.append(base);
+            std::printf("  server SQL in pgbench -M %s run %d: %.0f rows/s\n", qPrintable(mode), run + 1, rate);
+        }
+        for (const QString &events : {QStringLiteral("wal"), QStringLiteral("own")}) {
+            const QString suffix = events == QLatin1String("wal") ? QString() : QStringLiteral(" (--events own)");
+            Figure &f = results().figure(QStringLiteral("3 single-row inserts, 8 connections") + suffix, QStringLiteral("rows/s"),
+                                         Figure::Target::RatioAtLeast, 0.5, note);
+            Server server;
+            if (!truncate(&error) || !server.start(WriteDb, events, &error, Connections)) {
+                results().error(QStringLiteral("insert rate: ") + error);
+                return;
+            }
+            double cpuUs = 0;
+            const double ours = postRate(server, seconds, &error, &cpuUs);
+            if (ours <= 0) {
+                results().error(QStringLiteral("insert rate (%1): ").arg(events) + error);
+                return;
+            }
+            f.baseline.append(base);
+            f.ours.append(ours);
+            results().figure(QStringLiteral("3 server CPU per POST") + suffix, QStringLiteral("us"), Figure::Target::None, 0,
+                             QStringLiteral("server process CPU time / rows during the run (incl. WAL decoding in wal mode)"))
+                .ours.append(cpuUs);
+            std::printf("  insert rate %s run %d: %.0f rows/s (pgbench %.0f), server CPU %.0f us per POST\n", qPrintable(events),
+                        run + 1, ours, base, cpuUs);
+            std::fflush(stdout);
+        }
+    }
+}
+
+void benchBulkInsert()
+{
+    const Options &o = options();
+    const int rows = o.smoke ? 1000 : 10000;
+    const int iterations = o.smoke ? 1 : 3;
+    QString error;
+    if (!createDatabase(WriteDb, 0, &error)) {
+        results().error(QStringLiteral("bulk insert: ") + error);
+        return;
+    }
+    // The same rows as JSON for us and as CSV for COPY.
+    QByteArray json = "[";
+    QByteArray csv;
+    for (int i = 1; i <= rows; ++i) {
+        const QByteArray id = QByteArray::number(i);
+        const QByteArray value = QByteArray::number(i * 0.5);
+        const QByteArray flag = i % 2 ? "false" : "true";
+        json += (i > 1 ? "," : "") + QByteArray("{\"id\":") + id + ",\"name\":\"bulk " + id + "\",\"value\":" + value
+            + ",\"flag\":" + flag + '}';
+        csv += id + ",bulk " + id + ',' + value + ',' + flag + '\n';
+    }
+    json += ']';
+    const QString csvPath = QDir(options().workDir).filePath(QStringLiteral("bulk.csv"));
+    QFile file(csvPath);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        results().error(QStringLiteral("bulk insert: ") + file.errorString());
+        return;
+    }
+    file.write(csv);
+    file.close();
+
+    Server server;
+    if (!server.start(WriteDb, QStringLiteral("wal"), &error)) {
+        results().error(QStringLiteral("bulk insert: ") + error);
+        return;
+    }
+    // A subscriber: each step waits until its event went out, so the WAL
+    // decoding of one insert never overlaps the next measurement.
+    QWebSocket subscriber;
+    int hello = 0;
+    int creates = 0;
+    qint64 eventAt = 0;
+    QObject::connect(&subscriber, &QWebSocket::textMessageReceived, [&](const QString &m) {
+        if (m.contains(QLatin1String("\"type\":\"hello\"")))
+            ++hello;
+        else if (m.contains(QLatin1String("\"action\":\"create\""))) {
+            ++creates;
+            eventAt = nowNs();
+        }
+    });
+    subscriber.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/state").arg(server.port())));
+    if (!spinUntil([&] { return hello > 0; }, 10000)) {
+        results().error(QStringLiteral("bulk insert: no subscription"));
+        return;
+    }
+    auto settle = [&](int expected) { return spinUntil([&] { return creates >= expected; }, 60000); };
+
+    const QString k = QString::number(rows / 1000) + QLatin1Char('k');
+    const QString note = QStringLiteral("%1 rows, %2 per run; baseline psql -c \"COPY api.t FROM STDIN (csv)\" incl. psql start-up")
+                             .arg(rows).arg(iterations);
+    Figure &post = results().figure(QStringLiteral("4 bulk insert %1 rows, one POST").arg(k), QStringLiteral("ms"),
+                                    Figure::Target::RatioAtMost, 3, note);
+    Figure &event = results().figure(QStringLiteral("4 bulk insert %1 rows, POST until event").arg(k), QStringLiteral("ms"),
+                                     Figure::Target::None, 0, note + QStringLiteral("; ours: until a subscriber has the event"));
+    const QByteArray headers = "Authorization: Bearer " + token("auth") + "\r\nPrefer: return=minimal\r\n";
+    const QStringList copyArgs{QStringLiteral("-X"), QStringLiteral("-q"), QStringLiteral("-v"), QStringLiteral("ON_ERROR_STOP=1"),
+                               QStringLiteral("-d"), writeUri(), QStringLiteral("-c"),
+                               QStringLiteral("COPY api.t (id, name, value, flag) FROM STDIN WITH (FORMAT csv)")};
+    for (int run = 0; run < o.runs; ++run) {
+        QList<double> ours, until, base;
+        for (int i = 0; i < iterations; ++i) {
+            double ms = 0;
+            if (!truncate(&error)
+                || runProgram(QDir(options().pgBin).filePath(QStringLiteral("psql")), copyArgs, nullptr, &ms, csvPath) != 0) {
+                results().error(QStringLiteral("bulk insert COPY failed ") + error);
+                return;
+            }
+            base.append(ms);
+            if (!settle(creates + 1) || !truncate(&error)) {
+                results().error(QStringLiteral("bulk insert: COPY's event missing ") + error);
+                return;
+            }
+            const int before = creates;
+            HttpClient client(server.port());
+            const qint64 start = nowNs();
+            const HttpClient::Response r = client.request("POST", "/query/t", json, headers);
+            const qint64 answered = nowNs();
+            if (r.status != 201) {
+                results().error(QStringLiteral("bulk insert: POST answered %1: %2").arg(r.status).arg(QString::fromUtf8(r.body.left(300))));
+                return;
+            }
+            if (!settle(before + 1)) {
+                results().error(QStringLiteral("bulk insert: POST's event missing"));
+                return;
+            }
+            ours.append(double(answered - start) / 1e6);
+            until.append(double(eventAt - start) / 1e6);
+        }
+        post.ours.append(median(ours));
+        post.baseline.append(median(base));
+        event.ours.append(median(until));
+        event.baseline.append(median(base));
+        std::printf("  bulk %d rows run %d: POST %.1f ms, until event %.1f ms (COPY via psql %.1f ms)\n", rows, run + 1,
+                    median(ours), median(until), median(base));
+        std::fflush(stdout);
+    }
+}
+
+} // namespace Bench
