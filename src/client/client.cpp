@@ -1,5 +1,6 @@
 #include "client.h"
 
+#include "eventdecoder.h"
 #include "logging_p.h"
 #include "reply.h"
 #include "tablemodel.h"
@@ -41,7 +42,7 @@ public:
     void fetchSnapshots();
     void onSnapshot(TableModel *model, QNetworkReply *reply);
     void applyMessage(const QJsonObject &message);
-    void applyChange(const QJsonObject &change, quint32 xid);
+    void applyChange(const Internal::ServerChange &change, quint32 xid);
     void becomeReady();
     void fail(Error error, const QString &message, bool retry);
     void setStatus(Status status);
@@ -267,7 +268,7 @@ void Client::Private::onMessage(const QString &message)
         epoch = newEpoch;
         // Everything up to hello's position is in the snapshots about to be
         // taken; later transactions come as events.
-        lastSeq = quint64(m.value(QLatin1String("seq")).toDouble());
+        lastSeq = Internal::jsonToUnsigned<quint64>(m.value(QLatin1String("seq")));
         haveSeq = true;
         setStatus(Loading);
         fetchSnapshots();
@@ -340,7 +341,6 @@ void Client::Private::becomeReady()
     const QList<QJsonObject> events = std::exchange(buffered, {});
     for (const QJsonObject &e : events)
         applyMessage(e);
-    snapshots.clear(); // from now on every event is newer than the snapshots
     backoffMs = 0;
     everReady = true;
     error = NoError;
@@ -353,20 +353,28 @@ void Client::Private::becomeReady()
 void Client::Private::applyMessage(const QJsonObject &message)
 {
     // One transaction, applied in one go: views repaint after all of it.
-    const quint32 xid = quint32(message.value(QLatin1String("xid")).toDouble());
-    if (message.value(QLatin1String("type")).toString() == QLatin1String("transaction")) {
-        for (const QJsonValue &change : message.value(QLatin1String("events")).toArray())
-            applyChange(change.toObject(), xid);
-    } else {
-        applyChange(message, xid);
-    }
-    lastSeq = quint64(message.value(QLatin1String("seq")).toDouble());
+    const Internal::ServerMessage m = Internal::decodeServerMessage(message);
+    for (const Internal::ServerChange &change : m.changes)
+        applyChange(change, m.xid);
+    lastSeq = m.seq;
     haveSeq = true;
+    // The stream lags behind commits, so a transaction a snapshot already
+    // holds may arrive after the client is ready. Events come in commit
+    // order: after the first one a snapshot does not hold, none it holds can
+    // follow, and its filter can go.
+    if (m.xid != 0) {
+        for (auto it = snapshots.begin(); it != snapshots.end();) {
+            if (it->contains(m.xid))
+                ++it;
+            else
+                it = snapshots.erase(it);
+        }
+    }
 }
 
-void Client::Private::applyChange(const QJsonObject &event, quint32 xid)
+void Client::Private::applyChange(const Internal::ServerChange &change, quint32 xid)
 {
-    const QString table = event.value(QLatin1String("table")).toString();
+    const QString &table = change.table;
     TableModel *model = models.value(table);
     if (!model)
         return;
@@ -375,18 +383,8 @@ void Client::Private::applyChange(const QJsonObject &event, quint32 xid)
     const auto snapshot = snapshots.constFind(table);
     if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->contains(xid))
         return;
-    const QString action = event.value(QLatin1String("action")).toString();
-    const QJsonArray rows = event.value(QLatin1String("rows")).toArray();
-    if (action == QLatin1String("create"))
-        model->applyCreated(rows);
-    else if (action == QLatin1String("update"))
-        model->applyUpdated(event.value(QLatin1String("old")).toArray(), rows);
-    else if (action == QLatin1String("delete"))
-        model->applyDeleted(rows);
-    else if (action == QLatin1String("truncate"))
-        model->replaceRows(QJsonArray());
-    else
-        qCWarning(lcClient) << "unknown event action" << action;
+    if (!Internal::applyServerChange(model, change))
+        qCWarning(lcClient) << "unknown event action" << change.action;
 }
 
 void Client::Private::onSocketDisconnected()

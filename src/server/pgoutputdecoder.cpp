@@ -91,6 +91,35 @@ private:
     bool m_ok = true;
 };
 
+bool sameColumnNames(const QList<WalColumn> &a, const QList<WalColumn> &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        if (a.at(i).name != b.at(i).name)
+            return false;
+    }
+    return true;
+}
+
+// A tuple decoded against the columns `from`, re-expressed for the columns
+// `to` by name; a column `from` lacked is absent (as an unchanged TOAST value).
+WalTuple remapTuple(const WalTuple &tuple, const QList<WalColumn> &from, const QList<WalColumn> &to)
+{
+    if (tuple.isEmpty())
+        return tuple;
+    WalTuple out(to.size(), WalValue{WalValue::UnchangedToast, {}});
+    for (qsizetype j = 0; j < to.size(); ++j) {
+        for (qsizetype i = 0; i < from.size() && i < tuple.size(); ++i) {
+            if (from.at(i).name == to.at(j).name) {
+                out[j] = tuple.at(i);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 const WalRelation *PgOutputDecoder::relation(quint32 oid) const
@@ -107,14 +136,40 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
         m_error = what;
         return Result::Error;
     };
+    // A change joins the transaction only when its message decoded
+    // completely (an Error leaves the transaction as it was) and, for a
+    // described relation, has exactly one value per column in each tuple:
+    // consumers read values by column position (WalSource).
+    auto rejected = [this, &in, type](const WalChange &c) {
+        if (!in.ok()) {
+            m_error = QStringLiteral("truncated pgoutput message '%1'").arg(QLatin1Char(type));
+            return true;
+        }
+        const auto it = m_relations.constFind(c.relation);
+        if (it == m_relations.constEnd())
+            return false; // consumers skip changes of relations never described
+        const qsizetype columns = it->columns.size();
+        if ((c.newTuple.isEmpty() || c.newTuple.size() == columns)
+            && (c.oldTuple.isEmpty() || c.oldTuple.size() == columns))
+            return false;
+        m_error = QStringLiteral("pgoutput '%1' message for relation %2 does not match its %3 columns")
+                      .arg(QLatin1Char(type))
+                      .arg(c.relation)
+                      .arg(columns);
+        return true;
+    };
     switch (type) {
-    case 'B':
-        m_current = WalTransaction();
-        m_current.commitLsn = in.u64();
-        m_current.commitTime = qint64(in.u64());
-        m_current.xid = in.u32();
+    case 'B': {
+        WalTransaction begun;
+        begun.commitLsn = in.u64();
+        begun.commitTime = qint64(in.u64());
+        begun.xid = in.u32();
+        if (!in.ok())
+            break; // truncated: fails below, the state stays as it was
+        m_current = std::move(begun);
         m_inTransaction = true;
         break;
+    }
     case 'C': {
         in.byte(); // flags, unused
         const quint64 commitLsn = in.u64();
@@ -144,8 +199,23 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
             c.typeModifier = qint32(in.u32());
             r.columns.append(c);
         }
-        if (in.ok())
-            m_relations.insert(r.oid, r);
+        if (!in.ok())
+            break;
+        // DDL inside a transaction (ALTER TABLE ... between two inserts)
+        // makes PostgreSQL describe the relation again before its next
+        // change. Consumers read every change of the committed transaction
+        // against relation(), the newest description: the changes decoded
+        // so far are re-expressed for it, by column name.
+        if (const auto old = m_relations.constFind(r.oid);
+            m_inTransaction && old != m_relations.constEnd() && !sameColumnNames(old->columns, r.columns)) {
+            for (WalChange &c : m_current.changes) {
+                if (c.relation != r.oid)
+                    continue;
+                c.oldTuple = remapTuple(c.oldTuple, old->columns, r.columns);
+                c.newTuple = remapTuple(c.newTuple, old->columns, r.columns);
+            }
+        }
+        m_relations.insert(r.oid, r);
         break;
     }
     case 'I': {
@@ -155,6 +225,8 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
         if (char(in.byte()) != 'N')
             return fail(QStringLiteral("Insert without a new tuple"));
         c.newTuple = in.tuple();
+        if (rejected(c))
+            return Result::Error;
         m_current.changes.append(c);
         break;
     }
@@ -171,6 +243,8 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
         if (marker != 'N')
             return fail(QStringLiteral("Update without a new tuple"));
         c.newTuple = in.tuple();
+        if (rejected(c))
+            return Result::Error;
         m_current.changes.append(c);
         break;
     }
@@ -183,18 +257,23 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
             return fail(QStringLiteral("Delete without an old tuple"));
         c.oldIsFull = marker == 'O';
         c.oldTuple = in.tuple();
+        if (rejected(c))
+            return Result::Error;
         m_current.changes.append(c);
         break;
     }
     case 'T': {
         const quint32 n = in.u32();
         in.byte(); // options (CASCADE, RESTART IDENTITY)
+        QList<WalChange> truncated;
         for (quint32 i = 0; i < n && in.ok(); ++i) {
             WalChange c;
             c.action = WalChange::Action::Truncate;
             c.relation = in.u32();
-            m_current.changes.append(c);
+            truncated.append(c);
         }
+        if (in.ok())
+            m_current.changes.append(truncated);
         break;
     }
     case 'O': // origin

@@ -1,0 +1,104 @@
+#pragma once
+
+// Internal to the client library: not installed, not exported. One message
+// of the /state WebSocket (docs/protocol.md) decoded into plain structs, and
+// one change applied to a TableModel. Client uses it for every event and
+// transaction; tests/fuzz/fuzz_event.cpp feeds it arbitrary bytes.
+// Header-only so that the fuzz target can use it without exporting symbols.
+
+#include "tablemodel.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QLatin1String>
+#include <QList>
+#include <QString>
+
+#include <cmath>
+#include <limits>
+
+namespace Aiodata::Internal {
+
+// JSON numbers are doubles. One outside the integer type's range (or not a
+// number; never sent by the server) decodes as 0: a plain cast would be
+// undefined behaviour (found by tests/fuzz/fuzz_event).
+template<typename T>
+inline T jsonToUnsigned(const QJsonValue &value)
+{
+    const double d = value.toDouble();
+    if (!(d >= 0 && d < std::ldexp(1.0, std::numeric_limits<T>::digits))) // 2^digits is exact
+        return 0;
+    return T(d);
+}
+
+// One change of a transaction: one table, one action, its rows.
+struct ServerChange
+{
+    QString table;
+    QString action;   // create, update, delete, truncate; anything else is unknown
+    QJsonArray rows;  // new rows (create, update) or removed rows (delete)
+    QJsonArray old;   // update: old[i] pairs with rows[i]
+};
+
+// An `event` (one change) or `transaction` (its changes in commit order)
+// message. Missing or mistyped fields decode as empty/zero, never fail.
+struct ServerMessage
+{
+    QString type;     // "event", "transaction", ...
+    quint64 seq = 0;  // the transaction's position in the stream
+    quint32 xid = 0;  // its transaction id, 0 if absent
+    QList<ServerChange> changes;
+};
+
+inline ServerChange decodeServerChange(const QJsonObject &event)
+{
+    ServerChange change;
+    change.table = event.value(QLatin1String("table")).toString();
+    change.action = event.value(QLatin1String("action")).toString();
+    change.rows = event.value(QLatin1String("rows")).toArray();
+    change.old = event.value(QLatin1String("old")).toArray();
+    return change;
+}
+
+inline ServerMessage decodeServerMessage(const QJsonObject &message)
+{
+    ServerMessage m;
+    m.type = message.value(QLatin1String("type")).toString();
+    m.seq = jsonToUnsigned<quint64>(message.value(QLatin1String("seq")));
+    m.xid = jsonToUnsigned<quint32>(message.value(QLatin1String("xid")));
+    if (m.type == QLatin1String("transaction")) {
+        const QJsonArray events = message.value(QLatin1String("events")).toArray();
+        for (const QJsonValue &change : events)
+            m.changes.append(decodeServerChange(change.toObject()));
+    } else {
+        m.changes.append(decodeServerChange(message));
+    }
+    return m;
+}
+
+inline ServerMessage decodeServerMessage(const QByteArray &utf8)
+{
+    return decodeServerMessage(QJsonDocument::fromJson(utf8).object());
+}
+
+// Applies one change to the model of its table; false for an unknown action
+// (the model is left alone).
+inline bool applyServerChange(TableModel *model, const ServerChange &change)
+{
+    if (change.action == QLatin1String("create"))
+        model->applyCreated(change.rows);
+    else if (change.action == QLatin1String("update"))
+        model->applyUpdated(change.old, change.rows);
+    else if (change.action == QLatin1String("delete"))
+        model->applyDeleted(change.rows);
+    else if (change.action == QLatin1String("truncate"))
+        model->replaceRows(QJsonArray());
+    else
+        return false;
+    return true;
+}
+
+} // namespace Aiodata::Internal
