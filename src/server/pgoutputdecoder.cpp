@@ -137,17 +137,22 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
         return Result::Error;
     };
     // A change joins the transaction only when its message decoded
-    // completely (an Error leaves the transaction as it was) and, for a
-    // described relation, has exactly one value per column in each tuple:
-    // consumers read values by column position (WalSource).
+    // completely (an Error leaves the transaction as it was), its relation
+    // was described (PostgreSQL sends a Relation message before a table's
+    // first change on a stream) and each tuple has exactly one value per
+    // column: consumers read values by column position (WalSource).
     auto rejected = [this, &in, type](const WalChange &c) {
         if (!in.ok()) {
             m_error = QStringLiteral("truncated pgoutput message '%1'").arg(QLatin1Char(type));
             return true;
         }
         const auto it = m_relations.constFind(c.relation);
-        if (it == m_relations.constEnd())
-            return false; // consumers skip changes of relations never described
+        if (it == m_relations.constEnd()) {
+            m_error = QStringLiteral("pgoutput '%1' message for relation %2, which was never described")
+                          .arg(QLatin1Char(type))
+                          .arg(c.relation);
+            return true;
+        }
         const qsizetype columns = it->columns.size();
         if ((c.newTuple.isEmpty() || c.newTuple.size() == columns)
             && (c.oldTuple.isEmpty() || c.oldTuple.size() == columns))

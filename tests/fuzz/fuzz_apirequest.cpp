@@ -1,0 +1,226 @@
+// ApiRequest::parse on a fuzzed HTTP request to /query/..., then
+// SqlBuilder::build of the parsed request against a fixed table (pets).
+//
+// Input (text, one field per line; missing lines are empty):
+//   METHOD
+//   path after /query/ (percent-encoded, e.g. pets/Dog)
+//   query string (e.g. select=name&color=gt.5&order=name.desc&limit=10)
+//   Header-Name: value          (any number of lines: Prefer, Range,
+//   ...                          Accept-Profile, Content-Profile, Accept)
+//   (empty line)
+//   body (JSON for POST/PATCH)
+//
+// Invariants of the built statement:
+//   - no NUL byte, no ';' and no comment outside quotes, every quote closed;
+//   - every quoted identifier is a known name (a column of pets, the schema,
+//     the table) or an alias the request's select= asked for;
+//   - string literals are the builder's own, $n refers to a parameter and
+//     every parameter is used (PostgreSQL refuses unused ones);
+//   - values (filter operands, in-lists, key path segments) appear only as
+//     bound parameters: replacing each of them with another string leaves
+//     the SQL text byte for byte the same.
+
+#include "apirequest.h"
+#include "fuzzsupport.h"
+#include "httpserver.h"
+#include "schemacache.h"
+#include "sqlbuilder.h"
+
+#include <QSet>
+
+#include <cstddef>
+#include <cstdint>
+
+using namespace Aiodata::Server;
+
+namespace {
+
+const QStringList Schemas = {QStringLiteral("api"), QStringLiteral("other")};
+
+TableInfo petsTable(const QString &schema)
+{
+    TableInfo t;
+    t.schema = schema;
+    t.name = QStringLiteral("pets");
+    t.columns = {{QStringLiteral("type"), QStringLiteral("text")},
+                 {QStringLiteral("breed"), QStringLiteral("text")},
+                 {QStringLiteral("name"), QStringLiteral("text")},
+                 {QStringLiteral("color"), QStringLiteral("integer")},
+                 {QStringLiteral("groomed"), QStringLiteral("boolean")}};
+    t.primaryKey = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
+    return t;
+}
+
+HttpRequest requestFrom(const QByteArray &input)
+{
+    HttpRequest http;
+    qsizetype pos = 0;
+    auto nextLine = [&](bool *hadLine = nullptr) {
+        const qsizetype end = input.indexOf('\n', pos);
+        if (hadLine)
+            *hadLine = pos < input.size();
+        const QByteArray line = input.mid(pos, end < 0 ? -1 : end - pos);
+        pos = end < 0 ? input.size() : end + 1;
+        return line;
+    };
+    http.method = nextLine();
+    const QByteArray tail = nextLine();
+    http.query = nextLine();
+    http.path = "/query/" + tail;
+    http.target = http.query.isEmpty() ? http.path : http.path + '?' + http.query;
+    for (;;) {
+        bool hadLine = false;
+        const QByteArray line = nextLine(&hadLine);
+        if (!hadLine || line.isEmpty())
+            break;
+        const qsizetype colon = line.indexOf(':');
+        if (colon < 0)
+            http.headers.append({line, QByteArray()});
+        else
+            http.headers.append({line.left(colon), line.mid(colon + 1).trimmed()});
+    }
+    http.body = input.mid(pos);
+    return http;
+}
+
+// The request with every value replaced by another string (and the number
+// of values kept): the statement must not change.
+ApiRequest withOtherValues(ApiRequest r)
+{
+    for (QString &k : r.keyPath)
+        k = QStringLiteral("K\"'$1;--");
+    for (Filter &f : r.filters) {
+        if (f.op == QLatin1String("is"))
+            continue; // null/true/...: checked by the parser, picks the SQL test
+        f.value = QStringLiteral("V\"'$1;--");
+        for (QString &v : f.values)
+            v = QStringLiteral("W\"'$2");
+    }
+    return r;
+}
+
+// Splits SQL into quoted identifiers, string literals and the rest; checks
+// the rest (the statement's skeleton) on the way.
+struct Scanned
+{
+    QList<QByteArray> identifiers;
+    QList<QByteArray> literals;
+    QSet<int> params;
+};
+
+Scanned scan(const QByteArray &sql)
+{
+    Scanned out;
+    for (qsizetype i = 0; i < sql.size(); ++i) {
+        const char c = sql.at(i);
+        FUZZ_CHECK(c != '\0', "NUL byte in SQL: " + sql);
+        if (c == '"' || c == '\'') {
+            QByteArray text;
+            qsizetype j = i + 1;
+            for (;; ++j) {
+                FUZZ_CHECK(j < sql.size(), "unterminated quote in SQL: " + sql);
+                if (sql.at(j) == c) {
+                    if (j + 1 < sql.size() && sql.at(j + 1) == c) {
+                        text += c;
+                        ++j;
+                        continue;
+                    }
+                    break;
+                }
+                text += sql.at(j);
+            }
+            (c == '"' ? out.identifiers : out.literals).append(text);
+            i = j;
+            continue;
+        }
+        FUZZ_CHECK(c != ';', "';' in SQL: " + sql);
+        FUZZ_CHECK(!(c == '-' && i + 1 < sql.size() && sql.at(i + 1) == '-'), "comment in SQL: " + sql);
+        FUZZ_CHECK(!(c == '/' && i + 1 < sql.size() && sql.at(i + 1) == '*'), "comment in SQL: " + sql);
+        FUZZ_CHECK(c != '\\', "backslash in SQL: " + sql);
+        if (c == '$') {
+            qsizetype j = i + 1;
+            while (j < sql.size() && sql.at(j) >= '0' && sql.at(j) <= '9')
+                ++j;
+            FUZZ_CHECK(j > i + 1, "'$' without a parameter number (dollar quoting?) in SQL: " + sql);
+            out.params.insert(sql.mid(i + 1, j - i - 1).toInt());
+            i = j - 1;
+        }
+    }
+    return out;
+}
+
+void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStatement &statement, const QByteArray &input)
+{
+    const QByteArray &sql = statement.sql;
+    const QByteArray context = "\nSQL: " + sql + "\ninput: " + input;
+    const Scanned s = scan(sql);
+
+    QSet<QByteArray> known = {table.schema.toUtf8(), table.name.toUtf8()};
+    for (const ColumnInfo &c : table.columns)
+        known.insert(c.name.toUtf8());
+    for (const QString &item : r.select) {
+        const qsizetype colon = item.indexOf(QLatin1Char(':'));
+        if (colon >= 0)
+            known.insert(item.left(colon).toUtf8()); // alias:column
+    }
+    for (const QByteArray &id : s.identifiers)
+        FUZZ_CHECK(known.contains(id), "unknown identifier \"" + id + '"' + context);
+
+    static const QSet<QByteArray> literals = {"[]"};
+    for (const QByteArray &l : s.literals)
+        FUZZ_CHECK(literals.contains(l), "unexpected literal '" + l + '\'' + context);
+
+    for (int n : s.params)
+        FUZZ_CHECK(n >= 1 && n <= statement.params.size(), "$" + QByteArray::number(n) + " has no parameter" + context);
+    for (qsizetype n = 1; n <= statement.params.size(); ++n)
+        FUZZ_CHECK(s.params.contains(int(n)), "parameter $" + QByteArray::number(n) + " is not used" + context);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+    AiodataFuzz::installQuietMessageHandler();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArray input(reinterpret_cast<const char *>(data), qsizetype(size));
+    const HttpRequest http = requestFrom(input);
+    const QByteArray tail = http.path.mid(7);
+
+    ApiError error;
+    const std::optional<ApiRequest> r = ApiRequest::parse(http, tail, Schemas, &error);
+    if (!r) {
+        FUZZ_CHECK(error.status >= 400 && error.status < 500, "parse error with status "
+                   + QByteArray::number(error.status) + "\ninput: " + input);
+        FUZZ_CHECK(!error.code.isEmpty() && !error.message.isEmpty(), "parse error without code or message\ninput: " + input);
+        return 0;
+    }
+    FUZZ_CHECK(Schemas.contains(r->schema), "schema " + r->schema.toUtf8() + " accepted\ninput: " + input);
+    FUZZ_CHECK(!r->table.isEmpty(), "empty table accepted\ninput: " + input);
+    FUZZ_CHECK(r->limit >= -1 && r->offset >= 0, "negative limit/offset\ninput: " + input);
+    for (const QString &k : r->keyPath)
+        FUZZ_CHECK(!k.contains(QChar(0)), "NUL in a key path segment\ninput: " + input);
+
+    // Whatever table the path names, build against pets: the builder only
+    // takes names from the TableInfo.
+    const TableInfo table = petsTable(r->schema);
+    ApiError buildError;
+    const std::optional<PgStatement> statement = SqlBuilder::build(*r, table, &buildError);
+    if (!statement) {
+        FUZZ_CHECK(buildError.status >= 400 && buildError.status < 500, "build error with status "
+                   + QByteArray::number(buildError.status) + "\ninput: " + input);
+        return 0;
+    }
+    checkStatement(*r, table, *statement, input);
+
+    ApiError otherError;
+    const std::optional<PgStatement> other = SqlBuilder::build(withOtherValues(*r), table, &otherError);
+    FUZZ_CHECK(other.has_value(), "values changed whether the statement builds\ninput: " + input);
+    FUZZ_CHECK(other->sql == statement->sql,
+               "values changed the SQL text:\n" + statement->sql + "\n" + other->sql + "\ninput: " + input);
+    FUZZ_CHECK(other->params.size() == statement->params.size(), "values changed the parameter count\ninput: " + input);
+    return 0;
+}
