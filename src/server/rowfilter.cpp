@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTimer>
 
 namespace Aiodata::Server {
 
@@ -61,8 +62,26 @@ bool RowFilter::needsCheck(const Transaction &transaction, const SubscriberConte
     return false;
 }
 
+// Whether a transaction (32-bit id) is visible in pg_current_snapshot()'s text.
+static bool snapshotSees(const QByteArray &snapshot, quint32 xid)
+{
+    const QList<QByteArray> parts = snapshot.split(':');
+    if (parts.size() != 3 || xid == 0)
+        return true;
+    auto precedes = [](quint32 a, quint32 b) { return qint32(a - b) < 0; };
+    if (precedes(xid, quint32(parts.at(0).toULongLong())))
+        return true;
+    if (!precedes(xid, quint32(parts.at(1).toULongLong())))
+        return false;
+    for (const QByteArray &id : parts.at(2).split(',')) {
+        if (!id.isEmpty() && quint32(id.toULongLong()) == xid)
+            return false;
+    }
+    return true;
+}
+
 void RowFilter::filter(const Transaction &transaction, const SubscriberContext &context,
-                       std::function<void(const Transaction &filtered)> done)
+                       std::function<void(const Transaction &filtered)> done, int attempt)
 {
     PgJob job;
     job.statements.append(SqlBuilder::roleStatement(context.role, context.claimsJson));
@@ -84,16 +103,29 @@ void RowFilter::filter(const Transaction &transaction, const SubscriberContext &
             plainKeys.append(SqlBuilder::quoteIdentifier(k));
         statementOf.append(int(job.statements.size()));
         job.statements.append(PgStatement{
-            "SELECT coalesce(json_agg(_v), '[]')::text FROM (SELECT _t.* FROM " + target + " AS _t WHERE ("
-                + keys.join(", ") + ") IN (SELECT " + plainKeys.join(", ") + " FROM json_populate_recordset(NULL::" + target
-                + ", $1::json))) AS _v",
+            "SELECT coalesce(json_agg(_v), '[]')::text, pg_current_snapshot()::text FROM (SELECT _t.* FROM " + target
+                + " AS _t WHERE (" + keys.join(", ") + ") IN (SELECT " + plainKeys.join(", ")
+                + " FROM json_populate_recordset(NULL::" + target + ", $1::json))) AS _v",
             {c.rows}});
     }
 
     const Transaction original = transaction;
     const SchemaCache *schema = m_schema;
     const SubscriberContext who = context;
-    job.done = [original, statementOf, schema, who, done, this](const QList<PgResult> &results, const PgError &error) {
+    job.done = [original, statementOf, schema, who, done, this, attempt](const QList<PgResult> &results, const PgError &error) {
+        // The stream can deliver a commit before PostgreSQL shows it to new
+        // snapshots (the commit record is flushed, then made visible). A
+        // check that ran too early would hide the rows: run it again.
+        if (error.isNull() && attempt < 200) {
+            for (int at : statementOf) {
+                if (at >= 0 && !snapshotSees(results.value(at).value(0, 1), original.xid)) {
+                    QTimer::singleShot(attempt < 10 ? 1 : 10, this, [this, original, who, done, attempt] {
+                        filter(original, who, done, attempt + 1);
+                    });
+                    return;
+                }
+            }
+        }
         if (!error.isNull())
             qCWarning(lcFanout).noquote() << "row visibility check for role" << who.role << "failed:" << error.message;
         Transaction out;

@@ -28,7 +28,7 @@ public:
     // Whether the subscriber may see a change of the transaction that needs a check.
     bool needsCheck(const Transaction &transaction, const SubscriberContext &context) const;
     void filter(const Transaction &transaction, const SubscriberContext &context,
-                std::function<void(const Transaction &filtered)> done);
+                std::function<void(const Transaction &filtered)> done, int attempt = 0);
 
 private:
     bool needsCheck(const Change &change, const SubscriberContext &context) const;

@@ -302,12 +302,6 @@ void tst_ChangeCapture::laggingStreamShowsNothingTwice()
 
 void tst_ChangeCapture::rowLevelSecurity()
 {
-    // Known bug, open in issue 4: about one run in four, a subscriber never
-    // gets an RLS-filtered change (seen for an insert and for an update that
-    // moves a row between users). Not understood yet; skipped so CI stays
-    // meaningful. Reproduce: run this test alone 5-10 times.
-    if (!qEnvironmentVariableIsSet("AIODATA_TEST_KNOWN_FLAKY"))
-        QSKIP("intermittent loss of RLS-filtered events (issue 4); set AIODATA_TEST_KNOWN_FLAKY=1 to run");
     Client alice, bob, anon;
     startClient(alice, m_server, TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), QStringLiteral("alice")}}));
     startClient(bob, m_server, TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), QStringLiteral("bob")}}));
@@ -359,8 +353,6 @@ void tst_ChangeCapture::rowLevelSecurity()
 
 void tst_ChangeCapture::rowCheckFailureIsolated()
 {
-    if (!qEnvironmentVariableIsSet("AIODATA_TEST_KNOWN_FLAKY"))
-        QSKIP("intermittent loss of RLS-filtered events (issue 4); set AIODATA_TEST_KNOWN_FLAKY=1 to run");
     // Raw subscribers for the misbehaving identities (their snapshots would fail too).
     auto open = [this](QWebSocket &socket, const QString &sub) {
         QUrl url = m_server.url();
