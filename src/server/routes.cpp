@@ -191,7 +191,9 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
         return std::nullopt;
     }
     identity.claimsJson = result.claimsJson;
-    identity.expiresAt = qint64(result.claims.value(QLatin1String("exp")).toDouble());
+    // A far-future exp (e.g. 1e300) would not fit: treat it as no expiry.
+    const double exp = result.claims.value(QLatin1String("exp")).toDouble();
+    identity.expiresAt = exp > 0 && exp < 4.0e18 ? qint64(exp) : 0;
     return identity;
 }
 

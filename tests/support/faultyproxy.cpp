@@ -7,6 +7,19 @@ FaultyProxy::FaultyProxy(quint16 targetPort, QObject *parent)
     connect(&m_listener, &QTcpServer::newConnection, this, &FaultyProxy::onNewConnection);
 }
 
+FaultyProxy::~FaultyProxy()
+{
+    // Sockets dying with us must not call back into half-destroyed pairs.
+    for (const auto &p : std::as_const(m_pairs)) {
+        if (p->client)
+            p->client->disconnect(this);
+        if (p->server)
+            p->server->disconnect(this);
+        if (p->client)
+            p->client->disconnect();
+    }
+}
+
 bool FaultyProxy::listen(quint16 port)
 {
     if (!m_listener.listen(QHostAddress::LocalHost, port))

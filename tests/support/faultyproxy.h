@@ -15,6 +15,7 @@ class FaultyProxy : public QObject
     Q_OBJECT
 public:
     explicit FaultyProxy(quint16 targetPort, QObject *parent = nullptr);
+    ~FaultyProxy() override;
 
     bool listen(quint16 port = 0);
     quint16 port() const { return m_port; }
