@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include "eventdecoder.h"
+#include "protocol/pgsnapshot.h"
 #include "logging_p.h"
 #include "reply.h"
 #include "tablemodel.h"
@@ -65,14 +66,7 @@ public:
     QList<QJsonObject> buffered;     // events received while the snapshots load
     // Which transactions each table's snapshot already contains
     // (pg_current_snapshot() of its query): buffered events of those are skipped.
-    struct SnapshotXids
-    {
-        quint32 xmin = 0;
-        quint32 xmax = 0;
-        QSet<quint32> inProgress;
-        bool contains(quint32 xid) const;
-    };
-    QHash<QString, SnapshotXids> snapshots;
+    QHash<QString, Protocol::PgSnapshot> snapshots;
     QString epoch;                   // the server's stream identity (hello)
     quint64 lastSeq = 0;             // position of the last applied transaction
     bool haveSeq = false;
@@ -282,17 +276,6 @@ void Client::Private::onMessage(const QString &message)
     }
 }
 
-bool Client::Private::SnapshotXids::contains(quint32 xid) const
-{
-    // 32-bit transaction ids compare modulo 2^32, as PostgreSQL's do.
-    auto precedes = [](quint32 a, quint32 b) { return qint32(a - b) < 0; };
-    if (precedes(xid, xmin))
-        return true;
-    if (!precedes(xid, xmax))
-        return false;
-    return !inProgress.contains(xid);
-}
-
 void Client::Private::fetchSnapshots()
 {
     snapshots.clear();
@@ -318,17 +301,8 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
         fail(e, message, e != AuthenticationError);
         return;
     }
-    // "xmin:xmax:xip,..." (64-bit ids; transaction ids in events are 32-bit).
-    const QList<QByteArray> parts = reply->rawHeader("Aiodata-Snapshot").split(':');
-    if (parts.size() == 3) {
-        SnapshotXids x;
-        x.xmin = quint32(parts.at(0).toULongLong());
-        x.xmax = quint32(parts.at(1).toULongLong());
-        for (const QByteArray &id : parts.at(2).split(','))
-            if (!id.isEmpty())
-                x.inProgress.insert(quint32(id.toULongLong()));
-        snapshots.insert(model->name(), x);
-    }
+    if (const auto snapshot = Protocol::PgSnapshot::parse(reply->rawHeader("Aiodata-Snapshot")))
+        snapshots.insert(model->name(), *snapshot);
     model->replaceRows(QJsonDocument::fromJson(body).array());
     --snapshotsLeft;
     setProgress(qreal(snapshotsTotal - snapshotsLeft) / snapshotsTotal);
@@ -364,7 +338,7 @@ void Client::Private::applyMessage(const QJsonObject &message)
     // follow, and its filter can go.
     if (m.xid != 0) {
         for (auto it = snapshots.begin(); it != snapshots.end();) {
-            if (it->contains(m.xid))
+            if (it->sees(m.xid))
                 ++it;
             else
                 it = snapshots.erase(it);
@@ -381,7 +355,7 @@ void Client::Private::applyChange(const Internal::ServerChange &change, quint32 
     // Already in this table's snapshot: applying it again would show the
     // change twice (the rows would converge, the signals would not).
     const auto snapshot = snapshots.constFind(table);
-    if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->contains(xid))
+    if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->sees(xid))
         return;
     if (!Internal::applyServerChange(model, change))
         qCWarning(lcClient) << "unknown event action" << change.action;

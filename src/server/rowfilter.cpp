@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "pgpool.h"
+#include "protocol/pgsnapshot.h"
 #include "schemacache.h"
 #include "sqlbuilder.h"
 
@@ -62,22 +63,11 @@ bool RowFilter::needsCheck(const Transaction &transaction, const SubscriberConte
     return false;
 }
 
-// Whether a transaction (32-bit id) is visible in pg_current_snapshot()'s text.
+// Whether the check's own snapshot already shows the transaction.
 static bool snapshotSees(const QByteArray &snapshot, quint32 xid)
 {
-    const QList<QByteArray> parts = snapshot.split(':');
-    if (parts.size() != 3 || xid == 0)
-        return true;
-    auto precedes = [](quint32 a, quint32 b) { return qint32(a - b) < 0; };
-    if (precedes(xid, quint32(parts.at(0).toULongLong())))
-        return true;
-    if (!precedes(xid, quint32(parts.at(1).toULongLong())))
-        return false;
-    for (const QByteArray &id : parts.at(2).split(',')) {
-        if (!id.isEmpty() && quint32(id.toULongLong()) == xid)
-            return false;
-    }
-    return true;
+    const auto parsed = Protocol::PgSnapshot::parse(snapshot);
+    return !parsed || xid == 0 || parsed->sees(xid);
 }
 
 void RowFilter::filter(const Transaction &transaction, const SubscriberContext &context,
