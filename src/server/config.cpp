@@ -158,6 +158,14 @@ std::optional<Config> build(const RawValues &raw, QString *error)
         config.dbPool = pool;
     }
 
+    if (const auto it = raw.constFind(QStringLiteral("db-prepared-statements")); it != raw.cend()) {
+        const auto b = parseBool(it->value);
+        if (!b)
+            return fail(at(*it, QStringLiteral("db-prepared-statements must be true or false, got ")
+                                    + quoted(it->value)));
+        config.dbPreparedStatements = *b;
+    }
+
     bool secretIsBase64 = false;
     if (const auto it = raw.constFind(QStringLiteral("jwt-secret-is-base64")); it != raw.cend()) {
         const auto b = parseBool(it->value);

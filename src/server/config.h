@@ -21,6 +21,7 @@ struct Config
     QByteArray jwtSecret;          // jwt-secret, decoded when jwt-secret-is-base64
     QString jwtAudience;           // jwt-aud
     int dbPool = 10;               // db-pool
+    bool dbPreparedStatements = true; // db-prepared-statements
     QStringList corsAllowedOrigins;// server-cors-allowed-origins; "*" allows any; empty allows none
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 4000;

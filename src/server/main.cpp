@@ -46,7 +46,7 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
         "Serves a PostgreSQL schema as a PostgREST-compatible REST API under /query, its description at /,\n"
         "and every committed change as events on the WebSocket /state. Reads a PostgREST config file\n"
-        "(db-uri, db-schemas, db-anon-role, jwt-secret, jwt-secret-is-base64, jwt-aud, db-pool)."));
+        "(db-uri, db-schemas, db-anon-role, jwt-secret, jwt-secret-is-base64, jwt-aud, db-pool, db-prepared-statements)."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("config"), QStringLiteral("PostgREST config file, e.g. postgrest.conf"));
@@ -101,6 +101,7 @@ int main(int argc, char *argv[])
         return fatal(error, 2);
 
     PgPool pool(config->dbUri.toUtf8(), config->dbPool);
+    pool.setPreparedStatements(config->dbPreparedStatements);
     SchemaCache schema;
     HttpServer http;
     HttpLimits httpLimits = http.limits();

@@ -124,26 +124,57 @@ void PgConnection::run(PgJob job)
     m_state = State::Busy;
     m_job = std::move(job);
     m_results = QList<PgResult>(m_job.statements.size());
+    m_slots.clear();
     m_firstError = PgError();
     m_resultIndex = 0;
     m_lastWasNull = false;
 
+    auto sendFailed = [this] {
+        fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
+    };
+    // A full cache is emptied in one go rather than per name: statement
+    // shapes are few (one per table, column set and filter shape), so it
+    // refills with the ones still in use. Names are never reused, so a
+    // DEALLOCATE that did not happen cannot clash with a later Parse.
+    if (m_prepare && m_prepared.size() >= maxPreparedStatements) {
+        m_prepared.clear();
+        if (!PQsendQueryParams(m_conn, "DEALLOCATE ALL", 0, nullptr, nullptr, nullptr, nullptr, 0))
+            return sendFailed();
+        m_slots.append(ResultSlot{});
+    }
+
+    QHash<QByteArray, QByteArray> parsedNow; // prepared earlier in this same job
     std::vector<const char *> values;
-    for (const PgStatement &statement : std::as_const(m_job.statements)) {
+    for (int i = 0; i < m_job.statements.size(); ++i) {
+        const PgStatement &statement = m_job.statements.at(i);
         qCDebug(lcSql) << statement.sql << statement.params;
         values.clear();
         for (const QByteArray &p : statement.params)
             values.push_back(p.isNull() ? nullptr : p.constData());
-        if (!PQsendQueryParams(m_conn, statement.sql.constData(), int(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0)) {
-            fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
-            return;
+        const int count = int(values.size());
+        if (!m_prepare) {
+            if (!PQsendQueryParams(m_conn, statement.sql.constData(), count, nullptr, values.data(), nullptr, nullptr, 0))
+                return sendFailed();
+            m_slots.append(ResultSlot{i, {}});
+            continue;
         }
+        QByteArray name = m_prepared.value(statement.sql);
+        if (name.isEmpty())
+            name = parsedNow.value(statement.sql);
+        if (name.isEmpty()) {
+            name = "aiodata_" + QByteArray::number(m_nextPreparedName++);
+            // Parameter types are inferred at Parse, as for an unnamed statement.
+            if (!PQsendPrepare(m_conn, name.constData(), statement.sql.constData(), count, nullptr))
+                return sendFailed();
+            m_slots.append(ResultSlot{i, name});
+            parsedNow.insert(statement.sql, name);
+        }
+        if (!PQsendQueryPrepared(m_conn, name.constData(), count, values.data(), nullptr, nullptr, 0))
+            return sendFailed();
+        m_slots.append(ResultSlot{i, {}});
     }
-    if (!PQpipelineSync(m_conn)) {
-        fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
-        return;
-    }
+    if (!PQpipelineSync(m_conn))
+        return sendFailed();
     flush();
 }
 
@@ -210,13 +241,26 @@ void PgConnection::onReadable()
             finishJob();
             return;
         }
-        if (m_resultIndex >= m_results.size()) {
+        const ResultSlot slot = m_slots.value(m_resultIndex);
+        if (m_resultIndex >= m_slots.size() || slot.statement < 0) {
             // Past the last statement: the implicit COMMIT at the sync point
             // (e.g. a deferred constraint) can still fail the transaction.
+            // Before the first: the DEALLOCATE of a full cache.
             if (status == PGRES_FATAL_ERROR && m_firstError.isNull())
                 m_firstError = errorFromResult(res);
+        } else if (!slot.preparedName.isEmpty()) {
+            // A Parse. Prepared statements outlive the transaction, also one
+            // that rolls back, so a successful Parse is cached at once.
+            if (status == PGRES_COMMAND_OK) {
+                m_prepared.insert(m_job.statements.at(slot.statement).sql, slot.preparedName);
+            } else if (status == PGRES_FATAL_ERROR) {
+                PgResult &r = m_results[slot.statement];
+                r.error = errorFromResult(res);
+                if (m_firstError.isNull())
+                    m_firstError = r.error;
+            }
         } else {
-            PgResult &r = m_results[m_resultIndex];
+            PgResult &r = m_results[slot.statement];
             if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
                 r.ok = true;
                 r.columns = PQnfields(res);
@@ -234,7 +278,7 @@ void PgConnection::onReadable()
                     r.rows.append(std::move(values));
                 }
             } else if (status == PGRES_PIPELINE_ABORTED) {
-                r.ok = false; // skipped after an earlier error
+                r.ok = false; // skipped after an earlier error (maybe its own Parse)
             } else {
                 r.ok = false;
                 r.error = errorFromResult(res);
@@ -249,6 +293,18 @@ void PgConnection::onReadable()
 void PgConnection::finishJob()
 {
     m_state = State::Idle;
+    // A prepared statement whose result type changed since its Parse (DDL
+    // on a table it reads) fails once with 0A000 "cached plan must not
+    // change result type". The whole transaction rolled back, so running
+    // the job again with fresh statements is safe.
+    if (m_firstError.sqlState == "0A000" && !m_prepared.isEmpty() && !m_job.retried) {
+        qCDebug(lcPg) << "prepared statements out of date, preparing again:" << m_firstError.message;
+        m_prepared.clear();
+        PgJob again = std::move(m_job);
+        again.retried = true;
+        run(std::move(again));
+        return;
+    }
     PgJob job = std::move(m_job);
     m_job = PgJob();
     const QList<PgResult> results = std::move(m_results);

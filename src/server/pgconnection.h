@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -49,6 +50,7 @@ struct PgJob
 {
     QList<PgStatement> statements;
     std::function<void(const QList<PgResult> &results, const PgError &firstError)> done;
+    bool retried = false; // run again once after stale prepared statements
 };
 
 // One asynchronous libpq connection driven by the Qt event loop: the socket
@@ -76,6 +78,12 @@ public:
     QString errorString() const { return m_errorString; }
     // Only when state() == Idle.
     void run(PgJob job);
+    // Named prepared statements, one per distinct SQL text, kept for the
+    // connection's life (PostgREST's db-prepared-statements). Off for
+    // poolers in transaction mode, which cannot keep them.
+    void setPreparedStatements(bool on) { m_prepare = on; }
+    int preparedCount() const { return int(m_prepared.size()); }
+    static constexpr int maxPreparedStatements = 512;
 
 Q_SIGNALS:
     void opened();
@@ -102,11 +110,25 @@ private:
     int m_socket = -1;
     bool m_connectWantsWrite = false;
 
+    // One expected result of the pipeline: a statement's execution, the
+    // Parse of a statement being prepared, or the DEALLOCATE that empties
+    // a full cache.
+    struct ResultSlot
+    {
+        int statement = -1;      // index into m_results; -1 for DEALLOCATE
+        QByteArray preparedName; // set for a Parse: its name, cached once it succeeded
+    };
+
     PgJob m_job;
+    QList<ResultSlot> m_slots;
     QList<PgResult> m_results;
     PgError m_firstError;
     int m_resultIndex = 0;
     bool m_lastWasNull = false;
+
+    bool m_prepare = true;
+    QHash<QByteArray, QByteArray> m_prepared; // SQL text -> statement name
+    quint64 m_nextPreparedName = 0;
 };
 
 } // namespace Aiodata::Server

@@ -37,6 +37,7 @@ void PgPool::addConnection()
     connect(connection, &PgConnection::failed, this,
             [this, connection](const QString &error) { onFailed(connection, error); });
     connect(connection, &PgConnection::jobFinished, this, &PgPool::dispatch);
+    connection->setPreparedStatements(m_preparedStatements);
     connection->open(m_conninfo);
 }
 

@@ -19,6 +19,7 @@ public:
     ~PgPool() override;
 
     void start();                 // opens the connections
+    void setPreparedStatements(bool on) { m_preparedStatements = on; } // before start()
     void execute(PgJob job);
     int size() const { return m_size; }
     int openCount() const;        // connections usable now
@@ -40,6 +41,7 @@ private:
     QQueue<PgJob> m_queue;
     int m_backoffMs = 0;
     bool m_everReady = false;
+    bool m_preparedStatements = true;
 };
 
 } // namespace Aiodata::Server

@@ -224,6 +224,8 @@ private Q_SLOTS:
     void startupErrors_data();
     void startupErrors();
     void help();
+    void schemaChangeBetweenRequests_data();
+    void schemaChangeBetweenRequests();
 
     // Injection and NUL smoke tests
     void hostileInput_data();
@@ -1313,6 +1315,68 @@ void tst_Server::startupErrors_data()
         << QByteArray("db-uri = \"postgres://authenticator@127.0.0.1:" + closedPort + "/x?connect_timeout=2\"\n"
                       "db-schemas = \"api\"\ndb-pool = 4\n")
         << "cannot connect to the database";
+}
+
+void tst_Server::schemaChangeBetweenRequests_data()
+{
+    QTest::addColumn<QString>("config");
+    QTest::newRow("prepared statements (default)") << QString();
+    QTest::newRow("db-prepared-statements = false") << QStringLiteral("db-prepared-statements = false\n");
+}
+
+// Statements prepared before an ALTER TABLE must neither fail nor answer
+// with the old column types afterwards.
+void tst_Server::schemaChangeBetweenRequests()
+{
+    QFETCH(QString, config);
+    QString error;
+    QVERIFY2(m_db.exec(QStringLiteral("DROP TABLE IF EXISTS api.evolving;"
+                                      "CREATE TABLE api.evolving (id int PRIMARY KEY, a int, b text);"
+                                      "GRANT ALL ON api.evolving TO auth;"),
+                       &error),
+             qPrintable(error));
+    m_server.stop();
+    const auto restore = qScopeGuard([this] {
+        m_server.stop();
+        m_db.exec(QStringLiteral("DROP TABLE IF EXISTS api.evolving"));
+        QString e;
+        if (!m_server.start(m_db.authenticatorUri(), QString(), &e))
+            qWarning("cannot restart the server: %s", qPrintable(e));
+    });
+    QVERIFY2(m_server.start(m_db.authenticatorUri(), config, &error), qPrintable(error));
+    const QByteArray auth = bearer(QStringLiteral("auth"));
+
+    auto roundOfRequests = [&](int id, const QByteArray &value, const QJsonArray &expected) {
+        const QByteArray key = QByteArray::number(id);
+        Response r = request("POST", "/query/evolving", R"({"id":)" + key + R"(,"a":1,"b":"x"})", {auth});
+        QCOMPARE(r.status, 201);
+        r = request("PATCH", "/query/evolving?id=eq." + key, R"({"a":)" + value + "}", {auth});
+        QCOMPARE(r.status, 200);
+        r = request("GET", "/query/evolving?id=eq." + key, QByteArray(), {auth});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.array(), expected);
+        r = request("DELETE", "/query/evolving?id=eq." + key, QByteArray(), {auth});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.array(), expected);
+    };
+    roundOfRequests(1, "2", parseArray(R"([{"id":1,"a":2,"b":"x"}])"));
+    if (QTest::currentTestFailed())
+        return;
+    // int -> bigint beyond int range, and text -> int: the same statements
+    // run again, against other column types.
+    QVERIFY2(m_db.exec(QStringLiteral("ALTER TABLE api.evolving ALTER COLUMN a TYPE bigint;"
+                                      "ALTER TABLE api.evolving ALTER COLUMN b TYPE varchar(10);"),
+                       &error),
+             qPrintable(error));
+    roundOfRequests(1, "5000000000", parseArray(R"([{"id":1,"a":5000000000,"b":"x"}])"));
+    if (QTest::currentTestFailed())
+        return;
+    // A dropped column that the prepared statements named: a clear error, not stale data.
+    QVERIFY2(m_db.exec(QStringLiteral("ALTER TABLE api.evolving DROP COLUMN b"), &error), qPrintable(error));
+    const Response r = request("POST", "/query/evolving", R"({"id":3,"a":1,"b":"x"})", {auth});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.json.object().value(QLatin1String("code")).toString(), QStringLiteral("42703"));
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT * FROM api.evolving")), QJsonArray());
 }
 
 void tst_Server::startupErrors()

@@ -63,6 +63,8 @@ private slots:
     void defaults();
     void parseGood_data();
     void parseGood();
+    void preparedStatements_data();
+    void preparedStatements();
     void parseErrors_data();
     void parseErrors();
     void errorPointerMayBeNull();
@@ -178,6 +180,25 @@ void TestConfig::parseGood_data()
         << uri << api << QString() << QByteArray() << QString() << 10;
 }
 
+void TestConfig::preparedStatements_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<bool>("prepared");
+    QTest::newRow("default on, as in PostgREST") << withRequired("") << true;
+    QTest::newRow("false") << withRequired("db-prepared-statements = false\n") << false;
+    QTest::newRow("quoted true") << withRequired("db-prepared-statements = \"true\"\n") << true;
+}
+
+void TestConfig::preparedStatements()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(bool, prepared);
+    QString error;
+    const auto c = Config::parse(text, &error);
+    QVERIFY2(c, qPrintable(error));
+    QCOMPARE(c->dbPreparedStatements, prepared);
+}
+
 void TestConfig::parseGood()
 {
     QFETCH(QByteArray, text);
@@ -225,6 +246,9 @@ void TestConfig::parseErrors_data()
                                    << QStringLiteral("line 3: db-pool must be a positive integer, got \"1.5\"");
     QTest::newRow("pool empty quoted") << withRequired("db-pool = \"\"\n")
                                        << QStringLiteral("line 3: db-pool must be a positive integer, got \"\"");
+    QTest::newRow("prepared statements not a bool")
+        << withRequired("db-prepared-statements = sometimes\n")
+        << QStringLiteral("line 3: db-prepared-statements must be true or false, got \"sometimes\"");
     QTest::newRow("no equals sign") << QByteArray("db-uri = \"x\"\n\n# c\n\ndb-schemas = \"api\"\n\njust words\n")
                                     << QStringLiteral("line 7: expected key = value");
     QTest::newRow("empty key") << QByteArray("= \"x\"\n") << QStringLiteral("line 1: expected key = value");
