@@ -92,58 +92,83 @@ JwtVerifier::Result JwtVerifier::verify(QByteArrayView token, qint64 nowSecsSinc
     if (m_secret.isEmpty())
         return failure(Status::NoSecret, QStringLiteral("Server lacks JWT secret"));
 
-    const QList<QByteArray> parts = token.toByteArray().split('.');
-    if (parts.size() != 3)
-        return failure(Status::Malformed,
-                       QStringLiteral("JWSError (CompactDecodeError Invalid number of parts: "
-                                      "Expected 3 parts; got %1)").arg(parts.size()));
+    // Clients send the same token with every request: its signature and
+    // claims are checked once, the clock every time. Only tokens that
+    // passed are kept, so a flood of bad tokens cannot push good ones out.
+    const QByteArray key = token.toByteArray();
+    auto it = m_verified.constFind(key);
+    if (it == m_verified.cend()) {
+        Verified v = verifySignedParts(key);
+        if (!v.result.isValid())
+            return v.result;
+        if (m_verified.size() >= MaxCachedTokens)
+            m_verified.clear();
+        it = m_verified.insert(key, std::move(v));
+    }
+
+    // Compared as doubles: NumericDate may carry fractions.
+    const double now = double(nowSecsSinceEpoch);
+    if (it->exp && *it->exp + double(Leeway) <= now)
+        return failure(Status::Expired, QStringLiteral("JWT expired"));
+    if (it->nbf && *it->nbf > now + double(Leeway))
+        return failure(Status::NotYetValid, QStringLiteral("JWT not yet valid"));
+    return it->result;
+}
+
+JwtVerifier::Verified JwtVerifier::verifySignedParts(const QByteArray &token) const
+{
+    Verified v;
+    const QList<QByteArray> parts = token.split('.');
+    if (parts.size() != 3) {
+        v.result = failure(Status::Malformed,
+                           QStringLiteral("JWSError (CompactDecodeError Invalid number of parts: "
+                                          "Expected 3 parts; got %1)").arg(parts.size()));
+        return v;
+    }
 
     const auto header = decodePart(parts.at(0));
     const auto payload = decodePart(parts.at(1));
     const auto signature = decodePart(parts.at(2));
     if (!header || !payload || !signature)
-        return malformed();
+        return Verified{malformed(), {}, {}};
 
     const QJsonDocument headerDoc = QJsonDocument::fromJson(*header);
     if (!headerDoc.isObject())
-        return malformed();
+        return Verified{malformed(), {}, {}};
     // Only HS256: "none" would skip the signature and other algs open the
     // door to key confusion.
     if (headerDoc.object().value(QLatin1String("alg")) != QJsonValue(QLatin1String("HS256")))
-        return failure(Status::BadAlgorithm, QStringLiteral("JWT algorithm must be HS256"));
+        return Verified{failure(Status::BadAlgorithm, QStringLiteral("JWT algorithm must be HS256")), {}, {}};
 
     // The signature goes first: nothing in the payload is trusted before it.
     const QByteArray signingInput = parts.at(0) + '.' + parts.at(1);
     if (!constantTimeEquals(hs256(signingInput, m_secret), *signature))
-        return failure(Status::BadSignature, QStringLiteral("JWSError JWSInvalidSignature"));
+        return Verified{failure(Status::BadSignature, QStringLiteral("JWSError JWSInvalidSignature")), {}, {}};
 
     const QJsonDocument payloadDoc = QJsonDocument::fromJson(*payload);
     if (!payloadDoc.isObject())
-        return malformed();
+        return Verified{malformed(), {}, {}};
     const QJsonObject claims = payloadDoc.object();
 
     const QJsonValue exp = claims.value(QLatin1String("exp"));
     const QJsonValue nbf = claims.value(QLatin1String("nbf"));
     if ((!exp.isUndefined() && !exp.isDouble()) || (!nbf.isUndefined() && !nbf.isDouble()))
-        return malformed();
-    // Compared as doubles: NumericDate may carry fractions.
-    const double now = double(nowSecsSinceEpoch);
-    if (exp.isDouble() && exp.toDouble() + double(Leeway) <= now)
-        return failure(Status::Expired, QStringLiteral("JWT expired"));
-    if (nbf.isDouble() && nbf.toDouble() > now + double(Leeway))
-        return failure(Status::NotYetValid, QStringLiteral("JWT not yet valid"));
+        return Verified{malformed(), {}, {}};
+    if (exp.isDouble())
+        v.exp = exp.toDouble();
+    if (nbf.isDouble())
+        v.nbf = nbf.toDouble();
 
     // A token without aud is accepted even when an audience is configured,
     // as PostgREST does.
     if (!m_audience.isEmpty() && claims.contains(QLatin1String("aud"))
         && !audienceMatches(claims.value(QLatin1String("aud")), m_audience))
-        return failure(Status::BadAudience, QStringLiteral("JWT not in audience"));
+        return Verified{failure(Status::BadAudience, QStringLiteral("JWT not in audience")), {}, {}};
 
-    Result r;
-    r.status = Status::Valid;
-    r.claims = claims;
-    r.claimsJson = QJsonDocument(claims).toJson(QJsonDocument::Compact);
-    return r;
+    v.result.status = Status::Valid;
+    v.result.claims = claims;
+    v.result.claimsJson = QJsonDocument(claims).toJson(QJsonDocument::Compact);
+    return v;
 }
 
 QByteArray JwtVerifier::sign(const QJsonObject &claims, const QByteArray &secret)

@@ -2,14 +2,18 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QHash>
 #include <QJsonObject>
 #include <QString>
+
+#include <optional>
 
 namespace Aiodata::Server {
 
 // Verifies PostgREST-style JWTs: HS256 only (alg none and every other alg
 // refused), signature compared in constant time, exp/nbf checked against the
-// given clock with a small leeway, optional audience.
+// given clock with a small leeway, optional audience. Remembers the tokens
+// that passed (not thread-safe: one verifier per thread).
 class JwtVerifier
 {
 public:
@@ -41,9 +45,20 @@ public:
     // HS256-signs the claims; for tests, examples and tools.
     static QByteArray sign(const QJsonObject &claims, const QByteArray &secret);
 
+    static constexpr int MaxCachedTokens = 4096;
+
 private:
+    // What does not depend on the clock; exp and nbf are checked per use.
+    struct Verified {
+        Result result;
+        std::optional<double> exp;
+        std::optional<double> nbf;
+    };
+    Verified verifySignedParts(const QByteArray &token) const;
+
     QByteArray m_secret;
     QString m_audience;
+    mutable QHash<QByteArray, Verified> m_verified;
 };
 
 } // namespace Aiodata::Server

@@ -82,6 +82,9 @@ private slots:
     void roundTrip_data();
     void roundTrip();
     void currentTime();
+    void cachedTokensStillMeetTheClock_data();
+    void cachedTokensStillMeetTheClock();
+    void cacheIsBounded();
     void messages();
 };
 
@@ -226,6 +229,10 @@ void TestJwt::verify()
     const JwtVerifier verifier(secret, audience);
     const auto r = verifier.verify(token, Now);
     QCOMPARE(r.status, status);
+    // Asked again, the answer (now from the verifier's memory) is the same.
+    const auto again = verifier.verify(token, Now);
+    QCOMPARE(again.status, status);
+    QCOMPARE(again.claimsJson, r.claimsJson);
     QCOMPARE(r.isValid(), status == Status::Valid);
     QCOMPARE(r.role(), role);
     if (r.isValid()) {
@@ -236,6 +243,56 @@ void TestJwt::verify()
         QVERIFY(r.claims.isEmpty()); // nothing from a refused token leaks out
         QVERIFY(r.claimsJson.isEmpty());
     }
+}
+
+void TestJwt::cachedTokensStillMeetTheClock_data()
+{
+    QTest::addColumn<QByteArray>("token");
+    QTest::addColumn<QList<qint64>>("times");
+    QTest::addColumn<QList<Status>>("statuses");
+
+    QTest::newRow("valid, then expired, then valid at an earlier clock")
+        << hs256(claims(R"({"role":"auth","exp":%1})", Now + 3600))
+        << QList<qint64>{Now, Now + 7200, Now + 3599, Now}
+        << QList<Status>{Status::Valid, Status::Expired, Status::Valid, Status::Valid};
+    QTest::newRow("not yet valid, then valid, then expired")
+        << hs256(claims(R"({"role":"auth","nbf":%1,"exp":%2})", Now + 60, Now + 600))
+        << QList<qint64>{Now, Now + 120, Now + 601, Now + 30}
+        << QList<Status>{Status::NotYetValid, Status::Valid, Status::Expired, Status::NotYetValid};
+    QTest::newRow("refused tokens are asked again, and stay refused")
+        << token(Hs256, claims(R"({"role":"auth","exp":%1})", Now + 3600), "other")
+        << QList<qint64>{Now, Now}
+        << QList<Status>{Status::BadSignature, Status::BadSignature};
+}
+
+void TestJwt::cachedTokensStillMeetTheClock()
+{
+    QFETCH(QByteArray, token);
+    QFETCH(QList<qint64>, times);
+    QFETCH(QList<Status>, statuses);
+    const JwtVerifier verifier(Secret);
+    for (qsizetype i = 0; i < times.size(); ++i) {
+        const auto r = verifier.verify(token, times.at(i));
+        QCOMPARE(r.status, statuses.at(i));
+        QCOMPARE(r.claims.isEmpty(), !r.isValid());
+    }
+    // A tampered copy of a token the verifier remembers is still refused.
+    QList<QByteArray> parts = token.split('.');
+    parts[1] = b64(R"({"role":"postgres"})");
+    QCOMPARE(verifier.verify(parts.join('.'), Now + 120).status, Status::BadSignature);
+}
+
+void TestJwt::cacheIsBounded()
+{
+    const JwtVerifier verifier(Secret);
+    const QByteArray first = hs256(claims(R"({"role":"auth","n":%1})", 0));
+    QVERIFY(verifier.verify(first, Now).isValid());
+    for (int n = 1; n <= JwtVerifier::MaxCachedTokens + 10; ++n)
+        QVERIFY(verifier.verify(hs256(claims(R"({"role":"auth","n":%1})", n)), Now).isValid());
+    // Forgotten when the memory was emptied, verified afresh.
+    const auto r = verifier.verify(first, Now);
+    QVERIFY(r.isValid());
+    QCOMPARE(r.claimsJson, QByteArray(R"({"n":0,"role":"auth"})"));
 }
 
 void TestJwt::signMatchesTutorial()
