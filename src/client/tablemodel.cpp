@@ -319,7 +319,15 @@ struct TableModel::Private
     void replaceAll(QList<Row> &&batch)
     {
         const qsizetype before = rows.size();
-        if (hasKey()) {
+        if (hasKey() && rows.isEmpty()) {
+            // A first fill: the signals merge() would send, without copying the rows.
+            sortUnique(batch);
+            if (!batch.isEmpty()) {
+                q->beginInsertRows(QModelIndex(), 0, int(batch.size() - 1));
+                rows = std::move(batch);
+                q->endInsertRows();
+            }
+        } else if (hasKey()) {
             sortUnique(batch);
             merge(batch, true);
         } else {
