@@ -149,6 +149,10 @@ void benchFill(const QList<qint64> &sizes)
         Figure &build = results().figure(QStringLiteral("6 model build only %1 rows").arg(n), QStringLiteral("ms"),
                                          Figure::Target::None, 0,
                                          QStringLiteral("TableModel::replaceRows of the parsed snapshot into an empty model; baseline: fetching it"));
+        Figure &direct = results().figure(QStringLiteral("6 snapshot read into the model only %1 rows").arg(n), QStringLiteral("ms"),
+                                          Figure::Target::None, 0,
+                                          QStringLiteral("TableModel::replaceRowsFromJson of the body into an empty model (what Client does); "
+                                                         "baseline: fetching it"));
         Figure &memory = results().figure(QStringLiteral("7 memory per cached row, %1 rows").arg(n), QStringLiteral("bytes"),
                                           Figure::Target::RatioAtMost, 2,
                                           QStringLiteral("client RSS the rows hold (RSS when ready minus RSS after the model "
@@ -157,7 +161,7 @@ void benchFill(const QList<qint64> &sizes)
                                           Figure::Target::None, 0,
                                           QStringLiteral("RSS when ready minus RSS before Client::start(), incl. fixed costs, / rows"));
         for (int run = 0; run < o.runs; ++run) {
-            QList<double> model, raw, parsing, building, perRow, growthPerRow, jsonPerRow;
+            QList<double> model, raw, parsing, building, reading, perRow, growthPerRow, jsonPerRow;
             for (int i = 0; i < iterations; ++i) {
                 const QJsonObject m = runWorker(QStringLiteral("fill-model"), server.port(), &error);
                 const QJsonObject r = runWorker(QStringLiteral("fill-raw"), server.port(), &error);
@@ -174,6 +178,7 @@ void benchFill(const QList<qint64> &sizes)
                 raw.append(r.value(QLatin1String("ms")).toDouble());
                 parsing.append(r.value(QLatin1String("parseMs")).toDouble());
                 building.append(r.value(QLatin1String("buildMs")).toDouble());
+                reading.append(r.value(QLatin1String("readMs")).toDouble());
                 perRow.append(m.value(QLatin1String("rssRows")).toDouble() / double(rows));
                 growthPerRow.append(m.value(QLatin1String("rssGrowth")).toDouble() / double(rows));
                 jsonPerRow.append(r.value(QLatin1String("bytes")).toDouble() / double(rows));
@@ -184,13 +189,16 @@ void benchFill(const QList<qint64> &sizes)
             parse.baseline.append(median(raw));
             build.ours.append(median(building));
             build.baseline.append(median(raw));
+            direct.ours.append(median(reading));
+            direct.baseline.append(median(raw));
             memory.ours.append(median(perRow));
             memory.baseline.append(median(jsonPerRow));
             growth.ours.append(median(growthPerRow));
             growth.baseline.append(median(jsonPerRow));
-            std::printf("  fill %lld rows run %d: model %.1f ms, fetch %.1f ms, parse %.1f ms, build %.1f ms; %.0f bytes/row cached, "
-                        "%.0f JSON bytes/row\n",
-                        rows, run + 1, median(model), median(raw), median(parsing), median(building), median(perRow), median(jsonPerRow));
+            std::printf("  fill %lld rows run %d: model %.1f ms, fetch %.1f ms, parse %.1f ms, build %.1f ms, read into model %.1f ms; "
+                        "%.0f bytes/row cached, %.0f JSON bytes/row\n",
+                        rows, run + 1, median(model), median(raw), median(parsing), median(building), median(reading), median(perRow),
+                        median(jsonPerRow));
             std::fflush(stdout);
         }
     }
@@ -263,6 +271,11 @@ int fillWorker(const QString &mode, quint16 port)
             const qint64 buildStart = nowNs();
             model.replaceRows(doc.array());
             result.insert(QLatin1String("buildMs"), double(nowNs() - buildStart) / 1e6);
+            // What Client does instead: the body straight into packed rows.
+            Aiodata::TableModel direct(model.schema());
+            const qint64 readStart = nowNs();
+            direct.replaceRowsFromJson(body);
+            result.insert(QLatin1String("readMs"), double(nowNs() - readStart) / 1e6);
             qApp->quit();
         });
         QCoreApplication::exec();

@@ -2,12 +2,15 @@
 
 #include <QSet>
 
+#include "jsonrowreader.h"
 #include "logging_p.h"
+#include "packedrow.h"
 #include "reply.h"
 #include "writetransport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QJsonParseError>
 #include <QJsonValue>
 #include <QTimer>
 
@@ -18,82 +21,9 @@ namespace Aiodata {
 
 namespace {
 
-// One row: the cell values in column order. Nulls are stored as
-// QVariant::fromValue(nullptr), like QJsonValue::toVariant() gives them.
-using Row = QList<QVariant>;
-
-bool isNullValue(const QVariant &value)
-{
-    return !value.isValid() || value.isNull();
-}
-
-// Total order for key values: null first, numbers by value (QVariant::compare
-// promotes), and the string forms when Qt has no order for the two types.
-int compareValues(const QVariant &a, const QVariant &b)
-{
-    const bool aNull = isNullValue(a);
-    const bool bNull = isNullValue(b);
-    if (aNull || bNull)
-        return int(bNull) - int(aNull);
-    // The usual key types compared directly: QVariant::compare() goes
-    // through the meta-type system, which made it the hot spot of sorting
-    // and merging snapshots (docs/performance.md). Same order as compare().
-    const int type = a.typeId();
-    if (type == b.typeId()) {
-        switch (type) {
-        case QMetaType::LongLong: {
-            const qlonglong x = *static_cast<const qlonglong *>(a.constData());
-            const qlonglong y = *static_cast<const qlonglong *>(b.constData());
-            return int(x > y) - int(x < y);
-        }
-        case QMetaType::QString: {
-            const int c = static_cast<const QString *>(a.constData())->compare(*static_cast<const QString *>(b.constData()));
-            return int(c > 0) - int(c < 0);
-        }
-        default:
-            break;
-        }
-    }
-    const QPartialOrdering order = QVariant::compare(a, b);
-    if (order == QPartialOrdering::Less)
-        return -1;
-    if (order == QPartialOrdering::Greater)
-        return 1;
-    if (order == QPartialOrdering::Equivalent)
-        return 0;
-    return a.toString().compare(b.toString());
-}
-
-// Cell equality for change detection: stricter than the key order (no string
-// fallback), so "2" replacing 2 is reported as a change.
-bool sameValue(const QVariant &a, const QVariant &b)
-{
-    const bool aNull = isNullValue(a);
-    const bool bNull = isNullValue(b);
-    if (aNull || bNull)
-        return aNull == bNull;
-    // As in compareValues(): the usual types without the meta-type system
-    // (every cell of a re-snapshot is compared).
-    const int type = a.typeId();
-    if (type == b.typeId()) {
-        switch (type) {
-        case QMetaType::LongLong:
-            return *static_cast<const qlonglong *>(a.constData()) == *static_cast<const qlonglong *>(b.constData());
-        case QMetaType::Bool:
-            return *static_cast<const bool *>(a.constData()) == *static_cast<const bool *>(b.constData());
-        case QMetaType::QString:
-            return *static_cast<const QString *>(a.constData()) == *static_cast<const QString *>(b.constData());
-        default:
-            break;
-        }
-    }
-    return a == b;
-}
-
-QVariant nullValue()
-{
-    return QVariant::fromValue(nullptr);
-}
+// One row: the cell values in column order, packed (packedrow.h). Nulls
+// decode as QVariant::fromValue(nullptr), like QJsonValue::toVariant() gives them.
+using Row = Internal::PackedRow;
 
 QByteArray toJson(const QJsonValue &value)
 {
@@ -112,6 +42,7 @@ struct TableModel::Private
     QList<int> keyColumns; // column indexes in key order; empty: no usable key
     QList<Row> rows;       // sorted by key when there is one, else arrival order
     WriteTransport *transport = nullptr;
+    mutable QByteArray scratch; // a row being built, reused
 
     bool hasKey() const { return !keyColumns.isEmpty(); }
 
@@ -125,21 +56,39 @@ struct TableModel::Private
     // Missing columns stay invalid so callers can tell them from nulls.
     Row rowFromJson(const QJsonObject &object) const
     {
-        Row row;
-        row.reserve(columnNames.size());
+        QByteArray &bytes = scratch;
+        bytes.resize(0);
         for (const QString &column : columnNames) {
             const auto it = object.constFind(column);
-            row.append(it == object.constEnd() ? QVariant() : it.value().toVariant());
+            if (it == object.constEnd())
+                Row::appendMissing(bytes);
+            else
+                Row::appendJsonValue(bytes, it.value());
         }
-        return row;
+        // Rows are kept: one exact-size allocation, no slack.
+        return Row(QByteArray(bytes.constData(), bytes.size()));
     }
 
-    static void fillMissing(Row &row, const Row *from)
+    void fillMissing(Row &row, const Row *from) const
     {
-        for (qsizetype i = 0; i < row.size(); ++i) {
-            if (!row.at(i).isValid())
-                row[i] = from ? from->at(i) : nullValue();
+        const int columns = int(columnNames.size());
+        if (!row.hasMissing(columns))
+            return;
+        QByteArray &bytes = scratch;
+        bytes.resize(0);
+        const char *p = row.bytes().constData();
+        const char *f = from ? from->bytes().constData() : nullptr;
+        for (int i = 0; i < columns; ++i) {
+            const Row::Cell cell = Row::readCell(p);
+            const Row::Cell fromCell = f ? Row::readCell(f) : Row::Cell();
+            if (cell.tag != Row::Missing)
+                Row::appendCell(bytes, cell);
+            else if (f)
+                Row::appendCell(bytes, fromCell);
+            else
+                Row::appendNull(bytes);
         }
+        row = Row(QByteArray(bytes.constData(), bytes.size()));
     }
 
     bool hasKeyValues(const QJsonObject &object) const
@@ -154,15 +103,16 @@ struct TableModel::Private
     QVariantMap toMap(const Row &row) const
     {
         QVariantMap map;
+        const char *p = row.bytes().constData();
         for (qsizetype i = 0; i < columnNames.size(); ++i)
-            map.insert(columnNames.at(i), row.at(i));
+            map.insert(columnNames.at(i), Row::readCell(p).toVariant());
         return map;
     }
 
     int compareKeys(const Row &a, const Row &b) const
     {
         for (int column : keyColumns) {
-            if (const int c = compareValues(a.at(column), b.at(column)))
+            if (const int c = Row::compare(a.cell(column), b.cell(column)))
                 return c;
         }
         return 0;
@@ -172,7 +122,7 @@ struct TableModel::Private
     int comparePrefix(const Row &row, const QVariantList &prefix) const
     {
         for (qsizetype i = 0; i < prefix.size(); ++i) {
-            if (const int c = compareValues(row.at(keyColumns.at(i)), prefix.at(i)))
+            if (const int c = Row::compareValues(row.value(keyColumns.at(i)), prefix.at(i)))
                 return c;
         }
         return 0;
@@ -229,13 +179,17 @@ struct TableModel::Private
     // The [first, last] columns where the rows differ; {-1, -1} if equal.
     static std::pair<int, int> changedColumns(const Row &a, const Row &b)
     {
+        // Rows of one model have the same number of cells.
         int first = -1;
         int last = -1;
-        for (qsizetype i = 0; i < a.size(); ++i) {
-            if (!sameValue(a.at(i), b.at(i))) {
+        const char *p = a.bytes().constData();
+        const char *q = b.bytes().constData();
+        const char *end = p + a.bytes().size();
+        for (int i = 0; p < end; ++i) {
+            if (!Row::same(Row::readCell(p), Row::readCell(q))) {
                 if (first < 0)
-                    first = int(i);
-                last = int(i);
+                    first = i;
+                last = i;
             }
         }
         return {first, last};
@@ -361,6 +315,28 @@ struct TableModel::Private
         return -1;
     }
 
+    // A snapshot: merged into the rows, or replacing them when there is no key.
+    void replaceAll(QList<Row> &&batch)
+    {
+        const qsizetype before = rows.size();
+        if (hasKey() && rows.isEmpty()) {
+            // A first fill: the signals merge() would send, without copying the rows.
+            sortUnique(batch);
+            if (!batch.isEmpty()) {
+                q->beginInsertRows(QModelIndex(), 0, int(batch.size() - 1));
+                rows = std::move(batch);
+                q->endInsertRows();
+            }
+        } else if (hasKey()) {
+            sortUnique(batch);
+            merge(batch, true);
+        } else {
+            replaceUnkeyed(batch);
+        }
+        qCDebug(lcModel) << schema.name << "snapshot:" << before << "->" << rows.size() << "rows";
+        emitCountChanged(before);
+    }
+
     void emitCountChanged(qsizetype before)
     {
         if (rows.size() != before)
@@ -444,11 +420,11 @@ QVariant TableModel::data(const QModelIndex &index, int role) const
         return QVariant();
     const Row &row = d->rows.at(index.row());
     if (role == Qt::DisplayRole || role == Qt::EditRole)
-        return row.at(index.column());
+        return row.value(index.column());
     // Column roles let QML delegates read any column of the row as model.<column>.
     const int column = role - (Qt::UserRole + 1);
-    if (column >= 0 && column < row.size())
-        return row.at(column);
+    if (column >= 0 && column < d->columnNames.size())
+        return row.value(column);
     return QVariant();
 }
 
@@ -495,7 +471,7 @@ bool TableModel::setData(const QModelIndex &index, const QVariant &value, int ro
     }
     if (!d->transport || !(flags(index.siblingAtColumn(column)) & Qt::ItemIsEditable))
         return false;
-    if (sameValue(d->rows.at(index.row()).at(column), value))
+    if (Row::sameValue(d->rows.at(index.row()).value(column), value))
         return false;
 
     // The model changes when the server's event arrives, not here.
@@ -563,7 +539,7 @@ QVariantList TableModel::keyOf(int row) const
     QVariantList key;
     key.reserve(d->keyColumns.size());
     for (int column : std::as_const(d->keyColumns))
-        key.append(d->rows.at(row).at(column));
+        key.append(d->rows.at(row).value(column));
     return key;
 }
 
@@ -614,17 +590,30 @@ void TableModel::replaceRows(const QJsonArray &rows)
     batch.reserve(rows.size());
     for (const QJsonValue &value : rows) {
         batch.append(d->rowFromJson(value.toObject()));
-        Private::fillMissing(batch.last(), nullptr);
+        d->fillMissing(batch.last(), nullptr);
     }
-    const qsizetype before = d->rows.size();
-    if (d->hasKey()) {
-        d->sortUnique(batch);
-        d->merge(batch, true);
-    } else {
-        d->replaceUnkeyed(batch);
+    d->replaceAll(std::move(batch));
+}
+
+bool TableModel::replaceRowsFromJson(const QByteArray &json)
+{
+    QList<Row> batch;
+    Internal::JsonRowReader reader(d->columnNames);
+    if (reader.read(json, &batch)) {
+        d->replaceAll(std::move(batch));
+        return true;
     }
-    qCDebug(lcModel) << d->schema.name << "snapshot:" << before << "->" << d->rows.size() << "rows";
-    d->emitCountChanged(before);
+    // Not the shape the server sends: QJsonDocument reads it as before.
+    qCDebug(lcModel) << d->schema.name << "snapshot read with QJsonDocument:" << reader.errorString();
+    batch.clear();
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError)
+        qCWarning(lcModel).noquote() << d->schema.name << "snapshot is not valid JSON:" << error.errorString() << "at offset" << error.offset;
+    else if (!doc.isArray())
+        qCWarning(lcModel).noquote() << d->schema.name << "snapshot is not a JSON array";
+    replaceRows(doc.array());
+    return doc.isArray();
 }
 
 void TableModel::applyCreated(const QJsonArray &rows)
@@ -633,7 +622,7 @@ void TableModel::applyCreated(const QJsonArray &rows)
     batch.reserve(rows.size());
     for (const QJsonValue &value : rows) {
         batch.append(d->rowFromJson(value.toObject()));
-        Private::fillMissing(batch.last(), nullptr);
+        d->fillMissing(batch.last(), nullptr);
     }
     const qsizetype before = d->rows.size();
     if (d->hasKey()) {
@@ -666,7 +655,7 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
             Row oldRow = d->hasKeyValues(oldObject) ? d->rowFromJson(oldObject) : newRow;
             const qsizetype oldIndex = d->indexOfRow(oldRow);
             // Columns the new image lacks (unchanged TOAST values) keep their cached value.
-            Private::fillMissing(newRow, oldIndex >= 0 ? &d->rows.at(oldIndex) : nullptr);
+            d->fillMissing(newRow, oldIndex >= 0 ? &d->rows.at(oldIndex) : nullptr);
             oldOut.append(oldIndex >= 0 ? QVariant(d->toMap(d->rows.at(oldIndex))) : QVariant(oldObject.toVariantMap()));
             newOut.append(d->toMap(newRow));
             qsizetype at = oldIndex;
@@ -682,9 +671,9 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
             }
         } else {
             Row oldRow = d->rowFromJson(oldObject);
-            Private::fillMissing(oldRow, nullptr);
+            d->fillMissing(oldRow, nullptr);
             const qsizetype at = d->findUnkeyed(oldRow, taken);
-            Private::fillMissing(newRow, at >= 0 ? &d->rows.at(at) : nullptr);
+            d->fillMissing(newRow, at >= 0 ? &d->rows.at(at) : nullptr);
             oldOut.append(at >= 0 ? QVariant(d->toMap(d->rows.at(at))) : QVariant(oldObject.toVariantMap()));
             newOut.append(d->toMap(newRow));
             if (at >= 0) {
@@ -707,7 +696,7 @@ void TableModel::applyDeleted(const QJsonArray &rows)
     QList<qsizetype> indexes;
     for (const QJsonValue &value : rows) {
         Row row = d->rowFromJson(value.toObject());
-        Private::fillMissing(row, nullptr);
+        d->fillMissing(row, nullptr);
         const qsizetype i = d->hasKey() ? d->indexOfRow(row) : d->findUnkeyed(row, indexes);
         if (i >= 0)
             indexes.append(i);

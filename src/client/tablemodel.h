@@ -76,6 +76,11 @@ public:
     // Replaces the content with a snapshot by merging: rows that stayed the
     // same emit nothing, changed rows dataChanged, others insert/remove runs.
     void replaceRows(const QJsonArray &rows);
+    // The same from the body of GET /query/<table> (a JSON array of objects),
+    // read straight into the model's compact rows; any other JSON is read as
+    // replaceRows(QJsonDocument::fromJson(json).array()) would. False (with a
+    // warning) if json is no JSON array: the model is then emptied, as before.
+    bool replaceRowsFromJson(const QByteArray &json);
     // Idempotent by primary key: create of a present key replaces it, delete
     // of an absent key does nothing, update = remove old key + upsert new row.
     void applyCreated(const QJsonArray &rows);

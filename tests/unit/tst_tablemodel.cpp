@@ -211,6 +211,72 @@ QJsonValue json(const QByteArray &body)
     return QJsonValue(QJsonValue::Undefined);
 }
 
+// A snapshot as Client applies it: the body of GET /query/<table> read by
+// replaceRowsFromJson() (fromJson), or parsed into a QJsonArray first.
+void fill(TableModel &model, const QJsonArray &rows, bool fromJson)
+{
+    if (fromJson)
+        QVERIFY(model.replaceRowsFromJson(QJsonDocument(rows).toJson(QJsonDocument::Compact)));
+    else
+        model.replaceRows(rows);
+}
+
+// A table with an integer key and one cell of any JSON type.
+TableSchema cells()
+{
+    return TableSchema::fromJson(parseObject(R"({
+      "name": "cells", "comment": null, "primaryKey": ["id"],
+      "privileges": {"select": true, "insert": true, "update": true, "delete": true},
+      "columns": [
+        {"name": "id", "type": "jsonb", "primaryKey": 1, "dims": 0, "nullable": false, "hasDefault": false, "comment": null, "references": null},
+        {"name": "v", "type": "jsonb", "primaryKey": null, "dims": 0, "nullable": true, "hasDefault": false, "comment": null, "references": null}
+      ]})"));
+}
+
+// Every row's cells, as the model shows them.
+QList<QVariantList> contents(const TableModel &model)
+{
+    QList<QVariantList> result;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QVariantList values;
+        for (int column = 0; column < model.columnCount(); ++column)
+            values.append(model.data(model.index(row, column)));
+        result.append(values);
+    }
+    return result;
+}
+
+// Tells whether replaceRowsFromJson() read a body with QJsonDocument instead
+// of its own reader, from its debug message, while it lives.
+class FallbackWatch
+{
+public:
+    FallbackWatch()
+    {
+        fellBack() = false;
+        QLoggingCategory::setFilterRules(u"aiodata.client.model.debug=true"_s);
+        m_previous = qInstallMessageHandler(&FallbackWatch::handler);
+    }
+    ~FallbackWatch()
+    {
+        qInstallMessageHandler(m_previous);
+        QLoggingCategory::setFilterRules(QString());
+    }
+    static bool &fellBack()
+    {
+        static bool value = false;
+        return value;
+    }
+
+private:
+    static void handler(QtMsgType, const QMessageLogContext &, const QString &message)
+    {
+        if (message.contains("read with QJsonDocument"_L1))
+            fellBack() = true;
+    }
+    QtMessageHandler m_previous;
+};
+
 } // namespace
 
 class TestTableModel : public QObject
@@ -225,6 +291,11 @@ private Q_SLOTS:
     void firstFill();
     void replaceRows_data();
     void replaceRows();
+    void cellValues_data();
+    void cellValues();
+    void keyOrderMixedTypes();
+    void malformedSnapshot_data();
+    void malformedSnapshot();
 
     void applyCreated_data();
     void applyCreated();
@@ -331,19 +402,24 @@ void TestTableModel::schemaKeyFromColumns()
 void TestTableModel::firstFill_data()
 {
     QTest::addColumn<QJsonArray>("rows");
+    QTest::addColumn<bool>("fromJson");
     const QJsonArray sorted = standardPets();
-    QTest::newRow("sorted") << sorted;
-    QTest::newRow("reversed") << reversed(sorted);
-    QTest::newRow("shuffled") << QJsonArray{sorted[3], sorted[0], sorted[5], sorted[1], sorted[4], sorted[2]};
+    for (const bool fromJson : {false, true}) {
+        const char *path = fromJson ? "fromJson" : "QJsonArray";
+        QTest::addRow("sorted, %s", path) << sorted << fromJson;
+        QTest::addRow("reversed, %s", path) << reversed(sorted) << fromJson;
+        QTest::addRow("shuffled, %s", path) << QJsonArray{sorted[3], sorted[0], sorted[5], sorted[1], sorted[4], sorted[2]} << fromJson;
+    }
 }
 
 void TestTableModel::firstFill()
 {
     QFETCH(QJsonArray, rows);
+    QFETCH(bool, fromJson);
     Fixture f(pets());
     Signals s(&f.model);
 
-    f.model.replaceRows(rows);
+    fill(f.model, rows, fromJson);
 
     QCOMPARE(s.inserts(), u"0-5"_s);
     QVERIFY(s.consistent());
@@ -360,48 +436,55 @@ void TestTableModel::replaceRows_data()
     QTest::addColumn<QString>("inserts");
     QTest::addColumn<QString>("removes");
     QTest::addColumn<QString>("changes");
+    QTest::addColumn<bool>("fromJson");
+    // Each case through both snapshot paths.
+    const auto add = [](const char *name, const QJsonArray &snapshot, const QString &inserts, const QString &removes,
+                        const QString &changes) {
+        QTest::addRow("%s, QJsonArray", name) << snapshot << inserts << removes << changes << false;
+        QTest::addRow("%s, fromJson", name) << snapshot << inserts << removes << changes << true;
+    };
 
     const QJsonArray std = standardPets();
     const QJsonObject bird = pet(u"Bird"_s, u"Parrot"_s, u"Polly"_s);
     const QJsonObject zebra = pet(u"Fish"_s, u"Zebra"_s, u"Zed"_s);
 
-    QTest::newRow("identical") << reversed(std) << QString() << QString() << QString();
+    add("identical", reversed(std), QString(), QString(), QString());
 
     QJsonArray oneChanged = std;
     oneChanged[3] = pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9);
-    QTest::newRow("one cell") << oneChanged << QString() << QString() << u"3:3-3:3"_s;
+    add("one cell", oneChanged, QString(), QString(), u"3:3-3:3"_s);
 
     QJsonArray twoColumns = std;
     twoColumns[3] = pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9, true);
-    QTest::newRow("two columns") << twoColumns << QString() << QString() << u"3:3-3:4"_s;
+    add("two columns", twoColumns, QString(), QString(), u"3:3-3:4"_s);
 
     QJsonArray nulled = std;
     nulled[0] = pet(u"Cat"_s, u"Siamese"_s, u"Tom"_s);
-    QTest::newRow("value to null") << nulled << QString() << QString() << u"0:3-0:3"_s;
+    add("value to null", nulled, QString(), QString(), u"0:3-0:3"_s);
 
     QJsonArray contiguous = std;
     contiguous[3] = pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 8);
     contiguous[4] = pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 9, true);
-    QTest::newRow("contiguous rows") << contiguous << QString() << QString() << u"3:3-4:3"_s;
+    add("contiguous rows", contiguous, QString(), QString(), u"3:3-4:3"_s);
 
     QJsonArray apart = std;
     apart[1] = pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 8);
     apart[4] = pet(u"Fish"_s, u"Koi"_s, u"Bubbles"_s, 9, true);
-    QTest::newRow("rows apart") << apart << QString() << QString() << u"1:3-1:3 4:3-4:3"_s;
+    add("rows apart", apart, QString(), QString(), u"1:3-1:3 4:3-4:3"_s);
 
     // Bird sorts first, Zebra last; Rex and Bubbles go.
     const QJsonArray mixed{zebra, std[0], std[2], bird, std[3], std[5]};
-    QTest::newRow("removed and added") << mixed << u"0-0 5-5"_s << u"2-2 4-4"_s << QString();
+    add("removed and added", mixed, u"0-0 5-5"_s, u"2-2 4-4"_s, QString());
 
-    QTest::newRow("removed run") << QJsonArray{std[0], std[3], std[4], std[5]} << QString() << u"1-2"_s << QString();
+    add("removed run", QJsonArray{std[0], std[3], std[4], std[5]}, QString(), u"1-2"_s, QString());
 
     QJsonArray huskies = std;
     huskies.append(pet(u"Dog"_s, u"Husky"_s, u"Zed"_s));
     huskies.append(pet(u"Dog"_s, u"Husky"_s, u"Max"_s));
-    QTest::newRow("inserted run") << huskies << u"2-3"_s << QString() << QString();
+    add("inserted run", huskies, u"2-3"_s, QString(), QString());
 
-    QTest::newRow("emptied") << QJsonArray() << QString() << u"0-5"_s << QString();
-    QTest::newRow("all new") << QJsonArray{bird, zebra} << u"0-0 1-1"_s << u"1-6"_s << QString();
+    add("emptied", QJsonArray(), QString(), u"0-5"_s, QString());
+    add("all new", QJsonArray{bird, zebra}, u"0-0 1-1"_s, u"1-6"_s, QString());
 }
 
 void TestTableModel::replaceRows()
@@ -410,14 +493,15 @@ void TestTableModel::replaceRows()
     QFETCH(QString, inserts);
     QFETCH(QString, removes);
     QFETCH(QString, changes);
+    QFETCH(bool, fromJson);
 
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    fill(f.model, standardPets(), fromJson);
     QSignalSpy created(&f.model, &TableModel::created);
     QSignalSpy deleted(&f.model, &TableModel::deleted);
     Signals s(&f.model);
 
-    f.model.replaceRows(snapshot);
+    fill(f.model, snapshot, fromJson);
 
     QCOMPARE(s.inserts(), inserts);
     QCOMPARE(s.removes(), removes);
@@ -437,6 +521,212 @@ void TestTableModel::replaceRows()
         QVERIFY(row >= 0);
         QCOMPARE(f.model.row(row), o.toVariantMap());
     }
+}
+
+void TestTableModel::cellValues_data()
+{
+    QTest::addColumn<QByteArray>("cell"); // JSON text of the value
+    QTest::addColumn<int>("type");        // the QVariant type data() gives
+
+    const int longLong = QMetaType::LongLong;
+    const int dbl = QMetaType::Double;
+    const int string = QMetaType::QString;
+    QTest::newRow("zero") << QByteArray("0") << longLong;
+    QTest::newRow("negative") << QByteArray("-42") << longLong;
+    QTest::newRow("int32 max") << QByteArray("2147483647") << longLong;
+    QTest::newRow("above int32") << QByteArray("2147483648") << longLong;
+    QTest::newRow("int64 max") << QByteArray("9223372036854775807") << longLong;
+    QTest::newRow("int64 min") << QByteArray("-9223372036854775808") << longLong;
+    QTest::newRow("above int64") << QByteArray("9223372036854775808") << dbl;
+    QTest::newRow("huge integer") << QByteArray("123456789012345678901234567890") << dbl;
+    QTest::newRow("double") << QByteArray("1.5") << dbl;
+    QTest::newRow("integral double") << QByteArray("2.0") << longLong; // QJsonDocument stores it as an integer
+    QTest::newRow("exponent") << QByteArray("-1.25e-7") << dbl;
+    QTest::newRow("exponent integral") << QByteArray("1E3") << longLong;
+    QTest::newRow("integral double above int64") << QByteArray("1e19") << dbl;
+    QTest::newRow("int64 min as double") << QByteArray("-9223372036854775809") << longLong; // rounds to -2^63
+    QTest::newRow("negative zero double") << QByteArray("-0.0") << longLong;
+    QTest::newRow("large double") << QByteArray("1.7976931348623157e308") << dbl;
+    QTest::newRow("shortest round trip") << QByteArray("0.1") << dbl;
+    QTest::newRow("true") << QByteArray("true") << int(QMetaType::Bool);
+    QTest::newRow("false") << QByteArray("false") << int(QMetaType::Bool);
+    QTest::newRow("null") << QByteArray("null") << int(QMetaType::Nullptr);
+    QTest::newRow("empty string") << QByteArray(R"("")") << string;
+    QTest::newRow("ascii") << QByteArray(R"("Bubbles")") << string;
+    QTest::newRow("utf-8") << QByteArray("\"gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 \xf0\x9f\x98\x80\"") << string;
+    QTest::newRow("escapes") << QByteArray(R"("a\"b\\c\/d\be\ff\ng\rh\ti")") << string;
+    QTest::newRow("unicode escapes") << QByteArray(R"("\u00e9\u4e2d\uD83D\uDE00\u0041")") << string;
+    QTest::newRow("escaped nul") << QByteArray(R"("a\u0000b")") << string;
+    QTest::newRow("lone high surrogate") << QByteArray(R"("a\ud800b")") << string;
+    QTest::newRow("lone low surrogate") << QByteArray(R"("\udc00")") << string;
+    QTest::newRow("object") << QByteArray(R"({"a": 1, "b": [true, null, "x\u00e9"], "c": {"d": 2.5}})") << int(QMetaType::QVariantMap);
+    QTest::newRow("empty object") << QByteArray("{}") << int(QMetaType::QVariantMap);
+    QTest::newRow("array") << QByteArray(R"([1, "two", [3], {"four": 4}])") << int(QMetaType::QVariantList);
+    QTest::newRow("empty array") << QByteArray("[ ]") << int(QMetaType::QVariantList);
+    QTest::newRow("strings with brackets") << QByteArray(R"(["]", "}", "\"]"])") << int(QMetaType::QVariantList);
+}
+
+// Every JSON value type round trips through the packed rows to what
+// QJsonValue::toVariant() gives, by every way in: snapshot body, snapshot
+// array, create event; and out: data(), a column role, row(), get().
+void TestTableModel::cellValues()
+{
+    QFETCH(QByteArray, cell);
+    QFETCH(int, type);
+    const QByteArray body = "[{\"id\": 1, \"v\": " + cell + "}]";
+    QJsonParseError error;
+    const QJsonArray rows = QJsonDocument::fromJson(body, &error).array();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    const QVariant expected = rows.at(0).toObject().value(u"v"_s).toVariant();
+    QCOMPARE(expected.typeId(), type);
+
+    for (int way = 0; way < 3; ++way) {
+        Fixture f(cells());
+        if (way == 0) {
+            // The reader leaves only lone surrogates to QJsonDocument (UTF-8 cannot hold them).
+            FallbackWatch watch;
+            QVERIFY(f.model.replaceRowsFromJson(body));
+            QCOMPARE(FallbackWatch::fellBack(), cell.contains("\\ud800") || cell.contains("\\udc00"));
+        } else if (way == 1)
+            f.model.replaceRows(rows);
+        else
+            f.model.applyCreated(rows);
+        QCOMPARE(f.model.count(), 1);
+        const QVariant value = f.model.data(f.model.index(0, 1));
+        QCOMPARE(value.typeId(), type);
+        QCOMPARE(value, expected);
+        if (type == QMetaType::Double) // bit for bit, not just ==
+            QCOMPARE(QByteArray::number(value.toDouble(), 'g', 17), QByteArray::number(expected.toDouble(), 'g', 17));
+        QCOMPARE(f.model.data(f.model.index(0, 0), Qt::UserRole + 2), expected);
+        QCOMPARE(f.model.row(0).value(u"v"_s), expected);
+        QCOMPARE(f.model.get({1}).value(0).toMap().value(u"v"_s), expected);
+        QCOMPARE(f.model.data(f.model.index(0, 0)), QVariant(qlonglong(1)));
+
+        // The same value again is no change; another one is.
+        Signals s(&f.model);
+        f.model.replaceRows(rows);
+        QCOMPARE(s.changes(), QString());
+        QVERIFY(f.model.replaceRowsFromJson(body));
+        QCOMPARE(s.changes(), QString());
+        QVERIFY(f.model.replaceRowsFromJson(R"([{"id": 1, "v": "other"}])"));
+        QCOMPARE(s.changes(), u"0:1-0:1"_s);
+        QVERIFY(s.consistent());
+    }
+}
+
+// Keys of mixed types (a jsonb key) sort the same by both snapshot paths and
+// by events, in QVariant's order; strings in QString's (UTF-16) order, which
+// differs from UTF-8 byte order above U+FFFF.
+void TestTableModel::keyOrderMixedTypes()
+{
+    const QByteArray body = "[" R"({"id": "b"}, {"id": 3}, {"id": null}, {"id": 2.5}, {"id": "a"}, {"id": 10},)"
+                            R"({"id": "\uff21"}, {"id": "\ud83d\ude00"}, {"id": "\u00e9"}, {"id": ""}, {"id": "Z"},)"
+                            R"({"id": -7}, {"id": 9223372036854775807}, {"id": 1e300}, {"id": "aa"}, {"id": "a\u0000"}])";
+    const QJsonArray rows = QJsonDocument::fromJson(body).array();
+    QCOMPARE(rows.size(), 16);
+
+    Fixture fromJson(cells());
+    {
+        FallbackWatch watch;
+        QVERIFY(fromJson.model.replaceRowsFromJson(body));
+        QVERIFY(!FallbackWatch::fellBack());
+    }
+    Fixture fromArray(cells());
+    fromArray.model.replaceRows(rows);
+    Fixture fromEvents(cells());
+    for (const QJsonValue &row : rows)
+        fromEvents.model.applyCreated(QJsonArray{row});
+
+    QCOMPARE(fromJson.model.count(), 16);
+    QCOMPARE(contents(fromJson.model), contents(fromArray.model));
+    QCOMPARE(contents(fromJson.model), contents(fromEvents.model));
+    for (int row = 0; row < fromJson.model.count(); ++row)
+        QCOMPARE(fromJson.model.indexOfKey(fromJson.model.keyOf(row)), row);
+
+    // Null first, numbers by value; strings among themselves as QString orders them.
+    QCOMPARE(fromJson.model.keyOf(0).at(0).typeId(), int(QMetaType::Nullptr));
+    QStringList strings;
+    QList<double> numbers;
+    for (int row = 0; row < fromJson.model.count(); ++row) {
+        const QVariant key = fromJson.model.keyOf(row).at(0);
+        if (key.typeId() == QMetaType::QString)
+            strings.append(key.toString());
+        else if (key.typeId() == QMetaType::LongLong || key.typeId() == QMetaType::Double)
+            numbers.append(key.toDouble());
+    }
+    QStringList sortedStrings = strings;
+    sortedStrings.sort();
+    QCOMPARE(strings, sortedStrings);
+    QVERIFY(strings.indexOf(u"\U0001F600"_s) < strings.indexOf(u"\uff21"_s)); // surrogates sort below U+FF21
+    QVERIFY(std::is_sorted(numbers.cbegin(), numbers.cend()));
+    QCOMPARE(numbers.size(), 6);
+
+    // Look-ups by key of any numeric type and by string.
+    QVERIFY(fromJson.model.indexOfKey({2.5}) >= 0);
+    QVERIFY(fromJson.model.indexOfKey({10}) >= 0);
+    QVERIFY(fromJson.model.indexOfKey({10.0}) >= 0);
+    QVERIFY(fromJson.model.indexOfKey({u"\U0001F600"_s}) >= 0);
+    QVERIFY(fromJson.model.indexOfKey({QString(u"a"_s + QChar(0))}) >= 0);
+    QCOMPARE(fromJson.model.indexOfKey({u"c"_s}), -1);
+}
+
+void TestTableModel::malformedSnapshot_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("isArray"); // else a warning, and the model empties as it always did
+
+    QTest::newRow("empty") << QByteArray() << false;
+    QTest::newRow("not json") << QByteArray("<html>oops</html>") << false;
+    QTest::newRow("object") << QByteArray(R"({"message": "no"})") << false;
+    QTest::newRow("truncated") << QByteArray(R"([{"id": 1, "v": "abc)") << false;
+    QTest::newRow("truncated after row") << QByteArray(R"([{"id": 1},)") << false;
+    QTest::newRow("garbage after") << QByteArray(R"([{"id": 1}] x)") << false;
+    QTest::newRow("bad literal") << QByteArray(R"([{"id": 1, "v": tru}])") << false;
+    QTest::newRow("bad number") << QByteArray(R"([{"id": 01}])") << false;
+    QTest::newRow("unknown escape") << QByteArray(R"([{"id": 1, "v": "\x"}])") << true; // QJsonDocument lets it pass
+    QTest::newRow("bad nested") << QByteArray(R"([{"id": 1, "v": {"a": }}])") << false;
+    QTest::newRow("unbalanced nested") << QByteArray(R"([{"id": 1, "v": [1}]}])") << false;
+    QTest::newRow("control character") << QByteArray("[{\"id\": 1, \"v\": \"a\tb\"}]") << true; // likewise
+    QTest::newRow("number out of range") << QByteArray(R"([{"id": 1, "v": 1e999}])") << false;
+    // Valid JSON in another shape: QJsonDocument's reading, unchanged.
+    QTest::newRow("empty array") << QByteArray(" [ ] ") << true;
+    QTest::newRow("scalars") << QByteArray("[1, \"x\", null]") << true;
+    QTest::newRow("duplicate key") << QByteArray(R"([{"id": 1, "v": 1, "v": 2}])") << true;
+    QTest::newRow("keys out of order") << QByteArray(R"([{"v": "x", "id": 2}, {"id": 1}])") << true;
+    QTest::newRow("unknown keys") << QByteArray(R"([{"id": 1, "w": {"deep": [1]}, "v": 3}])") << true;
+    QTest::newRow("missing key column") << QByteArray(R"([{"v": 3}])") << true;
+    QTest::newRow("lone surrogate") << QByteArray(R"([{"id": 1, "v": "\ud800"}])") << true;
+    QTest::newRow("tiny double") << QByteArray(R"([{"id": 1, "v": 1e-400}])") << false;
+    QTest::newRow("whitespace") << QByteArray("\r\n[\t{ \"id\" : 1 , \"v\" : [ 1 , 2 ] } ]\n") << true;
+    QTest::newRow("negative zero") << QByteArray(R"([{"id": -0, "v": -0.0}])") << true;
+    QTest::newRow("deep nesting") << QByteArray("[{\"id\": 1, \"v\": " + QByteArray(300, '[') + QByteArray(300, ']') + "}]") << true;
+    QTest::newRow("invalid utf-8") << QByteArray("[{\"id\": 1, \"v\": \"\xff\xfe\"}]") << QJsonDocument::fromJson("[\"\xff\xfe\"]").isArray();
+    QTest::newRow("surrogate in utf-8") << QByteArray("[{\"id\": 1, \"v\": \"\xed\xa0\x80\"}]") << QJsonDocument::fromJson("[\"\xed\xa0\x80\"]").isArray();
+}
+
+// Whatever the body, replaceRowsFromJson() leaves the model as
+// replaceRows(QJsonDocument::fromJson(body).array()) does, with consistent
+// signals, and says when the body was no JSON array.
+void TestTableModel::malformedSnapshot()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, isArray);
+    const QByteArray start = R"([{"id": 1, "v": "one"}, {"id": 5, "v": "five"}])";
+
+    Fixture expected(cells());
+    QVERIFY(expected.model.replaceRowsFromJson(start));
+    expected.model.replaceRows(QJsonDocument::fromJson(body).array());
+
+    Fixture f(cells());
+    QVERIFY(f.model.replaceRowsFromJson(start));
+    Signals s(&f.model);
+    if (!isArray)
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"cells snapshot is not (valid JSON|a JSON array)"_s));
+    QCOMPARE(f.model.replaceRowsFromJson(body), isArray);
+    QVERIFY(s.consistent());
+    QCOMPARE(contents(f.model), contents(expected.model));
+    for (int row = 0; row < f.model.count(); ++row)
+        QCOMPARE(f.model.indexOfKey(f.model.keyOf(row)), row);
 }
 
 void TestTableModel::applyCreated_data()

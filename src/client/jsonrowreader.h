@@ -1,0 +1,62 @@
+#pragma once
+
+// Internal to the client library: not installed, not exported.
+
+#include "packedrow.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace Aiodata::Internal {
+
+// Reads a snapshot (GET /query/<table>: a JSON array of flat objects) straight
+// into PackedRows, one cell per column in column order, without building a
+// QJsonDocument first. The document alone cost 0.6x the fetch, and its many
+// small blocks fragmented the heap under the rows (docs/performance.md,
+// figures 6 and 7).
+//
+// It accepts only that shape, and only what QJsonDocument would read the same
+// way: anything else (not an array, an element that is no object, a
+// duplicate key, a lone surrogate, invalid UTF-8, a number out of double's
+// range, ...) makes read() return false, and the caller parses the body with
+// QJsonDocument as before. Objects and arrays in a cell are checked and
+// compacted by QJsonDocument, for that cell only. Keys that are no column
+// are skipped, missing columns are null, as TableModel::replaceRows() does.
+class JsonRowReader
+{
+public:
+    explicit JsonRowReader(const QStringList &columns);
+
+    bool read(QByteArrayView json, QList<PackedRow> *rows);
+    // Why the last read() returned false, with the byte offset.
+    QString errorString() const { return m_error; }
+
+private:
+    bool fail(const char *reason);
+    void skipSpace();
+    bool readObject(QList<PackedRow> *rows);
+    bool readString(QByteArray &out); // appends the decoded UTF-8
+    bool readValue(QByteArray &out);  // appends one cell
+    bool readNumber(QByteArray &out);
+    bool readNested(QByteArray &out);
+    bool readLiteral(const char *word, qsizetype size);
+    int findColumn(QByteArrayView key, int expected) const;
+
+    QList<QByteArray> m_columns; // names as UTF-8
+    const char *m_begin = nullptr;
+    const char *m_p = nullptr;
+    const char *m_end = nullptr;
+    QString m_error;
+    // Scratch buffers reused from row to row.
+    QByteArray m_row;
+    QByteArray m_key;
+    QByteArray m_string;
+    QByteArray m_skipped;
+    QList<qsizetype> m_cellStart; // per column: offset in m_row, -1 when absent
+    QList<qsizetype> m_cellEnd;
+};
+
+} // namespace Aiodata::Internal
