@@ -4,27 +4,32 @@
 <context>
     <name>Aiodata::Client</name>
     <message>
-        <location filename="../src/client/client.cpp" line="172"/>
+        <location filename="../src/client/client.cpp" line="166"/>
         <source>Cannot reach the server: %1</source>
         <translation>Der Server ist nicht erreichbar: %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="175"/>
+        <location filename="../src/client/client.cpp" line="169"/>
         <source>The server answered %1.</source>
         <translation>Der Server antwortete mit %1.</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="177"/>
+        <location filename="../src/client/client.cpp" line="171"/>
         <source>Access refused: %1</source>
         <translation>Zugriff verweigert: %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="179"/>
+        <location filename="../src/client/client.cpp" line="173"/>
         <source>Server error: %1</source>
         <translation>Serverfehler: %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="386"/>
+        <location filename="../src/client/client.cpp" line="310"/>
+        <source>The server sent an unreadable copy of table %1.</source>
+        <translation>Der Server hat eine unlesbare Kopie der Tabelle %1 gesendet.</translation>
+    </message>
+    <message>
+        <location filename="../src/client/client.cpp" line="377"/>
         <source>Lost the connection to the server: %1</source>
         <translation>Die Verbindung zum Server ist abgebrochen: %1</translation>
     </message>
@@ -50,12 +55,12 @@
 <context>
     <name>Aiodata::TableModel</name>
     <message>
-        <location filename="../src/client/tablemodel.cpp" line="337"/>
+        <location filename="../src/client/tablemodel.cpp" line="354"/>
         <source>Not connected</source>
         <translation>Nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../src/client/tablemodel.cpp" line="429"/>
+        <location filename="../src/client/tablemodel.cpp" line="446"/>
         <source>%1
 %2</source>
         <comment>column tooltip: type, comment</comment>

@@ -4,27 +4,32 @@
 <context>
     <name>Aiodata::Client</name>
     <message>
-        <location filename="../src/client/client.cpp" line="172"/>
+        <location filename="../src/client/client.cpp" line="166"/>
         <source>Cannot reach the server: %1</source>
         <translation>Impossible de joindre le serveur : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="175"/>
+        <location filename="../src/client/client.cpp" line="169"/>
         <source>The server answered %1.</source>
         <translation>Le serveur a répondu %1.</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="177"/>
+        <location filename="../src/client/client.cpp" line="171"/>
         <source>Access refused: %1</source>
         <translation>Accès refusé : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="179"/>
+        <location filename="../src/client/client.cpp" line="173"/>
         <source>Server error: %1</source>
         <translation>Erreur du serveur : %1</translation>
     </message>
     <message>
-        <location filename="../src/client/client.cpp" line="386"/>
+        <location filename="../src/client/client.cpp" line="310"/>
+        <source>The server sent an unreadable copy of table %1.</source>
+        <translation>Le serveur a envoyé une copie illisible de la table %1.</translation>
+    </message>
+    <message>
+        <location filename="../src/client/client.cpp" line="377"/>
         <source>Lost the connection to the server: %1</source>
         <translation>Connexion au serveur perdue : %1</translation>
     </message>
@@ -50,12 +55,12 @@
 <context>
     <name>Aiodata::TableModel</name>
     <message>
-        <location filename="../src/client/tablemodel.cpp" line="337"/>
+        <location filename="../src/client/tablemodel.cpp" line="354"/>
         <source>Not connected</source>
         <translation>Non connecté</translation>
     </message>
     <message>
-        <location filename="../src/client/tablemodel.cpp" line="429"/>
+        <location filename="../src/client/tablemodel.cpp" line="446"/>
         <source>%1
 %2</source>
         <comment>column tooltip: type, comment</comment>

@@ -305,7 +305,11 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
         snapshots.insert(model->name(), *snapshot);
     // Straight into the model's packed rows; no QJsonDocument of the whole
     // body (docs/performance.md, figures 6 and 7).
-    model->replaceRowsFromJson(body);
+    if (!model->replaceRowsFromJson(body)) {
+        // The model keeps its rows; try the whole load again, as after a lost connection.
+        fail(ProtocolError, Client::tr("The server sent an unreadable copy of table %1.").arg(model->name()), true);
+        return;
+    }
     --snapshotsLeft;
     setProgress(qreal(snapshotsTotal - snapshotsLeft) / snapshotsTotal);
     if (snapshotsLeft == 0)

@@ -608,12 +608,18 @@ bool TableModel::replaceRowsFromJson(const QByteArray &json)
     batch.clear();
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
-    if (error.error != QJsonParseError::NoError)
+    // Not a snapshot at all: keep the rows we have rather than empty the
+    // table; the caller reports it.
+    if (error.error != QJsonParseError::NoError) {
         qCWarning(lcModel).noquote() << d->schema.name << "snapshot is not valid JSON:" << error.errorString() << "at offset" << error.offset;
-    else if (!doc.isArray())
+        return false;
+    }
+    if (!doc.isArray()) {
         qCWarning(lcModel).noquote() << d->schema.name << "snapshot is not a JSON array";
+        return false;
+    }
     replaceRows(doc.array());
-    return doc.isArray();
+    return true;
 }
 
 void TableModel::applyCreated(const QJsonArray &rows)

@@ -79,7 +79,7 @@ public:
     // The same from the body of GET /query/<table> (a JSON array of objects),
     // read straight into the model's compact rows; any other JSON is read as
     // replaceRows(QJsonDocument::fromJson(json).array()) would. False (with a
-    // warning) if json is no JSON array: the model is then emptied, as before.
+    // warning) if json is no JSON array: the model then keeps its rows.
     bool replaceRowsFromJson(const QByteArray &json);
     // Idempotent by primary key: create of a present key replaces it, delete
     // of an absent key does nothing, update = remove old key + upsert new row.

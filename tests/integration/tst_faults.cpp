@@ -29,6 +29,7 @@ private Q_SLOTS:
     void lostWriteAnswer_data();
     void lostWriteAnswer();
     void connectionCut();
+    void unreadableSnapshot();
 
 private:
     void startClient(Client &client, const QUrl &url, const QString &token = QString());
@@ -157,6 +158,26 @@ void tst_Faults::connectionCut()
     proxy.resume();
     QVERIFY(ready.wait(20000));
     QTRY_VERIFY_WITH_TIMEOUT(modelEqualsTable(items), 10000);
+}
+
+// A snapshot that arrives unreadable is an error the app hears of; the
+// client loads again and ends equal to the table.
+void tst_Faults::unreadableSnapshot()
+{
+    FaultyProxy proxy(m_server.port());
+    QVERIFY(proxy.listen());
+    QUrl url = m_server.url();
+    url.setPort(proxy.port());
+    proxy.garbleAnswers("GET /query/items", 1);
+    Client client;
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    startClient(client, url);
+    QCOMPARE(proxy.garbledAnswers(), 1);
+    QVERIFY(!errors.isEmpty());
+    QCOMPARE(errors.first().at(0).value<Client::Error>(), Client::ProtocolError);
+    const QString message = errors.first().at(1).toString();
+    QVERIFY2(message.contains(QLatin1String("items")), qPrintable(message));
+    QVERIFY(modelEqualsTable(client.table(QStringLiteral("items"))));
 }
 
 QTEST_MAIN(tst_Faults)

@@ -64,6 +64,16 @@ void FaultyProxy::onNewConnection()
                 --m_dropWriteAnswers;
                 pair->dropAnswer = true;
             }
+            if (!data.isEmpty()) {
+                // Keep-alive: a new request starts a new answer.
+                pair->garble = m_garbleAnswers > 0 && data.startsWith(m_garblePrefix);
+                pair->garbleInBody = false;
+                pair->garbleHead.clear();
+                if (pair->garble) {
+                    --m_garbleAnswers;
+                    ++m_garbledAnswers;
+                }
+            }
             pair->server->write(data);
         };
         connect(client, &QTcpSocket::readyRead, this, pump);
@@ -77,7 +87,21 @@ void FaultyProxy::onNewConnection()
                 pair->client->abort();
                 return;
             }
-            pair->client->write(data);
+            if (!pair->garble) {
+                pair->client->write(data);
+                return;
+            }
+            QByteArray out = data;
+            qsizetype bodyFrom = 0;
+            if (!pair->garbleInBody) {
+                pair->garbleHead += data;
+                const qsizetype end = pair->garbleHead.indexOf("\r\n\r\n");
+                bodyFrom = end < 0 ? out.size() : out.size() - (pair->garbleHead.size() - (end + 4));
+                pair->garbleInBody = end >= 0;
+            }
+            for (qsizetype i = bodyFrom; i < out.size(); ++i)
+                out[i] = '!';
+            pair->client->write(out);
         });
         connect(client, &QTcpSocket::disconnected, this, [pair] {
             if (pair->server)

@@ -22,6 +22,14 @@ public:
     // The next `count` POST/PATCH/DELETE requests reach the server, but
     // their answers never reach the client: the connection is cut instead.
     void dropWriteAnswers(int count) { m_dropWriteAnswers = count; }
+    // The answers to the next `count` requests starting with requestPrefix
+    // (e.g. "GET /query/items") arrive with every body byte replaced by '!'.
+    void garbleAnswers(const QByteArray &requestPrefix, int count)
+    {
+        m_garblePrefix = requestPrefix;
+        m_garbleAnswers = count;
+    }
+    int garbledAnswers() const { return m_garbledAnswers; }
     // Cuts every connection and stops accepting until resume().
     void cut();
     void resume();
@@ -33,6 +41,9 @@ private:
         QPointer<QTcpSocket> client;
         QPointer<QTcpSocket> server;
         bool dropAnswer = false;
+        bool garble = false;       // the current answer's body is garbled
+        bool garbleInBody = false; // its header block has passed
+        QByteArray garbleHead;     // its header bytes so far
     };
     void onNewConnection();
 
@@ -41,5 +52,8 @@ private:
     quint16 m_port = 0;
     int m_dropWriteAnswers = 0;
     int m_droppedAnswers = 0;
+    QByteArray m_garblePrefix;
+    int m_garbleAnswers = 0;
+    int m_garbledAnswers = 0;
     QList<std::shared_ptr<Pair>> m_pairs;
 };

@@ -706,7 +706,7 @@ void TestTableModel::malformedSnapshot_data()
 
 // Whatever the body, replaceRowsFromJson() leaves the model as
 // replaceRows(QJsonDocument::fromJson(body).array()) does, with consistent
-// signals, and says when the body was no JSON array.
+// signals; a body that is no JSON array changes nothing and returns false.
 void TestTableModel::malformedSnapshot()
 {
     QFETCH(QByteArray, body);
@@ -715,7 +715,8 @@ void TestTableModel::malformedSnapshot()
 
     Fixture expected(cells());
     QVERIFY(expected.model.replaceRowsFromJson(start));
-    expected.model.replaceRows(QJsonDocument::fromJson(body).array());
+    if (isArray) // anything else leaves the rows as they were
+        expected.model.replaceRows(QJsonDocument::fromJson(body).array());
 
     Fixture f(cells());
     QVERIFY(f.model.replaceRowsFromJson(start));
