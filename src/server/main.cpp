@@ -136,7 +136,8 @@ int main(int argc, char *argv[])
         auto remaining = std::make_shared<int>(int(config->dbSchemas.size()));
         for (const QString &name : std::as_const(config->dbSchemas)) {
             PgJob job;
-            job.statements = {PgStatement{SchemaCache::describeSql(), {name.toUtf8(), "false"}}};
+            job.statements = {PgStatement{SchemaCache::describeSql(), {name.toUtf8(), "false"}},
+                              PgStatement{SchemaCache::rowSecuritySql(), {name.toUtf8(), QByteArray()}}};
             job.done = [&, name, remaining](const QList<PgResult> &results, const PgError &pgError) {
                 if (started || exitCode)
                     return;
@@ -149,6 +150,7 @@ int main(int argc, char *argv[])
                     stop(loadError);
                     return;
                 }
+                schema.loadRowSecurity(name, results.value(1).value(0, 0));
                 if (--*remaining > 0)
                     return;
                 chooseSource();
