@@ -161,9 +161,11 @@ int main(int argc, char *argv[])
 
     serve = [&] {
         fanout = std::make_unique<Fanout>(source.get());
-    fanout->setMaxBufferedBytes(config->maxSendBufferBytes);
-    rowFilter = std::make_unique<RowFilter>(&schema, &pool);
-    fanout->setRowFilter(rowFilter.get());
+        fanout->setMaxBufferedBytes(config->maxSendBufferBytes);
+        rowFilter = std::make_unique<RowFilter>(&schema, &pool);
+        fanout->setRowFilter(rowFilter.get());
+        if (qobject_cast<WalSource *>(source.get()))
+            rowFilter->reportReplicaIdentities(config->dbSchemas);
         routes = std::make_unique<Routes>(*config, &schema, &pool, qobject_cast<OwnWritesSource *>(source.get()),
                                           fanout.get(), &http);
         if (!http.listen(config->listenAddress, config->listenPort)) {
