@@ -17,6 +17,10 @@ struct Change
     QString table;
     QByteArray rows;          // JSON array: created rows, new rows, or deleted rows ("[]" for truncate)
     QByteArray oldRows;       // JSON array, updates only: old rows pairing with rows
+    // The old rows of an update, or the deleted rows, carry every column
+    // (REPLICA IDENTITY FULL, or own writes), not just the key: row security
+    // can then be judged on them.
+    bool completeOldRows = false;
 
     static QByteArray actionName(Action action);
 };

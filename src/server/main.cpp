@@ -137,7 +137,8 @@ int main(int argc, char *argv[])
         auto remaining = std::make_shared<int>(int(config->dbSchemas.size()));
         for (const QString &name : std::as_const(config->dbSchemas)) {
             PgJob job;
-            job.statements = {PgStatement{SchemaCache::describeSql(), {name.toUtf8(), "false"}}};
+            job.statements = {PgStatement{SchemaCache::describeSql(), {name.toUtf8(), "false"}},
+                              PgStatement{SchemaCache::rowSecuritySql(), {name.toUtf8(), QByteArray()}}};
             job.done = [&, name, remaining](const QList<PgResult> &results, const PgError &pgError) {
                 if (started || exitCode)
                     return;
@@ -150,6 +151,7 @@ int main(int argc, char *argv[])
                     stop(loadError);
                     return;
                 }
+                schema.loadRowSecurity(name, results.value(1).value(0, 0));
                 if (--*remaining > 0)
                     return;
                 chooseSource();
@@ -160,9 +162,11 @@ int main(int argc, char *argv[])
 
     serve = [&] {
         fanout = std::make_unique<Fanout>(source.get());
-    fanout->setMaxBufferedBytes(config->maxSendBufferBytes);
-    rowFilter = std::make_unique<RowFilter>(&schema, &pool);
-    fanout->setRowFilter(rowFilter.get());
+        fanout->setMaxBufferedBytes(config->maxSendBufferBytes);
+        rowFilter = std::make_unique<RowFilter>(&schema, &pool);
+        fanout->setRowFilter(rowFilter.get());
+        if (qobject_cast<WalSource *>(source.get()))
+            rowFilter->reportReplicaIdentities(config->dbSchemas);
         routes = std::make_unique<Routes>(*config, &schema, &pool, qobject_cast<OwnWritesSource *>(source.get()),
                                           fanout.get(), &http);
         if (!http.listen(config->listenAddress, config->listenPort)) {

@@ -301,6 +301,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             change.rows = rows;
             if (r.action == ApiRequest::Action::Update)
                 change.oldRows = result.value(0, 2);
+            change.completeOldRows = true; // whole rows from the statement itself
             ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
         }
 

@@ -4,6 +4,7 @@
 #include "fanout.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <functional>
 
@@ -11,6 +12,7 @@ namespace Aiodata::Server {
 
 class PgPool;
 class SchemaCache;
+struct TableInfo;
 
 // Row-level security for events: before a change of a table with RLS goes
 // to a subscriber, PostgreSQL is asked, under the subscriber's role and
@@ -18,12 +20,20 @@ class SchemaCache;
 // trip per transaction and kind of subscriber). Rows it may not see are
 // left out; an update that hides a row becomes a delete of its key, and
 // deletes carry keys only, so no row content reaches a client its role may
-// not SELECT.
+// not SELECT. Deleted rows and the old rows of updates no longer exist to
+// be selected: when the change carries them whole (REPLICA IDENTITY FULL),
+// the table's SELECT policies are evaluated on them instead, so a delete
+// reaches exactly the identities that could see the row; with only their
+// keys, deletes go to every identity whose role may SELECT the table.
 class RowFilter : public QObject
 {
     Q_OBJECT
 public:
-    RowFilter(const SchemaCache *schema, PgPool *pool, QObject *parent = nullptr);
+    RowFilter(SchemaCache *schema, PgPool *pool, QObject *parent = nullptr);
+
+    // With logical replication: says once per table with RLS whose deletes
+    // cannot be judged (no REPLICA IDENTITY FULL), and how to fix it.
+    void reportReplicaIdentities(const QStringList &schemas);
 
     // Whether the subscriber may see a change of the transaction that needs a check.
     bool needsCheck(const Transaction &transaction, const SubscriberContext &context) const;
@@ -32,9 +42,14 @@ public:
 
 private:
     bool needsCheck(const Change &change, const SubscriberContext &context) const;
+    void reportReplicaIdentity(const TableInfo &table);
+    // Reads the table's policies again (they changed since they were read), then calls then.
+    void reloadRowSecurity(const QString &schema, const QString &table, std::function<void()> then);
 
-    const SchemaCache *m_schema;
+    SchemaCache *m_schema;
     PgPool *m_pool;
+    bool m_reportReplicaIdentity = false;
+    QSet<QString> m_reportedTables; // tables whose replica identity was reported
 };
 
 } // namespace Aiodata::Server

@@ -71,6 +71,38 @@ FROM pg_namespace n WHERE n.nspname = $1
 )SQL");
 }
 
+QByteArray SchemaCache::policyVersionSql(const QByteArray &classOid)
+{
+    // Every CREATE, ALTER or DROP POLICY inserts, updates or deletes a
+    // pg_policy row, so the set of (oid, xmin) pairs changes with it.
+    return "(SELECT _c.relreplident::text || ';' || coalesce((SELECT string_agg(_p.oid::text || '.' || _p.xmin::text, ',' "
+           "ORDER BY _p.oid) FROM pg_policy _p WHERE _p.polrelid = _c.oid), '') FROM pg_class _c WHERE _c.oid = "
+        + classOid + ')';
+}
+
+QByteArray SchemaCache::rowSecuritySql()
+{
+    // pg_get_expr deparses under this connection's search_path, the same
+    // pooled connections the checks later run on.
+    return QByteArrayLiteral(R"SQL(
+SELECT coalesce(json_agg(json_build_object(
+  'name', c.relname,
+  'replicaIdentityFull', c.relreplident = 'f',
+  'policyVersion', )SQL") + policyVersionSql("c.oid") + QByteArrayLiteral(R"SQL(,
+  'policies', coalesce((
+    SELECT json_agg(json_build_object(
+      'name', p.polname,
+      'permissive', p.polpermissive,
+      'roles', (SELECT json_agg(r::bigint) FROM unnest(p.polroles) AS r),
+      'using', pg_get_expr(p.polqual, p.polrelid)) ORDER BY p.polname)
+    FROM pg_policy p
+    WHERE p.polrelid = c.oid AND p.polcmd IN ('r', '*')), '[]'::json)
+) ORDER BY c.relname), '[]'::json)::text
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND ($2::text IS NULL AND c.relrowsecurity OR c.relname = $2::text)
+)SQL");
+}
+
 bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson, QString *error)
 {
     QJsonParseError parseError;
@@ -100,6 +132,35 @@ bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson,
     }
     m_schemas.insert(schema, tables);
     return true;
+}
+
+QStringList SchemaCache::loadRowSecurity(const QString &schema, const QByteArray &json)
+{
+    QStringList updated;
+    auto s = m_schemas.find(schema);
+    if (s == m_schemas.end())
+        return updated;
+    for (const QJsonValue &v : QJsonDocument::fromJson(json).array()) {
+        const QJsonObject t = v.toObject();
+        const auto table = s->find(t.value(QLatin1String("name")).toString());
+        if (table == s->end())
+            continue; // created after the schema was loaded: unknown to requests too
+        table->replicaIdentityFull = t.value(QLatin1String("replicaIdentityFull")).toBool();
+        table->policyVersion = t.value(QLatin1String("policyVersion")).toString().toUtf8();
+        table->policies.clear();
+        for (const QJsonValue &p : t.value(QLatin1String("policies")).toArray()) {
+            const QJsonObject policy = p.toObject();
+            RowPolicy rp;
+            rp.name = policy.value(QLatin1String("name")).toString();
+            rp.permissive = policy.value(QLatin1String("permissive")).toBool();
+            for (const QJsonValue &r : policy.value(QLatin1String("roles")).toArray())
+                rp.roles.append(quint32(r.toDouble()));
+            rp.usingExpression = policy.value(QLatin1String("using")).toString().toUtf8();
+            table->policies.append(rp);
+        }
+        updated.append(table->name);
+    }
+    return updated;
 }
 
 const TableInfo *SchemaCache::table(const QString &schema, const QString &name) const

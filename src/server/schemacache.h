@@ -14,6 +14,16 @@ struct ColumnInfo
     QString type;
 };
 
+// A row-security policy that decides which rows a role may SELECT (FOR
+// SELECT or FOR ALL), as the catalog has it.
+struct RowPolicy
+{
+    QString name;
+    bool permissive = true;     // false: AS RESTRICTIVE
+    QList<quint32> roles;       // role OIDs; 0 is PUBLIC
+    QByteArray usingExpression; // pg_get_expr of USING; empty: none (contributes nothing)
+};
+
 struct TableInfo
 {
     QString schema;
@@ -22,6 +32,10 @@ struct TableInfo
     QStringList primaryKey;     // key column names in key order
     bool insertable = true;     // false for views that cannot take writes
     bool rowSecurity = false;   // row-level security on: events are filtered per subscriber
+    // Row security details, loaded by rowSecuritySql() for tables with rowSecurity.
+    bool replicaIdentityFull = false; // the WAL carries whole old rows of updates and deletes
+    QList<RowPolicy> policies;        // SELECT and ALL policies
+    QByteArray policyVersion;         // policyVersionSql()'s value when policies were read
 
     bool hasColumn(const QString &column) const;
 };
@@ -37,8 +51,21 @@ public:
     // SELECT (GET / under the caller's role), 'false' for everything.
     static QByteArray describeSql();
 
+    // Row security details of one schema's tables with RLS, as JSON. Kept
+    // apart from describeSql() because that description is served to
+    // clients (GET /), and policy expressions are none of their business.
+    // $1: schema name; $2: one table's name, or NULL for all with RLS.
+    static QByteArray rowSecuritySql();
+    // An expression that changes whenever the policies or the replica
+    // identity of the table with OID classOid change (pg_policy rows' xmin):
+    // a cheap way to tell that rowSecuritySql()'s answer is stale.
+    static QByteArray policyVersionSql(const QByteArray &classOid);
+
     // Loads one schema from describeSql()'s JSON; false and *error on bad JSON.
     bool load(const QString &schema, const QByteArray &descriptionJson, QString *error = nullptr);
+    // Merges rowSecuritySql()'s JSON into the tables already loaded; returns
+    // the names of the tables it updated.
+    QStringList loadRowSecurity(const QString &schema, const QByteArray &json);
     const TableInfo *table(const QString &schema, const QString &name) const;
     QStringList tableNames(const QString &schema) const;
 

@@ -252,6 +252,7 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         QList<WalTuple> oldRows;
         QList<int> rowColumns;
         QList<int> oldColumns;
+        bool oldIsFull;
     };
     QList<Group> groups;
     for (const WalChange &change : std::as_const(pending->transaction.changes)) {
@@ -298,8 +299,8 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         const QList<int> oldColumns = presentColumns(old);
         if (groups.isEmpty() || groups.last().relation != relation || groups.last().action != change.action
             || groups.last().rowColumns != rowColumns || groups.last().oldColumns != oldColumns
-            || change.action == WalChange::Action::Truncate) {
-            groups.append(Group{relation, change.action, {}, {}, rowColumns, oldColumns});
+            || groups.last().oldIsFull != change.oldIsFull || change.action == WalChange::Action::Truncate) {
+            groups.append(Group{relation, change.action, {}, {}, rowColumns, oldColumns, change.oldIsFull});
         }
         if (change.action != WalChange::Action::Truncate) {
             groups.last().rows.append(row);
@@ -344,6 +345,8 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
             c.rows = rowsAt >= 0 ? results.value(rowsAt).value(0, 0) : QByteArray("[]");
             if (oldAt >= 0)
                 c.oldRows = results.value(oldAt).value(0, 0);
+            c.completeOldRows = g.oldIsFull
+                && (g.action == WalChange::Action::Update || g.action == WalChange::Action::Delete);
             if (c.rows.isEmpty())
                 continue; // conversion failed: logged above
             pending->changes.append(c);

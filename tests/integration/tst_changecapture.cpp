@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QNetworkRequest>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QWebSocket>
 #include <QtTest>
@@ -39,6 +40,10 @@ private Q_SLOTS:
     void laggingStreamShowsNothingTwice();
     void rowLevelSecurity();
     void rowCheckFailureIsolated();
+    void replicaIdentityReported();
+    void deletesReachThoseWhoSawTheRow_data();
+    void deletesReachThoseWhoSawTheRow();
+    void policyChangeAtRunTime();
     void postgresRestart();
     void ownWritesFallback();
 
@@ -68,7 +73,27 @@ void tst_ChangeCapture::initTestCase()
                  "GRANT SELECT ON api.notes TO anon, auth;"
                  // Two identities whose checks misbehave: one fails, one is slow.
                  "CREATE POLICY trap ON api.notes TO auth USING (CASE current_setting('request.jwt.claims', true)::json->>'sub' "
-                 "  WHEN 'mallory' THEN 1 / (id - id) = 1 WHEN 'slowpoke' THEN pg_sleep(4) IS NULL ELSE false END);"),
+                 "  WHEN 'mallory' THEN 1 / (id - id) = 1 WHEN 'slowpoke' THEN pg_sleep(4) IS NULL ELSE false END);"
+                 // Exact deletes under RLS: the same policies on a table whose WAL has
+                 // whole old rows and on one with only keys. A table owner and a
+                 // BYPASSRLS role see every row.
+                 "DO $$ BEGIN CREATE ROLE cc_owner NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                 "DO $$ BEGIN CREATE ROLE cc_bypass NOLOGIN BYPASSRLS; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                 "GRANT cc_owner, cc_bypass TO authenticator; GRANT USAGE ON SCHEMA api TO cc_owner, cc_bypass;"
+                 "GRANT SELECT ON api.items TO cc_owner, cc_bypass;"
+                 "CREATE TABLE api.owned (id int PRIMARY KEY, owner text NOT NULL,"
+                 "  shared bool NOT NULL DEFAULT false, archived bool NOT NULL DEFAULT false);"
+                 "ALTER TABLE api.owned REPLICA IDENTITY FULL;"
+                 "CREATE TABLE api.owned_keys (LIKE api.owned INCLUDING ALL);"
+                 "DO $$ DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY['owned', 'owned_keys'] LOOP"
+                 "  EXECUTE format('ALTER TABLE api.%I ENABLE ROW LEVEL SECURITY', t);"
+                 "  EXECUTE format('CREATE POLICY own ON api.%I TO auth"
+                 "    USING (owner = current_setting(''request.jwt.claims'', true)::json->>''sub'')', t);"
+                 "  EXECUTE format('CREATE POLICY shared ON api.%I FOR SELECT TO auth USING (shared)', t);"
+                 "  EXECUTE format('CREATE POLICY live ON api.%I AS RESTRICTIVE TO auth USING (NOT archived)', t);"
+                 "  EXECUTE format('GRANT SELECT ON api.%I TO auth, cc_bypass', t);"
+                 "  EXECUTE format('ALTER TABLE api.%I OWNER TO cc_owner', t);"
+                 "END LOOP; END $$;"),
                             &error),
              qPrintable(error));
     m_server.environment.insert(QStringLiteral("AIODATA_STATUS_INTERVAL_MS"), QStringLiteral("300"));
@@ -77,7 +102,7 @@ void tst_ChangeCapture::initTestCase()
 
 void tst_ChangeCapture::init()
 {
-    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets, api.items, api.docs, api.notes")));
+    QVERIFY(m_db.exec(QStringLiteral("TRUNCATE api.pets, api.items, api.docs, api.notes, api.owned, api.owned_keys")));
     if (!m_server.isRunning()) {
         QString error;
         QVERIFY2(m_server.restart(&error), qPrintable(error));
@@ -108,6 +133,132 @@ bool tst_ChangeCapture::tableEqualsModel(const QString &table, TableModel *model
     }
     return true;
 }
+
+namespace {
+
+// A raw /state subscriber under a token, recording every message, so tests
+// can assert the exact events an identity got. A marker row in api.items
+// (readable by every identity here) separates one step's events from the
+// next: once the marker arrived, nothing before it is still on its way.
+class Recorder : public QObject
+{
+public:
+    void open(const QUrl &server, const QString &token)
+    {
+        QUrl url = server;
+        url.setScheme(QStringLiteral("ws"));
+        url.setPath(QStringLiteral("/state"));
+        QNetworkRequest request(url);
+        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+        connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+            // A transaction of one event comes as that event.
+            const QJsonObject m = QJsonDocument::fromJson(text.toUtf8()).object();
+            m_messages.append(m.value(QLatin1String("type")).toString() == QLatin1String("event")
+                                  ? QJsonArray{m}
+                                  : m.value(QLatin1String("events")).toArray());
+        });
+        m_socket.open(request);
+    }
+    // Index of the message that carries marker row id in api.items, or -1.
+    qsizetype markerAt(int id) const
+    {
+        for (qsizetype i = 0; i < m_messages.size(); ++i) {
+            for (const QJsonValue &e : m_messages.at(i)) {
+                if (e[QLatin1String("table")].toString() != QLatin1String("items"))
+                    continue;
+                for (const QJsonValue &row : e[QLatin1String("rows")].toArray()) {
+                    if (row[QLatin1String("id")].toInt() == id)
+                        return i;
+                }
+            }
+        }
+        return -1;
+    }
+    // The events of table between two markers, as "delete 1,3; update 2".
+    QString between(int from, int to, const QString &table) const
+    {
+        QStringList out;
+        for (qsizetype i = markerAt(from) + 1; i < markerAt(to); ++i) {
+            for (const QJsonValue &e : m_messages.at(i)) {
+                if (e[QLatin1String("table")].toString() != table)
+                    continue;
+                QStringList ids;
+                for (const QJsonValue &row : e[QLatin1String("rows")].toArray())
+                    ids.append(QString::number(row[QLatin1String("id")].toInt()));
+                out.append(e[QLatin1String("action")].toString() + QLatin1Char(' ') + ids.join(QLatin1Char(',')));
+            }
+        }
+        return out.join(QLatin1String("; "));
+    }
+    // Every delete carries keys only: no row content beyond the key.
+    bool deletesAreKeysOnly() const
+    {
+        for (const QJsonArray &events : m_messages) {
+            for (const QJsonValue &e : events) {
+                if (e[QLatin1String("action")].toString() != QLatin1String("delete"))
+                    continue;
+                for (const QJsonValue &row : e[QLatin1String("rows")].toArray()) {
+                    if (row.toObject().keys() != QStringList{QStringLiteral("id")})
+                        return false;
+                }
+            }
+        }
+        return true;
+    }
+    bool connected() const { return m_socket.state() == QAbstractSocket::ConnectedState && !m_messages.isEmpty(); }
+
+private:
+    QWebSocket m_socket;
+    QList<QJsonArray> m_messages; // per message, its events (none for hello)
+};
+
+// The identities of the exact-delete tests: three tokens of role auth with
+// their own rows (carol has none but the shared one), the table owner and
+// a BYPASSRLS role.
+struct Audience
+{
+    QStringList names{QStringLiteral("alice"), QStringLiteral("bob"), QStringLiteral("carol"), QStringLiteral("owner"),
+                      QStringLiteral("bypass")};
+    Recorder recorders[5];
+
+    void open(const QUrl &server)
+    {
+        for (int i = 0; i < 3; ++i)
+            recorders[i].open(server, TestServer::token(QStringLiteral("auth"), {{QStringLiteral("sub"), names.at(i)}}));
+        recorders[3].open(server, TestServer::token(QStringLiteral("cc_owner")));
+        recorders[4].open(server, TestServer::token(QStringLiteral("cc_bypass")));
+    }
+    bool connected() const
+    {
+        for (const Recorder &r : recorders) {
+            if (!r.connected())
+                return false;
+        }
+        return true;
+    }
+    bool haveMarker(int id) const
+    {
+        for (const Recorder &r : recorders) {
+            if (r.markerAt(id) < 0)
+                return false;
+        }
+        return true;
+    }
+};
+
+int nextMarker()
+{
+    static int marker = 1000;
+    return ++marker;
+}
+
+// Rows of the exact-delete tables: alice sees 1, 2 and 5; bob 3, 4 and 5;
+// carol only the shared 5; nobody of role auth sees the archived 6 (a
+// restrictive policy); the owner and the BYPASSRLS role see all.
+const char *const kOwnedRows = "(1, 'alice', false, false), (2, 'alice', false, false), (3, 'bob', false, false),"
+                               " (4, 'bob', false, false), (5, 'bob', true, false), (6, 'alice', false, true)";
+
+} // namespace
 
 static const QStringList petKey = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
 static const QStringList idKey = {QStringLiteral("id")};
@@ -392,6 +543,118 @@ void tst_ChangeCapture::rowCheckFailureIsolated()
             QVERIFY(!m.at(0).toString().contains(QLatin1String("for alice only")));
     }
     QCOMPARE(mallory.state(), QAbstractSocket::ConnectedState);
+}
+
+void tst_ChangeCapture::replicaIdentityReported()
+{
+    // Said once per table with RLS whose deletes cannot be judged, with the fix.
+    const QByteArray output = m_server.output();
+    QCOMPARE(output.count("table \"api\".\"owned_keys\" has row-level security but not REPLICA IDENTITY FULL"), 1);
+    QVERIFY(output.contains("ALTER TABLE \"api\".\"owned_keys\" REPLICA IDENTITY FULL"));
+    QCOMPARE(output.count("table \"api\".\"notes\" has row-level security"), 1);
+    QCOMPARE(output.count("table \"api\".\"owned\" has"), 0); // FULL: exact
+    QCOMPARE(output.count("table \"api\".\"items\" has"), 0); // no RLS
+}
+
+void tst_ChangeCapture::deletesReachThoseWhoSawTheRow_data()
+{
+    // What each identity hears of one transaction: "action ids; ...".
+    // "staff" is both the table owner and the BYPASSRLS role.
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QString>("change");
+    QTest::addColumn<QString>("alice");
+    QTest::addColumn<QString>("bob");
+    QTest::addColumn<QString>("carol");
+    QTest::addColumn<QString>("staff");
+
+    const QString full = QStringLiteral("owned");
+    const QString keys = QStringLiteral("owned_keys");
+    QTest::newRow("one of alice's, one of bob's")
+        << full << QStringLiteral("BEGIN; DELETE FROM api.%1 WHERE id = 1; DELETE FROM api.%1 WHERE id = 3; COMMIT")
+        << QStringLiteral("delete 1") << QStringLiteral("delete 3") << QString() << QStringLiteral("delete 1,3");
+    QTest::newRow("shared: any permissive policy shows it")
+        << full << QStringLiteral("DELETE FROM api.%1 WHERE id = 5") << QStringLiteral("delete 5")
+        << QStringLiteral("delete 5") << QStringLiteral("delete 5") << QStringLiteral("delete 5");
+    QTest::newRow("archived: the restrictive policy hid it")
+        << full << QStringLiteral("DELETE FROM api.%1 WHERE id = 6") << QString() << QString() << QString()
+        << QStringLiteral("delete 6");
+    // A row newly in sight arrives as an update (old key, new row); the
+    // client applies an update of a key it lacks as an insert.
+    QTest::newRow("update moves alice's row to bob")
+        << full << QStringLiteral("UPDATE api.%1 SET owner = 'bob' WHERE id = 1") << QStringLiteral("delete 1")
+        << QStringLiteral("update 1") << QString() << QStringLiteral("update 1");
+    QTest::newRow("update archives alice's row")
+        << full << QStringLiteral("UPDATE api.%1 SET archived = true WHERE id = 2") << QStringLiteral("delete 2")
+        << QString() << QString() << QStringLiteral("update 2");
+    QTest::newRow("update of a row nobody of auth saw")
+        << full << QStringLiteral("UPDATE api.%1 SET owner = 'carol' WHERE id = 6") << QString() << QString()
+        << QString() << QStringLiteral("update 6");
+    // Only keys in the WAL: deletes reach every identity that may SELECT the table.
+    QTest::newRow("keys only: one of alice's, one of bob's")
+        << keys << QStringLiteral("BEGIN; DELETE FROM api.%1 WHERE id = 1; DELETE FROM api.%1 WHERE id = 3; COMMIT")
+        << QStringLiteral("delete 1,3") << QStringLiteral("delete 1,3") << QStringLiteral("delete 1,3")
+        << QStringLiteral("delete 1,3");
+    QTest::newRow("keys only: update moves alice's row to bob")
+        << keys << QStringLiteral("UPDATE api.%1 SET owner = 'bob' WHERE id = 1") << QStringLiteral("delete 1")
+        << QStringLiteral("update 1") << QStringLiteral("delete 1") << QStringLiteral("update 1");
+}
+
+void tst_ChangeCapture::deletesReachThoseWhoSawTheRow()
+{
+    QFETCH(QString, table);
+    QFETCH(QString, change);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.%1 VALUES %2").arg(table, QLatin1String(kOwnedRows))));
+    Audience audience;
+    audience.open(m_server.url());
+    QTRY_VERIFY_WITH_TIMEOUT(audience.connected(), 5000);
+    const int before = nextMarker();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (%1, 0)").arg(before)));
+    QTRY_VERIFY_WITH_TIMEOUT(audience.haveMarker(before), 5000);
+
+    QVERIFY(m_db.exec(change.arg(table)));
+    const int after = nextMarker();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (%1, 0)").arg(after)));
+    QTRY_VERIFY2_WITH_TIMEOUT(audience.haveMarker(after), m_server.output().right(3000).constData(), 5000);
+
+    QFETCH(QString, alice);
+    QFETCH(QString, bob);
+    QFETCH(QString, carol);
+    QFETCH(QString, staff);
+    const QStringList expected{alice, bob, carol, staff, staff};
+    for (int i = 0; i < 5; ++i) {
+        // Named, so a failure says whose events differ.
+        QCOMPARE(audience.names.at(i) + QLatin1String(": ") + audience.recorders[i].between(before, after, table),
+                 audience.names.at(i) + QLatin1String(": ") + expected.at(i));
+        QVERIFY(audience.recorders[i].deletesAreKeysOnly());
+    }
+}
+
+void tst_ChangeCapture::policyChangeAtRunTime()
+{
+    // A policy altered while the server runs is used from the next check on.
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.owned VALUES %1").arg(QLatin1String(kOwnedRows))));
+    Audience audience;
+    audience.open(m_server.url());
+    QTRY_VERIFY_WITH_TIMEOUT(audience.connected(), 5000);
+    const int before = nextMarker();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (%1, 0)").arg(before)));
+    QTRY_VERIFY_WITH_TIMEOUT(audience.haveMarker(before), 5000);
+
+    // Bob no longer sees his own rows: his row's delete is not his to hear.
+    const QString own = QStringLiteral("ALTER POLICY own ON api.owned TO auth USING "
+                                       "(owner = current_setting('request.jwt.claims', true)::json->>'sub'%1)");
+    QVERIFY(m_db.exec(own.arg(QLatin1String(" AND owner <> 'bob'"))));
+    const auto restore = qScopeGuard([this, own] { m_db.exec(own.arg(QString())); });
+    QVERIFY(m_db.exec(QStringLiteral("DELETE FROM api.owned WHERE id IN (1, 3)")));
+    const int after = nextMarker();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (%1, 0)").arg(after)));
+    QTRY_VERIFY_WITH_TIMEOUT(audience.haveMarker(after), 5000);
+
+    const QStringList expected{QStringLiteral("delete 1"), QString(), QString(), QStringLiteral("delete 1,3"),
+                               QStringLiteral("delete 1,3")};
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(audience.names.at(i) + QLatin1String(": ") + audience.recorders[i].between(before, after, QStringLiteral("owned")),
+                 audience.names.at(i) + QLatin1String(": ") + expected.at(i));
 }
 
 void tst_ChangeCapture::postgresRestart()
