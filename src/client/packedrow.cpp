@@ -94,6 +94,44 @@ bool isNullValue(const QVariant &value)
     return !value.isValid() || value.isNull();
 }
 
+enum KeyKind { KindBool, KindNumber, KindString, KindArray, KindObject, KindOther };
+
+int kindRank(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::Bool:
+        return KindBool;
+    case QMetaType::LongLong:
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+    case QMetaType::Double:
+        return KindNumber;
+    case QMetaType::QString:
+        return KindString;
+    case QMetaType::QVariantList:
+        return KindArray;
+    case QMetaType::QVariantMap:
+        return KindObject;
+    default:
+        return KindOther;
+    }
+}
+
+long double numberOf(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::LongLong:
+    case QMetaType::Int:
+        return static_cast<long double>(v.toLongLong());
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+        return static_cast<long double>(v.toULongLong());
+    default:
+        return static_cast<long double>(v.toDouble());
+    }
+}
+
 } // namespace
 
 QVariant PackedRow::Cell::toVariant() const
@@ -223,7 +261,7 @@ int PackedRow::compareValues(const QVariant &a, const QVariant &b)
     if (aNull || bNull)
         return int(bNull) - int(aNull);
     // The usual key types compared directly: QVariant::compare() goes
-    // through the meta-type system (docs/performance.md). Same order as compare().
+    // through the meta-type system (docs/performance.md).
     const int type = a.typeId();
     if (type == b.typeId()) {
         switch (type) {
@@ -240,14 +278,61 @@ int PackedRow::compareValues(const QVariant &a, const QVariant &b)
             break;
         }
     }
-    const QPartialOrdering order = QVariant::compare(a, b);
-    if (order == QPartialOrdering::Less)
-        return -1;
-    if (order == QPartialOrdering::Greater)
-        return 1;
-    if (order == QPartialOrdering::Equivalent)
-        return 0;
-    return a.toString().compare(b.toString());
+    // Any other pair: by JSON kind first, so that the order stays total
+    // and transitive even when one key column holds several kinds (a jsonb
+    // key, or a misbehaving server).
+    const int kindA = kindRank(a);
+    const int kindB = kindRank(b);
+    if (kindA != kindB)
+        return int(kindA > kindB) - int(kindA < kindB);
+    switch (kindA) {
+    case KindBool:
+        return int(a.toBool()) - int(b.toBool());
+    case KindNumber: {
+        // long double holds every qint64 and every double exactly.
+        const long double x = numberOf(a);
+        const long double y = numberOf(b);
+        return int(x > y) - int(x < y);
+    }
+    case KindString: {
+        const int c = a.toString().compare(b.toString());
+        return int(c > 0) - int(c < 0);
+    }
+    case KindArray: {
+        const QVariantList x = a.toList();
+        const QVariantList y = b.toList();
+        for (qsizetype i = 0; i < x.size() && i < y.size(); ++i) {
+            if (const int c = compareValues(x.at(i), y.at(i)))
+                return c;
+        }
+        return int(x.size() > y.size()) - int(x.size() < y.size());
+    }
+    case KindObject: {
+        // QVariantMap iterates in key order: compare as sorted (key, value) lists.
+        const QVariantMap x = a.toMap();
+        const QVariantMap y = b.toMap();
+        auto i = x.cbegin();
+        auto j = y.cbegin();
+        for (; i != x.cend() && j != y.cend(); ++i, ++j) {
+            if (const int c = i.key().compare(j.key()))
+                return int(c > 0) - int(c < 0);
+            if (const int c = compareValues(i.value(), j.value()))
+                return c;
+        }
+        return int(i != x.cend()) - int(j != y.cend());
+    }
+    default: {
+        const QPartialOrdering order = QVariant::compare(a, b);
+        if (order == QPartialOrdering::Less)
+            return -1;
+        if (order == QPartialOrdering::Greater)
+            return 1;
+        if (order == QPartialOrdering::Equivalent)
+            return 0;
+        const int c = a.toString().compare(b.toString());
+        return int(c > 0) - int(c < 0);
+    }
+    }
 }
 
 bool PackedRow::sameValue(const QVariant &a, const QVariant &b)

@@ -70,9 +70,9 @@ public:
     // types (integers, strings, bools, null) are compared without decoding.
     static int compare(const Cell &a, const Cell &b);
     static bool same(const Cell &a, const Cell &b);
-    // Total order for key values: null first, numbers by value
-    // (QVariant::compare promotes), and the string forms when Qt has no
-    // order for the two types.
+    // Total order for key values: null first, then by JSON kind (bool,
+    // number, string, array, object), numbers by value, arrays and objects
+    // element by element.
     static int compareValues(const QVariant &a, const QVariant &b);
     // Cell equality: stricter than the key order (no string fallback), so
     // "2" replacing 2 is reported as a change.

@@ -419,7 +419,17 @@ QVariant TableModel::data(const QModelIndex &index, int role) const
     if (!d->isCell(index))
         return QVariant();
     const Row &row = d->rows.at(index.row());
-    if (role == Qt::DisplayRole || role == Qt::EditRole)
+    if (role == Qt::DisplayRole) {
+        // Views show a jsonb or array cell as its JSON text; EditRole and
+        // the column roles keep the structured value.
+        const QVariant value = row.value(index.column());
+        if (value.typeId() == QMetaType::QVariantMap)
+            return QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(value.toMap())).toJson(QJsonDocument::Compact));
+        if (value.typeId() == QMetaType::QVariantList)
+            return QString::fromUtf8(QJsonDocument(QJsonArray::fromVariantList(value.toList())).toJson(QJsonDocument::Compact));
+        return value;
+    }
+    if (role == Qt::EditRole)
         return row.value(index.column());
     // Column roles let QML delegates read any column of the row as model.<column>.
     const int column = role - (Qt::UserRole + 1);

@@ -294,6 +294,7 @@ private Q_SLOTS:
     void cellValues_data();
     void cellValues();
     void keyOrderMixedTypes();
+    void keyOrderAcrossJsonKinds();
     void malformedSnapshot_data();
     void malformedSnapshot();
 
@@ -592,8 +593,14 @@ void TestTableModel::cellValues()
         else
             f.model.applyCreated(rows);
         QCOMPARE(f.model.count(), 1);
-        const QVariant value = f.model.data(f.model.index(0, 1));
+        const QVariant value = f.model.data(f.model.index(0, 1), Qt::EditRole);
         QCOMPARE(value.typeId(), type);
+        // Views get JSON text for objects and arrays, the value itself otherwise.
+        const QVariant display = f.model.data(f.model.index(0, 1));
+        if (type == QMetaType::QVariantMap || type == QMetaType::QVariantList)
+            QCOMPARE(display, QVariant(QString::fromUtf8(QJsonDocument::fromVariant(expected).toJson(QJsonDocument::Compact))));
+        else
+            QCOMPARE(display, expected);
         QCOMPARE(value, expected);
         if (type == QMetaType::Double) // bit for bit, not just ==
             QCOMPARE(QByteArray::number(value.toDouble(), 'g', 17), QByteArray::number(expected.toDouble(), 'g', 17));
@@ -617,6 +624,42 @@ void TestTableModel::cellValues()
 // Keys of mixed types (a jsonb key) sort the same by both snapshot paths and
 // by events, in QVariant's order; strings in QString's (UTF-16) order, which
 // differs from UTF-8 byte order above U+FFFF.
+// One key column holding every JSON kind (a jsonb key, or a misbehaving
+// server): a total order, the same whichever way the rows arrive.
+void TestTableModel::keyOrderAcrossJsonKinds()
+{
+    const QList<QByteArray> sorted = {"null", "false", "true", "-7", "2.5", "10", R"("")", R"("a")", "[]", "[1]",
+                                      "[1,2]", R"([1,"x"])", "[2]", "{}", R"({"a":1})", R"({"a":2})", R"({"a":2,"b":0})",
+                                      R"({"b":0})"};
+    QJsonArray rows;
+    for (const QByteArray &key : sorted)
+        rows.append(QJsonDocument::fromJson("[{\"id\": " + key + ", \"v\": " + key + "}]").array().at(0));
+    QCOMPARE(rows.size(), sorted.size());
+    QJsonArray shuffled; // every third row first, then the others backwards
+    for (qsizetype i = 0; i < rows.size(); i += 3)
+        shuffled.append(rows.at(i));
+    for (qsizetype i = rows.size() - 1; i >= 0; --i) {
+        if (i % 3)
+            shuffled.append(rows.at(i));
+    }
+    QCOMPARE(shuffled.size(), rows.size());
+    for (const QJsonArray &input : {rows, shuffled, QJsonArray()}) {
+        Fixture f(cells());
+        if (input.isEmpty()) { // one event each, last first
+            for (qsizetype i = rows.size() - 1; i >= 0; --i)
+                f.model.applyCreated(QJsonArray{rows.at(i)});
+        } else {
+            f.model.replaceRows(input);
+        }
+        QCOMPARE(f.model.count(), int(sorted.size()));
+        for (int row = 0; row < f.model.count(); ++row) {
+            QCOMPARE(QJsonDocument::fromVariant(QVariantList{f.model.keyOf(row).value(0)}).toJson(QJsonDocument::Compact),
+                     "[" + sorted.at(row) + "]");
+            QCOMPARE(f.model.indexOfKey(f.model.keyOf(row)), row);
+        }
+    }
+}
+
 void TestTableModel::keyOrderMixedTypes()
 {
     const QByteArray body = "[" R"({"id": "b"}, {"id": 3}, {"id": null}, {"id": 2.5}, {"id": "a"}, {"id": 10},)"
