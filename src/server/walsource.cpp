@@ -14,9 +14,9 @@ namespace Aiodata::Server {
 namespace {
 
 // A type json_to_recordset can use without any privilege: built-in types by
-// OID; everything else (enums, domains, composites) as text, which is how
-// row_to_json shows enums anyway.
-QByteArray recordsetType(quint32 oid)
+// OID. Empty for the others: WalSource resolves those (domains to their base
+// type, arrays of them to arrays of it, enums and the rest to text).
+QByteArray builtinRecordsetType(quint32 oid)
 {
     switch (oid) {
     case 16: return "bool";
@@ -62,9 +62,22 @@ QByteArray recordsetType(quint32 oid)
     case 2951: return "uuid[]";
     case 199: return "json[]";
     case 3807: return "jsonb[]";
-    default: return "text";
+    case 25: return "text";
+    default: return QByteArray();
     }
 }
+
+// Resolves types that are not built in: through domains to their base type
+// and through one array level, reading only pg_type (no privilege needed).
+// Per type: its OID, the built-in type it comes down to, whether an array.
+const char ResolveTypesSql[] = R"(WITH RECURSIVE chain(start, cur, arrays, depth) AS (
+  SELECT u.oid, u.oid, 0, 0 FROM unnest($1::oid[]) AS u(oid)
+  UNION ALL
+  SELECT c.start, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END,
+         c.arrays + CASE WHEN t.typtype = 'd' THEN 0 ELSE 1 END, c.depth + 1
+  FROM chain c JOIN pg_catalog.pg_type t ON t.oid = c.cur
+  WHERE c.depth < 32 AND (t.typtype = 'd' OR (c.arrays = 0 AND t.typcategory = 'A' AND t.typelem <> 0 AND t.typlen = -1)))
+SELECT DISTINCT ON (start) start::text, cur::text, arrays FROM chain ORDER BY start, depth DESC)";
 
 bool isJsonType(quint32 oid)
 {
@@ -107,8 +120,9 @@ QList<int> presentColumns(const WalTuple &tuple)
 }
 
 // One statement turning tuples (all with the same present columns) into
-// row_to_json's JSON array.
-PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present)
+// row_to_json's JSON array. typeOf gives each column's json_to_recordset type.
+PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present,
+                       const std::function<QByteArray(quint32)> &typeOf)
 {
     QByteArray input = "[";
     for (qsizetype t = 0; t < tuples.size(); ++t) {
@@ -137,7 +151,7 @@ PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuple
     QList<QByteArray> definitions;
     for (int i : present) {
         const WalColumn &column = relation.columns.at(i);
-        definitions.append(SqlBuilder::quoteIdentifier(column.name) + ' ' + recordsetType(column.typeOid));
+        definitions.append(SqlBuilder::quoteIdentifier(column.name) + ' ' + typeOf(column.typeOid));
     }
     if (definitions.isEmpty())
         return PgStatement{QByteArrayLiteral("SELECT '[]'::text"), {}};
@@ -193,6 +207,7 @@ void WalSource::startStream()
     ++m_generation;
     m_decoder = PgOutputDecoder();
     m_pending.clear();
+    m_types.clear();
     if (m_stream)
         m_stream->deleteLater();
     m_stream = new PgReplicationStream(this);
@@ -309,17 +324,38 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         }
     }
 
+    // Types seen for the first time are resolved first (one query, kept
+    // for the stream's life); the conversion follows in order.
+    QSet<quint32> unknown;
+    for (const Group &g : std::as_const(groups)) {
+        for (const QList<int> *columns : {&g.rowColumns, &g.oldColumns}) {
+            for (int i : *columns) {
+                const quint32 oid = g.relation->columns.at(i).typeOid;
+                if (builtinRecordsetType(oid).isEmpty() && !m_types.contains(oid))
+                    unknown.insert(oid);
+            }
+        }
+    }
+    if (!unknown.isEmpty()) {
+        resolveTypes(unknown, [this, pending] { convert(pending); });
+        return;
+    }
+    const auto typeOf = [this](quint32 oid) {
+        const QByteArray builtin = builtinRecordsetType(oid);
+        return builtin.isEmpty() ? m_types.value(oid, QByteArrayLiteral("text")) : builtin;
+    };
+
     PgJob job;
     QList<std::pair<int, int>> statementOf; // per group: rows statement, old rows statement (-1 = none)
     for (const Group &g : std::as_const(groups)) {
         int rowsAt = -1, oldAt = -1;
         if (g.action != WalChange::Action::Truncate) {
             rowsAt = int(job.statements.size());
-            job.statements.append(conversion(*g.relation, g.rows, g.rowColumns));
+            job.statements.append(conversion(*g.relation, g.rows, g.rowColumns, typeOf));
         }
         if (g.action == WalChange::Action::Update) {
             oldAt = int(job.statements.size());
-            job.statements.append(conversion(*g.relation, g.oldRows, g.oldColumns));
+            job.statements.append(conversion(*g.relation, g.oldRows, g.oldColumns, typeOf));
         }
         statementOf.append({rowsAt, oldAt});
     }
@@ -359,6 +395,40 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         return;
     }
     job.done = finish;
+    m_pool->execute(std::move(job));
+}
+
+void WalSource::resolveTypes(const QSet<quint32> &oids, std::function<void()> then)
+{
+    QByteArray list = "{";
+    for (quint32 oid : oids) {
+        if (list.size() > 1)
+            list += ',';
+        list += QByteArray::number(oid);
+    }
+    list += '}';
+    PgJob job;
+    job.statements.append(PgStatement{QByteArray(ResolveTypesSql), {list}});
+    const quint64 generation = m_generation;
+    job.done = [this, oids, then, generation](const QList<PgResult> &results, const PgError &error) {
+        if (generation != m_generation)
+            return;
+        if (!error.isNull())
+            qCWarning(lcServer).noquote() << "cannot resolve column types, sending them as text:" << error.message;
+        // Enums, ranges, composites and every other type row_to_json shows
+        // by its text come down to text.
+        for (quint32 oid : oids)
+            m_types.insert(oid, QByteArrayLiteral("text"));
+        for (const QList<QByteArray> &row : results.value(0).rows) {
+            QByteArray type = builtinRecordsetType(row.value(1).toUInt());
+            if (type.isEmpty() || type.endsWith("[]"))
+                type = QByteArrayLiteral("text");
+            if (row.value(2).toInt() > 0)
+                type += "[]";
+            m_types.insert(row.value(0).toUInt(), type);
+        }
+        then();
+    };
     m_pool->execute(std::move(job));
 }
 

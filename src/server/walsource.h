@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 
 namespace Aiodata::Server {
@@ -49,6 +50,9 @@ private:
     void onMessage(const QByteArray &payload);
     void convert(const std::shared_ptr<Pending> &pending);
     void emitReady();
+    // Finds the json_to_recordset type of column types that are not built
+    // in (domains, enums, arrays of them) into m_types, then calls then.
+    void resolveTypes(const QSet<quint32> &oids, std::function<void()> then);
 
     QByteArray m_conninfo;
     QString m_publication;
@@ -62,6 +66,7 @@ private:
     bool m_running = false;       // started at least once
     int m_retryMs = 0;
     quint64 m_generation = 0;     // conversions of an older stream are dropped
+    QHash<quint32, QByteArray> m_types; // resolved types that are not built in
 };
 
 } // namespace Aiodata::Server
