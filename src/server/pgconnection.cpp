@@ -27,6 +27,45 @@ static PgError errorFromResult(const PGresult *res)
     return e;
 }
 
+std::optional<QByteArray> PgConnection::withOptions(const QByteArray &conninfo, const QByteArray &options)
+{
+    char *error = nullptr;
+    PQconninfoOption *parsed = PQconninfoParse(conninfo.constData(), &error);
+    if (!parsed) {
+        PQfreemem(error);
+        return std::nullopt;
+    }
+    QByteArray out;
+    auto append = [&out](const char *keyword, const QByteArray &value) {
+        if (!out.isEmpty())
+            out.append(' ');
+        out.append(keyword);
+        out.append("='");
+        for (const char c : value) {
+            if (c == '\'' || c == '\\')
+                out.append('\\');
+            out.append(c);
+        }
+        out.append('\'');
+    };
+    bool merged = false;
+    for (const PQconninfoOption *o = parsed; o->keyword; ++o) {
+        if (!o->val)
+            continue;
+        QByteArray value(o->val);
+        if (qstrcmp(o->keyword, "options") == 0) {
+            value.append(' ');
+            value.append(options);
+            merged = true;
+        }
+        append(o->keyword, value);
+    }
+    PQconninfoFree(parsed);
+    if (!merged)
+        append("options", options);
+    return out;
+}
+
 PgConnection::PgConnection(QObject *parent)
     : QObject(parent)
 {

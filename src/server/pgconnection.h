@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 typedef struct pg_conn PGconn;
 
@@ -69,6 +70,10 @@ public:
     ~PgConnection() override;
 
     void open(const QByteArray &conninfo, Mode mode = Mode::Pipeline);
+    // conninfo (URI or key=value) as key=value with options appended to
+    // its libpq options setting (e.g. "-c TimeZone=UTC"); nullopt if it
+    // does not parse.
+    static std::optional<QByteArray> withOptions(const QByteArray &conninfo, const QByteArray &options);
     PGconn *handle() const { return m_conn; }
     // Replication mode: ask for readyWrite() until libpq's output is flushed.
     void setWriteWanted(bool wanted);

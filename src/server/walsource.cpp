@@ -4,6 +4,7 @@
 #include "pgpool.h"
 #include "pgreplicationstream.h"
 #include "sqlbuilder.h"
+#include "walvalueformatter.h"
 
 #include <QCoreApplication>
 #include <QRandomGenerator>
@@ -84,27 +85,16 @@ bool isJsonType(quint32 oid)
     return oid == 114 || oid == 3802;
 }
 
-void appendJsonString(QByteArray &out, const QByteArray &utf8)
+// A value inside libpq's options setting: spaces and backslashes escaped.
+QByteArray escapeOption(const QByteArray &value)
 {
-    out += '"';
-    for (const char c : utf8) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (uchar(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", uchar(c));
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
+    QByteArray out;
+    for (const char c : value) {
+        if (c == ' ' || c == '\\')
+            out += '\\';
+        out += c;
     }
-    out += '"';
+    return out;
 }
 
 // Which columns a tuple carries (unchanged TOASTed values and columns
@@ -136,14 +126,14 @@ PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuple
             if (!first)
                 input += ',';
             first = false;
-            appendJsonString(input, column.name.toUtf8());
+            WalValueFormatter::appendString(input, column.name.toUtf8());
             input += ':';
             if (value.kind == WalValue::Null)
                 input += "null";
             else if (isJsonType(column.typeOid))
                 input += value.text;
             else
-                appendJsonString(input, value.text);
+                WalValueFormatter::appendString(input, value.text);
         }
         input += '}';
     }
@@ -158,6 +148,40 @@ PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuple
     return PgStatement{"SELECT coalesce(json_agg(_r), '[]')::text FROM json_to_recordset($1::json) AS _r("
                            + definitions.join(", ") + ')',
                        {input}};
+}
+
+// The JSON array of the tuples formatted in the server, or a null
+// QByteArray when a column's type or value needs PostgreSQL.
+QByteArray formatted(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present,
+                     bool sessionMatched)
+{
+    for (int i : present) {
+        if (!WalValueFormatter::handles(relation.columns.at(i).typeOid, sessionMatched))
+            return QByteArray();
+    }
+    QByteArray out = "[";
+    for (qsizetype t = 0; t < tuples.size(); ++t) {
+        if (t)
+            out += ',';
+        out += '{';
+        bool first = true;
+        for (int i : present) {
+            const WalColumn &column = relation.columns.at(i);
+            const WalValue &value = tuples.at(t).at(i);
+            if (!first)
+                out += ',';
+            first = false;
+            WalValueFormatter::appendString(out, column.name.toUtf8());
+            out += ':';
+            if (value.kind == WalValue::Null)
+                out += "null";
+            else if (!WalValueFormatter::append(out, column.typeOid, value.text, sessionMatched))
+                return QByteArray();
+        }
+        out += '}';
+    }
+    out += ']';
+    return out;
 }
 
 // The key columns of a new tuple, for updates whose old tuple PostgreSQL
@@ -224,7 +248,31 @@ void WalSource::startStream()
     connect(m_stream, &PgReplicationStream::failed, this, &WalSource::onStreamFailed);
     connect(m_stream, &PgReplicationStream::message, this,
             [this](quint64, const QByteArray &payload) { onMessage(payload); });
-    m_stream->start(m_conninfo, m_slotName, m_publication);
+    // Floats and date/time values are formatted in the server only when the
+    // replication session writes them as the pool's sessions read them:
+    // the same TimeZone and extra_float_digits, DateStyle ISO.
+    const quint64 generation = m_generation;
+    PgJob job;
+    job.statements.append(PgStatement{
+        QByteArrayLiteral("SELECT current_setting('TimeZone'), current_setting('extra_float_digits')"), {}});
+    job.done = [this, generation](const QList<PgResult> &results, const PgError &error) {
+        if (generation != m_generation)
+            return;
+        QByteArray conninfo = m_conninfo;
+        m_sessionMatched = false;
+        if (error.isNull() && results.value(0).rows.size() == 1) {
+            const QByteArray options = "-c DateStyle=ISO -c TimeZone=" + escapeOption(results.at(0).value(0, 0))
+                + " -c extra_float_digits=" + escapeOption(results.at(0).value(0, 1));
+            if (const auto withOptions = PgConnection::withOptions(m_conninfo, options)) {
+                conninfo = *withOptions;
+                m_sessionMatched = true;
+            }
+        }
+        if (!m_sessionMatched)
+            qCInfo(lcServer) << "floats and date/time values in events are converted by PostgreSQL";
+        m_stream->start(conninfo, m_slotName, m_publication);
+    };
+    m_pool->execute(std::move(job));
 }
 
 void WalSource::onStreamFailed(const QString &error)
@@ -268,6 +316,8 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         QList<int> rowColumns;
         QList<int> oldColumns;
         bool oldIsFull;
+        QByteArray rowsJson;     // formatted in the server; null: ask PostgreSQL
+        QByteArray oldRowsJson;
     };
     QList<Group> groups;
     for (const WalChange &change : std::as_const(pending->transaction.changes)) {
@@ -315,7 +365,7 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         if (groups.isEmpty() || groups.last().relation != relation || groups.last().action != change.action
             || groups.last().rowColumns != rowColumns || groups.last().oldColumns != oldColumns
             || groups.last().oldIsFull != change.oldIsFull || change.action == WalChange::Action::Truncate) {
-            groups.append(Group{relation, change.action, {}, {}, rowColumns, oldColumns, change.oldIsFull});
+            groups.append(Group{relation, change.action, {}, {}, rowColumns, oldColumns, change.oldIsFull, {}, {}});
         }
         if (change.action != WalChange::Action::Truncate) {
             groups.last().rows.append(row);
@@ -324,10 +374,24 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         }
     }
 
+    // Groups of built-in types need no query at all (WalValueFormatter).
+    for (Group &g : groups) {
+        if (g.action == WalChange::Action::Truncate)
+            continue;
+        g.rowsJson = formatted(*g.relation, g.rows, g.rowColumns, m_sessionMatched);
+        if (g.action == WalChange::Action::Update && !g.rowsJson.isNull()) {
+            g.oldRowsJson = formatted(*g.relation, g.oldRows, g.oldColumns, m_sessionMatched);
+            if (g.oldRowsJson.isNull())
+                g.rowsJson = QByteArray();
+        }
+    }
+
     // Types seen for the first time are resolved first (one query, kept
     // for the stream's life); the conversion follows in order.
     QSet<quint32> unknown;
     for (const Group &g : std::as_const(groups)) {
+        if (!g.rowsJson.isNull())
+            continue;
         for (const QList<int> *columns : {&g.rowColumns, &g.oldColumns}) {
             for (int i : *columns) {
                 const quint32 oid = g.relation->columns.at(i).typeOid;
@@ -349,6 +413,10 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
     QList<std::pair<int, int>> statementOf; // per group: rows statement, old rows statement (-1 = none)
     for (const Group &g : std::as_const(groups)) {
         int rowsAt = -1, oldAt = -1;
+        if (!g.rowsJson.isNull()) {
+            statementOf.append({rowsAt, oldAt});
+            continue;
+        }
         if (g.action != WalChange::Action::Truncate) {
             rowsAt = int(job.statements.size());
             job.statements.append(conversion(*g.relation, g.rows, g.rowColumns, typeOf));
@@ -378,9 +446,14 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
             case WalChange::Action::Truncate: c.action = Change::Action::Truncate; break;
             }
             const auto [rowsAt, oldAt] = statementOf.at(i);
-            c.rows = rowsAt >= 0 ? results.value(rowsAt).value(0, 0) : QByteArray("[]");
-            if (oldAt >= 0)
-                c.oldRows = results.value(oldAt).value(0, 0);
+            if (!g.rowsJson.isNull()) {
+                c.rows = g.rowsJson;
+                c.oldRows = g.oldRowsJson;
+            } else {
+                c.rows = rowsAt >= 0 ? results.value(rowsAt).value(0, 0) : QByteArray("[]");
+                if (oldAt >= 0)
+                    c.oldRows = results.value(oldAt).value(0, 0);
+            }
             c.completeOldRows = g.oldIsFull
                 && (g.action == WalChange::Action::Update || g.action == WalChange::Action::Delete);
             if (c.rows.isEmpty())

@@ -67,6 +67,7 @@ private:
     int m_retryMs = 0;
     quint64 m_generation = 0;     // conversions of an older stream are dropped
     QHash<quint32, QByteArray> m_types; // resolved types that are not built in
+    bool m_sessionMatched = false;      // the stream's session formats like the pool's (WalValueFormatter)
 };
 
 } // namespace Aiodata::Server

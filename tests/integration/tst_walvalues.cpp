@@ -29,7 +29,7 @@ private Q_SLOTS:
     void eventsMatchRest();
 
 private:
-    QJsonArray restRows(const TestServer &server);
+    QJsonArray restRows(const TestServer &server, const QString &table);
 
     TestDatabase m_db{QStringLiteral("tst_walvalues")};
     QNetworkAccessManager m_nam;
@@ -46,7 +46,12 @@ CREATE TABLE api.kinds (
   d date, ts timestamp, tz timestamptz, tm time, ttz timetz, iv interval,
   e api.mood, dm api.posint, a int[], ta text[], by bytea, big text, ea api.mood[], da api.posint[]);
 ALTER TABLE api.kinds REPLICA IDENTITY FULL;
-GRANT SELECT ON api.kinds TO anon, auth;
+-- Only the types the server formats itself (WalValueFormatter): no query per transaction.
+CREATE TABLE api.plain (id int PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, o oid, f4 float4, f8 float8,
+  n numeric, t text, vc varchar(20), c char(5), nm name, u uuid, j json, jb jsonb, d date, ts timestamp,
+  tz timestamptz, big text);
+ALTER TABLE api.plain REPLICA IDENTITY FULL;
+GRANT SELECT ON api.kinds, api.plain TO anon, auth;
 )";
 
 // Every type at its edges: NaN and infinities, negative zero, the largest
@@ -78,7 +83,7 @@ struct Subscriber
 {
     QWebSocket socket;
     bool hello = false;
-    QList<QJsonObject> events; // every event of api.kinds, in order
+    QList<QJsonObject> events; // every event of api.kinds and api.plain, in order
 
     bool open(const QUrl &server, const QString &token)
     {
@@ -94,7 +99,8 @@ struct Subscriber
             // A transaction of one event comes as that event.
             const QJsonArray list = type == QLatin1String("event") ? QJsonArray{m} : m.value(QLatin1String("events")).toArray();
             for (const QJsonValue &e : list) {
-                if (e[QLatin1String("table")].toString() == QLatin1String("kinds"))
+                const QString table = e[QLatin1String("table")].toString();
+                if (table == QLatin1String("kinds") || table == QLatin1String("plain"))
                     events.append(e.toObject());
             }
         });
@@ -147,9 +153,9 @@ void tst_WalValues::initTestCase()
     QVERIFY2(m_db.exec(QString::fromUtf8(Schema), &error), qPrintable(error));
 }
 
-QJsonArray tst_WalValues::restRows(const TestServer &server)
+QJsonArray tst_WalValues::restRows(const TestServer &server, const QString &table)
 {
-    QNetworkRequest request(QUrl(server.url().toString() + QStringLiteral("/query/kinds?order=id")));
+    QNetworkRequest request(QUrl(server.url().toString() + QStringLiteral("/query/%1?order=id").arg(table)));
     request.setRawHeader("Authorization", "Bearer " + TestServer::token(QStringLiteral("auth")).toUtf8());
     QNetworkReply *reply = m_nam.get(request);
     QSignalSpy finished(reply, &QNetworkReply::finished);
@@ -174,51 +180,66 @@ void tst_WalValues::eventsMatchRest()
 {
     QFETCH(QString, settings);
     QString error;
-    QVERIFY2(m_db.exec(QStringLiteral("TRUNCATE api.kinds; ALTER DATABASE %1 RESET ALL; ALTER DATABASE %1 SET %2")
+    QVERIFY2(m_db.exec(QStringLiteral("TRUNCATE api.kinds, api.plain; ALTER DATABASE %1 RESET ALL; ALTER DATABASE %1 SET %2")
                            .arg(m_db.name(), settings),
                        &error),
              qPrintable(error));
     TestServer server;
     server.extraArguments = {QStringLiteral("--events"), QStringLiteral("wal")};
+    // Every statement in the server's log, to tell which events needed a conversion query.
+    server.environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("aiodata.server.sql.debug=true"));
     QVERIFY2(server.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
     Subscriber subscriber;
     QVERIFY(subscriber.open(server.url(), TestServer::token(QStringLiteral("auth"))));
 
-    auto waitForEvent = [&](const QString &action) -> QJsonObject {
+    // One statement, then its event: the rows it carries equal what REST
+    // gives before (old rows, deletes) or after (new rows) the statement.
+    auto step = [&](const QString &sql, const QString &table, const QString &action) -> QString {
+        const QJsonArray before = restRows(server, table);
         const qsizetype seen = subscriber.events.size();
+        QString e;
+        if (!m_db.exec(sql, &e))
+            return e;
         if (!QTest::qWaitFor([&] { return subscriber.events.size() > seen; }, 10000))
-            return QJsonObject();
-        const QJsonObject e = subscriber.events.at(seen);
-        return e.value(QLatin1String("action")).toString() == action ? e : QJsonObject();
+            return QStringLiteral("no event");
+        const QJsonObject event = subscriber.events.at(seen);
+        if (event.value(QLatin1String("table")).toString() != table || event.value(QLatin1String("action")).toString() != action)
+            return QStringLiteral("unexpected event ") + QString::fromUtf8(QJsonDocument(event).toJson(QJsonDocument::Compact));
+        const QJsonArray after = restRows(server, table);
+        if (after.isEmpty() && action != QLatin1String("delete"))
+            return QStringLiteral("REST shows no rows");
+        const QJsonArray rows = sortedById(event.value(QLatin1String("rows")).toArray());
+        QString d = firstDifference(rows, action == QLatin1String("delete") ? before : after);
+        if (d.isEmpty() && action == QLatin1String("update"))
+            d = firstDifference(sortedById(event.value(QLatin1String("old")).toArray()), before);
+        return d.isEmpty() ? d : action + QLatin1String(": ") + d;
     };
+    const QString plainColumns = QStringLiteral("id, b, i2, i4, i8, o, f4, f8, n, t, vc, c, nm, u, j, jb, d, ts, tz, big");
+    auto conversionQueries = [&server] { return server.output().count("json_to_recordset"); };
 
-    // Created rows.
-    QVERIFY2(m_db.exec(QString::fromUtf8(Rows), &error), qPrintable(error));
-    QJsonObject event = waitForEvent(QStringLiteral("create"));
-    QVERIFY(!event.isEmpty());
-    const QJsonArray created = restRows(server);
-    QCOMPARE(created.size(), 5);
-    QString difference = firstDifference(sortedById(event.value(QLatin1String("rows")).toArray()), created);
-    QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("create: ") + difference));
+    QString difference = step(QString::fromUtf8(Rows), QStringLiteral("kinds"), QStringLiteral("create"));
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    // Enums, intervals, arrays...: these went through PostgreSQL.
+    QVERIFY(conversionQueries() > 0);
+    const qsizetype queriesBefore = conversionQueries();
+    difference = step(QStringLiteral("INSERT INTO api.plain SELECT %1 FROM api.kinds").arg(plainColumns),
+                      QStringLiteral("plain"), QStringLiteral("create"));
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
 
-    // Updated rows: the new ones as REST shows them now, the old ones as it showed them before.
-    QVERIFY2(m_db.exec(QStringLiteral("UPDATE api.kinds SET t = coalesce(t, '') || '+', tz = tz + interval '1 hour 1 second'"),
-                       &error),
-             qPrintable(error));
-    event = waitForEvent(QStringLiteral("update"));
-    QVERIFY(!event.isEmpty());
-    const QJsonArray updated = restRows(server);
-    difference = firstDifference(sortedById(event.value(QLatin1String("rows")).toArray()), updated);
-    QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("update: ") + difference));
-    difference = firstDifference(sortedById(event.value(QLatin1String("old")).toArray()), created);
-    QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("update, old rows: ") + difference));
-
-    // Deleted rows (REPLICA IDENTITY FULL: whole old rows).
-    QVERIFY2(m_db.exec(QStringLiteral("DELETE FROM api.kinds"), &error), qPrintable(error));
-    event = waitForEvent(QStringLiteral("delete"));
-    QVERIFY(!event.isEmpty());
-    difference = firstDifference(sortedById(event.value(QLatin1String("rows")).toArray()), updated);
-    QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("delete: ") + difference));
+    const QString update = QStringLiteral("UPDATE api.%1 SET t = coalesce(t, '') || '+', tz = tz + interval '1 hour 1 second'");
+    difference = step(update.arg(QStringLiteral("kinds")), QStringLiteral("kinds"), QStringLiteral("update"));
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    const qsizetype queriesAfterKinds = conversionQueries();
+    difference = step(update.arg(QStringLiteral("plain")), QStringLiteral("plain"), QStringLiteral("update"));
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    difference = step(QStringLiteral("DELETE FROM api.plain"), QStringLiteral("plain"), QStringLiteral("delete"));
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    // The plain table's events were formatted in the server: no conversion
+    // query ran for them (the kinds update ran one).
+    QCOMPARE(conversionQueries(), queriesAfterKinds);
+    QVERIFY(queriesAfterKinds > queriesBefore);
+    difference = step(QStringLiteral("DELETE FROM api.kinds"), QStringLiteral("kinds"), QStringLiteral("delete"));
+    QVERIFY2(difference.isEmpty(), qPrintable(difference));
 
     server.stop();
     QVERIFY(m_db.exec(QStringLiteral("ALTER DATABASE %1 RESET ALL").arg(m_db.name())));
