@@ -104,9 +104,13 @@ void PgListener::onFailed(const QString &error)
 {
     if (m_retry.isActive())
         return;
-    if (m_listening || m_backoffMs == 0)
+    // Before it ever listened, the pool's owner reports an unreachable
+    // database (one line at start-up); afterwards, say it once per outage.
+    if (m_listening)
         qCWarning(lcServer).noquote() << "schema reload listener lost its connection:" << error.simplified()
                                       << "- connecting again";
+    else
+        qCDebug(lcServer).noquote() << "schema reload listener cannot connect:" << error.simplified();
     m_listening = m_listenSent = false;
     m_backoffMs = m_backoffMs == 0 ? kFirstRetryMs : qMin(m_backoffMs * 2, kMaxRetryMs);
     m_retry.start(m_backoffMs);
