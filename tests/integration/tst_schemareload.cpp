@@ -4,8 +4,12 @@
 // notifications is one reload; the listener reconnects after its
 // connection is killed. Real PostgreSQL, the real server, real sockets.
 
+#include "testclient.h"
 #include "testdatabase.h"
 #include "testserver.h"
+
+#include <Aiodata/client.h>
+#include <Aiodata/tablemodel.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,6 +17,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QWebSocket>
 #include <QtTest>
@@ -99,6 +104,7 @@ private Q_SLOTS:
     void channelSettings_data();
     void channelSettings();
     void reloadConfigNotSupported();
+    void clientFollowsTables();
 
 private:
     Answer get(const QUrl &server, const QString &path, const QString &token = QString());
@@ -112,6 +118,7 @@ private:
 
 void tst_SchemaReload::initTestCase()
 {
+    qRegisterMetaType<Aiodata::TableModel *>(); // for QSignalSpy
     QString error;
     QVERIFY2(m_db.create(&error), qPrintable(error));
     // items: a table every role reads, for markers between steps.
@@ -316,6 +323,56 @@ void tst_SchemaReload::reloadConfigNotSupported()
     QVERIFY(m_db.exec(QStringLiteral("NOTIFY pgrst, 'reload config'")));
     QTRY_VERIFY_WITH_TIMEOUT(m_server.output().contains("'reload config' is not supported"), 10000);
     QCOMPARE(reloadLines(), before);
+}
+
+void tst_SchemaReload::clientFollowsTables()
+{
+    Aiodata::Client client;
+    QSignalSpy added(&client, &Aiodata::Client::tableAdded);
+    QSignalSpy removed(&client, &Aiodata::Client::tableRemoved);
+    QSignalSpy tablesChanged(&client, &Aiodata::Client::tablesChanged);
+    QVERIFY(startTestClient(client, m_server.url(), TestServer::token(QStringLiteral("auth"))));
+    QVERIFY(!client.table(QStringLiteral("live")));
+    QPointer<Aiodata::TableModel> items = client.table(QStringLiteral("items"));
+    QVERIFY(items);
+    const int changesBefore = int(tablesChanged.count());
+
+    // A new table: a model with its rows, then its events.
+    QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.live (id int PRIMARY KEY, v text);"
+                                     "INSERT INTO api.live VALUES (1, 'a'), (2, 'b');"
+                                     "GRANT ALL ON api.live TO auth; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(client.table(QStringLiteral("live")), 10000);
+    QPointer<Aiodata::TableModel> live = client.table(QStringLiteral("live"));
+    QVERIFY(client.tableNames().contains(QStringLiteral("live")));
+    QCOMPARE(tablesChanged.count(), changesBefore + 1);
+    QTRY_COMPARE_WITH_TIMEOUT(live->rowCount(), 2, 10000);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.live VALUES (3, 'c')")));
+    QTRY_COMPARE_WITH_TIMEOUT(live->rowCount(), 3, 10000);
+    QCOMPARE(live->row(live->indexOfKey({3})).value(QStringLiteral("v")).toString(), QStringLiteral("c"));
+
+    // A new column: that table's model is made again (with the column), the others stay.
+    QVERIFY(m_db.exec(QStringLiteral("ALTER TABLE api.live ADD COLUMN w int DEFAULT 7; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(client.table(QStringLiteral("live")) && client.table(QStringLiteral("live")) != live, 10000);
+    QTRY_VERIFY(!live); // the old one is deleted
+    Aiodata::TableModel *relive = client.table(QStringLiteral("live"));
+    QVERIFY(relive->schema().columnIndex(QStringLiteral("w")) >= 0);
+    QTRY_COMPARE_WITH_TIMEOUT(relive->rowCount(), 3, 10000);
+    QCOMPARE(relive->row(0).value(QStringLiteral("w")).toInt(), 7);
+    QCOMPARE(client.table(QStringLiteral("items")), items.data());
+
+    // A dropped table: its model goes.
+    const int removedBefore = int(removed.count());
+    QVERIFY(m_db.exec(QStringLiteral("DROP TABLE api.live; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(!client.table(QStringLiteral("live")), 10000);
+    QCOMPARE(removed.count(), removedBefore + 1);
+    QVERIFY(!client.tableNames().contains(QStringLiteral("live")));
+    QCOMPARE(client.table(QStringLiteral("items")), items.data());
+    QCOMPARE(client.status(), Aiodata::Client::Ready);
+
+    // Still live: events of the remaining tables arrive.
+    const int id = nextId();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items (id) VALUES (%1)").arg(id)));
+    QTRY_VERIFY_WITH_TIMEOUT(items->indexOfKey({id}) >= 0, 10000);
 }
 
 QTEST_MAIN(tst_SchemaReload)
