@@ -17,6 +17,8 @@ QmlClient::QmlClient(QObject *parent)
     connect(this, &Client::tableAdded, this, [this](TableModel *model) {
         m_tables->insert(model->name(), QVariant::fromValue(model));
     });
+    // A table dropped on the server (schema reload): client.tables.<name> becomes undefined.
+    connect(this, &Client::tableRemoved, this, [this](TableModel *model) { m_tables->clear(model->name()); });
     // A declarative client follows its settings: url: field.text reconnects.
     connect(this, &Client::urlChanged, this, &QmlClient::connectionSettingsChanged);
     connect(this, &Client::tokenChanged, this, &QmlClient::connectionSettingsChanged);

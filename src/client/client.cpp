@@ -50,6 +50,16 @@ public:
     void setProgress(qreal progress);
     void abortPending();
     void addModel(const QJsonObject &tableJson);
+    void removeModel(const QString &name);
+    // Makes the models match a schema description: adds new tables,
+    // removes dropped ones, and replaces those whose columns changed.
+    // Returns the names of the models it made.
+    QStringList mergeSchema(const QJsonArray &tables);
+    // After the server's {"type":"schema"}: the description again, then
+    // snapshots of the new models only, while events keep flowing.
+    void reloadSchema();
+    void onSchemaReloaded(QNetworkReply *reply);
+    void fetchSnapshot(TableModel *model);
 
     Client *q;
     QUrl url = QUrl(QStringLiteral("http://localhost:4000"));
@@ -62,6 +72,11 @@ public:
     QNetworkAccessManager *network = nullptr;
     QWebSocket *socket = nullptr;
     QMap<QString, TableModel *> models;
+    QHash<QString, QJsonObject> described; // per model, its table in GET / (to tell a changed table)
+    // Models made after a schema reload whose snapshot is on its way: their
+    // events wait here (with their transaction's xid) and are applied over it.
+    QHash<QString, QList<std::pair<Internal::ServerChange, quint32>>> loading;
+    bool schemaStale = false;        // {"type":"schema"} came while loading: reload once ready
     QList<QPointer<QNetworkReply>> pending;
     QList<QJsonObject> buffered;     // events received while the snapshots load
     // Which transactions each table's snapshot already contains
@@ -124,6 +139,7 @@ void Client::Private::abortPending()
         socket = nullptr;
     }
     buffered.clear();
+    loading.clear(); // the next load snapshots every table
     subscribed = false;
     snapshotsLeft = 0;
 }
@@ -185,17 +201,9 @@ void Client::Private::onSchema(QNetworkReply *reply)
         return;
     }
     const QJsonObject schema = QJsonDocument::fromJson(body).object();
-    const QJsonArray tables = schema.value(QLatin1String("tables")).toArray();
-    bool changed = false;
-    for (const QJsonValue &t : tables) {
-        const QString name = t.toObject().value(QLatin1String("name")).toString();
-        if (!models.contains(name) && !t.toObject().value(QLatin1String("primaryKey")).toArray().isEmpty()) {
-            addModel(t.toObject());
-            changed = true;
-        }
-    }
-    if (changed)
-        Q_EMIT q->tablesChanged();
+    // Every model is snapshotted below, new or not.
+    mergeSchema(schema.value(QLatin1String("tables")).toArray());
+    schemaStale = false;
 
     // Subscribe first: events from now on are buffered, then the snapshots
     // are taken; replaying the buffer over them is safe because events
@@ -222,6 +230,86 @@ void Client::Private::onSchema(QNetworkReply *reply)
     socket->open(wsRequest);
 }
 
+QStringList Client::Private::mergeSchema(const QJsonArray &tables)
+{
+    QStringList added;
+    QSet<QString> present;
+    for (const QJsonValue &v : tables) {
+        const QJsonObject t = v.toObject();
+        const QString name = t.value(QLatin1String("name")).toString();
+        if (t.value(QLatin1String("primaryKey")).toArray().isEmpty())
+            continue; // no key, no model
+        present.insert(name);
+        const auto known = described.constFind(name);
+        if (known != described.constEnd()) {
+            // Rows of the old shape cannot be kept: a new model, a new snapshot.
+            if (known->value(QLatin1String("columns")) == t.value(QLatin1String("columns"))
+                && known->value(QLatin1String("primaryKey")) == t.value(QLatin1String("primaryKey")))
+                continue;
+            removeModel(name);
+        }
+        addModel(t);
+        added.append(name);
+    }
+    bool removed = false;
+    const QStringList names = models.keys();
+    for (const QString &name : names) {
+        if (!present.contains(name)) {
+            removeModel(name);
+            removed = true;
+        }
+    }
+    if (removed || !added.isEmpty())
+        Q_EMIT q->tablesChanged();
+    return added;
+}
+
+void Client::Private::removeModel(const QString &name)
+{
+    TableModel *model = models.take(name);
+    described.remove(name);
+    loading.remove(name);
+    snapshots.remove(name);
+    if (!model)
+        return;
+    qCDebug(lcClient) << "table" << name << "removed";
+    Q_EMIT q->tableRemoved(model);
+    model->deleteLater();
+}
+
+void Client::Private::reloadSchema()
+{
+    if (status != Ready) {
+        // The load under way may have read the old description; the next
+        // one (after a reconnect, or this one once ready) reads the new.
+        schemaStale = true;
+        return;
+    }
+    QNetworkReply *reply = network->get(request("/"));
+    pending.append(reply);
+    QObject::connect(reply, &QNetworkReply::finished, q, [this, reply] { onSchemaReloaded(reply); });
+}
+
+void Client::Private::onSchemaReloaded(QNetworkReply *reply)
+{
+    pending.removeAll(reply);
+    reply->deleteLater();
+    const QByteArray body = reply->readAll();
+    if (httpStatus(reply) != 200) {
+        const auto [e, message] = replyError(reply, body);
+        fail(e, message, e != AuthenticationError);
+        return;
+    }
+    const QStringList added = mergeSchema(QJsonDocument::fromJson(body).object().value(QLatin1String("tables")).toArray());
+    // The same hand-off as the first load, per table: the stream is already
+    // open, so events of a new table wait for its snapshot and are applied
+    // over it unless the snapshot already holds them.
+    for (const QString &name : added) {
+        loading.insert(name, {});
+        fetchSnapshot(models.value(name));
+    }
+}
+
 void Client::Private::addModel(const QJsonObject &tableJson)
 {
     auto *model = new TableModel(TableSchema::fromJson(tableJson), q);
@@ -243,6 +331,7 @@ void Client::Private::addModel(const QJsonObject &tableJson)
         Q_EMIT q->event(QStringLiteral("delete"), name, rows);
     });
     models.insert(name, model);
+    described.insert(name, tableJson);
     Q_EMIT q->tableAdded(model);
 }
 
@@ -271,6 +360,10 @@ void Client::Private::onMessage(const QString &message)
             applyMessage(m);
         else if (subscribed)
             buffered.append(m);
+    } else if (type == QLatin1String("schema")) {
+        // The server reloaded its schema: tables may have come or gone.
+        qCDebug(lcClient) << "schema changed on the server";
+        reloadSchema();
     } else {
         qCWarning(lcClient) << "unexpected message from the server:" << message.left(200);
     }
@@ -284,11 +377,23 @@ void Client::Private::fetchSnapshots()
         becomeReady();
         return;
     }
-    for (TableModel *model : std::as_const(models)) {
-        QNetworkReply *reply = network->get(request("/query/" + QUrl::toPercentEncoding(model->name())));
-        pending.append(reply);
-        QObject::connect(reply, &QNetworkReply::finished, q, [this, model, reply] { onSnapshot(model, reply); });
-    }
+    for (TableModel *model : std::as_const(models))
+        fetchSnapshot(model);
+}
+
+void Client::Private::fetchSnapshot(TableModel *model)
+{
+    QNetworkReply *reply = network->get(request("/query/" + QUrl::toPercentEncoding(model->name())));
+    pending.append(reply);
+    QPointer<TableModel> guard = model;
+    QObject::connect(reply, &QNetworkReply::finished, q, [this, guard, reply] {
+        if (guard) {
+            onSnapshot(guard, reply);
+        } else { // removed by a later schema reload meanwhile
+            pending.removeAll(reply);
+            reply->deleteLater();
+        }
+    });
 }
 
 void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
@@ -310,6 +415,14 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
         fail(ProtocolError, Client::tr("The server sent an unreadable copy of table %1.").arg(model->name()), true);
         return;
     }
+    if (const auto waiting = loading.find(model->name()); waiting != loading.end()) {
+        // A table that came with a schema reload: its events so far, over the snapshot.
+        const auto changes = std::move(*waiting);
+        loading.erase(waiting);
+        for (const auto &[change, xid] : changes)
+            applyChange(change, xid);
+        return;
+    }
     --snapshotsLeft;
     setProgress(qreal(snapshotsTotal - snapshotsLeft) / snapshotsTotal);
     if (snapshotsLeft == 0)
@@ -328,6 +441,8 @@ void Client::Private::becomeReady()
     setProgress(1);
     setStatus(Ready);
     Q_EMIT q->ready();
+    if (std::exchange(schemaStale, false))
+        reloadSchema();
 }
 
 void Client::Private::applyMessage(const QJsonObject &message)
@@ -358,6 +473,10 @@ void Client::Private::applyChange(const Internal::ServerChange &change, quint32 
     TableModel *model = models.value(table);
     if (!model)
         return;
+    if (const auto waiting = loading.find(table); waiting != loading.end()) {
+        waiting->append({change, xid}); // its snapshot is on its way
+        return;
+    }
     // Already in this table's snapshot: applying it again would show the
     // change twice (the rows would converge, the signals would not).
     const auto snapshot = snapshots.constFind(table);

@@ -84,6 +84,10 @@ Q_SIGNALS:
     void tablesChanged();
     // A model was made for a table, before any row is in it.
     void tableAdded(Aiodata::TableModel *model);
+    // The table is gone from the server's schema (dropped, no longer
+    // readable, or its columns changed: then tableAdded follows with a new
+    // model); the model is deleted later, drop references to it now.
+    void tableRemoved(Aiodata::TableModel *model);
     void ready();
     void errorOccurred(Aiodata::Client::Error error, const QString &errorString);
 

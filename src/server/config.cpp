@@ -166,6 +166,20 @@ std::optional<Config> build(const RawValues &raw, QString *error)
         config.dbPreparedStatements = *b;
     }
 
+    if (const auto it = raw.constFind(QStringLiteral("db-channel-enabled")); it != raw.cend()) {
+        const auto b = parseBool(it->value);
+        if (!b)
+            return fail(at(*it, QStringLiteral("db-channel-enabled must be true or false, got ")
+                                    + quoted(it->value)));
+        config.dbChannelEnabled = *b;
+    }
+    if (const auto it = raw.constFind(QStringLiteral("db-channel")); it != raw.cend()) {
+        // LISTEN takes any identifier (we quote it), but not an empty one.
+        if (it->value.isEmpty())
+            return fail(at(*it, QStringLiteral("db-channel must not be empty")));
+        config.dbChannel = it->value;
+    }
+
     bool secretIsBase64 = false;
     if (const auto it = raw.constFind(QStringLiteral("jwt-secret-is-base64")); it != raw.cend()) {
         const auto b = parseBool(it->value);
@@ -269,6 +283,8 @@ std::optional<Config> Config::fromFile(const QString &path, QString *error)
         {"PGRST_DB_ANON_ROLE", "db-anon-role"},
         {"PGRST_JWT_SECRET", "jwt-secret"},
         {"PGRST_SERVER_CORS_ALLOWED_ORIGINS", "server-cors-allowed-origins"},
+        {"PGRST_DB_CHANNEL", "db-channel"},
+        {"PGRST_DB_CHANNEL_ENABLED", "db-channel-enabled"},
     };
     for (const auto &o : overrides) {
         if (qEnvironmentVariableIsSet(o.env))

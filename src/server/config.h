@@ -23,6 +23,8 @@ struct Config
     int dbPool = 10;               // db-pool
     bool dbPreparedStatements = true; // db-prepared-statements
     QStringList corsAllowedOrigins;// server-cors-allowed-origins; "*" allows any; empty allows none
+    QString dbChannel = QStringLiteral("pgrst"); // db-channel: NOTIFY channel for 'reload schema'
+    bool dbChannelEnabled = true;  // db-channel-enabled: listen on db-channel at all
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 4000;
 

@@ -10,8 +10,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QTimer>
 #include <QWebSocket>
+
+#include <utility>
 
 namespace Aiodata::Server {
 
@@ -69,12 +72,19 @@ QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContex
     return m + "]}";
 }
 
-void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
+void Fanout::classify(Subscriber &subscriber)
 {
+    const SubscriberContext &context = subscriber.context;
     QStringList tables(context.readableTables.begin(), context.readableTables.end());
     tables.sort();
-    const QString kind = context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n') + tables.join(QLatin1Char(','));
-    const Subscriber subscriber{socket, context, kind, kind + QLatin1Char('\n') + QString::fromUtf8(context.claimsJson)};
+    subscriber.kind = context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n') + tables.join(QLatin1Char(','));
+    subscriber.identity = subscriber.kind + QLatin1Char('\n') + QString::fromUtf8(context.claimsJson);
+}
+
+void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
+{
+    Subscriber subscriber{socket, context, QString(), QString()};
+    classify(subscriber);
     m_subscribers.append(subscriber);
     connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
     if (context.expiresAt > 0) {
@@ -113,6 +123,68 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
     qCDebug(lcFanout) << "subscriber" << socket->peerAddress() << socket->peerPort() << "role" << context.role
                       << (resumed ? "resumed" : "fresh");
     Q_EMIT subscriberCountChanged(subscriberCount());
+}
+
+QList<SubscriberContext> Fanout::subscriberRoles() const
+{
+    QList<SubscriberContext> out;
+    QSet<QString> seen;
+    for (const Subscriber &s : m_subscribers) {
+        const QString key = roleKey(s.context.role, s.context.schema);
+        if (!seen.contains(key)) {
+            seen.insert(key);
+            out.append(s.context);
+        }
+    }
+    return out;
+}
+
+void Fanout::schemaReloaded(const QHash<QString, Readable> &readable, const QSet<QString> &changedSchemas)
+{
+    static const QString schemaMessage = QStringLiteral("{\"type\":\"schema\"}");
+    QList<QWebSocket *> told;
+    // Every member of an identity has the same role and schema, so members
+    // of one old identity all move to the same new one.
+    QHash<QString, QString> identityOf;
+    for (Subscriber &s : m_subscribers) {
+        bool changed = changedSchemas.contains(s.context.schema);
+        const auto it = readable.constFind(roleKey(s.context.role, s.context.schema));
+        if (it != readable.constEnd()) {
+            changed = changed || it->privileges != s.context.privileges || it->tables != s.context.readableTables;
+            const QString before = s.identity;
+            s.context.readableTables = it->tables;
+            s.context.privileges = it->privileges;
+            classify(s);
+            identityOf.insert(before, s.identity);
+        }
+        if (changed)
+            told.append(s.socket);
+    }
+    // Clients learn of the change before any event judged by the new rules.
+    for (QWebSocket *socket : std::as_const(told))
+        socket->sendTextMessage(schemaMessage);
+    // Transactions waiting for a row check were queued under the old
+    // identities and judged with the old readable tables: queue them under
+    // the new ones (merged in commit order where identities now coincide)
+    // and check them again, so a REVOKE holds back even those.
+    ++m_generation;
+    const QHash<QString, CheckQueue> old = std::exchange(m_checkQueues, {});
+    for (auto q = old.constBegin(); q != old.constEnd(); ++q) {
+        CheckQueue &target = m_checkQueues[identityOf.value(q.key(), q.key())];
+        QMap<quint64, Transaction> merged;
+        for (const Transaction &t : std::as_const(target.pending))
+            merged.insert(t.seq, t);
+        for (const Transaction &t : q->pending)
+            merged.insert(t.seq, t);
+        target.pending.clear();
+        for (const Transaction &t : std::as_const(merged))
+            target.pending.enqueue(t);
+        target.checking = false;
+    }
+    const QStringList identities = m_checkQueues.keys();
+    for (const QString &identity : identities)
+        pump(identity);
+    qCDebug(lcFanout) << "schema reloaded:" << told.size() << "of" << m_subscribers.size() << "subscribers told";
 }
 
 int Fanout::subscriberCount(const QByteArray &claimsJson) const

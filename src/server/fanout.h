@@ -16,13 +16,15 @@ QT_END_NAMESPACE
 
 namespace Aiodata::Server {
 
-// Who a WebSocket subscriber is, decided once when it connects.
+// Who a WebSocket subscriber is, decided when it connects; what it may read
+// is decided again at each schema reload.
 struct SubscriberContext
 {
     QString role;
     QByteArray claimsJson;         // the token's claims: row-level security may depend on them
     QString schema;
     QSet<QString> readableTables;  // tables the role may SELECT
+    QByteArray privileges;         // SchemaCache::readableTablesSql()'s second column: changes with any grant
     qint64 expiresAt = 0;          // token's exp (seconds since epoch), 0 = never
     // Resume: the client's last applied position and the epoch it belongs to.
     bool resume = false;
@@ -54,6 +56,23 @@ public:
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
     void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
 
+    // What a role may read in a schema (SchemaCache::readableTablesSql()).
+    struct Readable
+    {
+        QSet<QString> tables;
+        QByteArray privileges;
+    };
+    static QString roleKey(const QString &role, const QString &schema) { return role + QLatin1Char('\n') + schema; }
+    // One context per role and schema among the subscribers: whom to ask
+    // what they may read after a schema reload.
+    QList<SubscriberContext> subscriberRoles() const;
+    // A schema reload took effect: every subscriber whose roleKey() is in
+    // readable reads that from now on (at once: also transactions still
+    // waiting for a row check); those not in it (subscribed meanwhile)
+    // keep theirs. Subscribers of a schema in changedSchemas, or whose
+    // privileges changed, get {"type":"schema"}.
+    void schemaReloaded(const QHash<QString, Readable> &readable, const QSet<QString> &changedSchemas);
+
     // The wire form of the part of a transaction a subscriber may see
     // (see docs/protocol.md); empty when it may see none of it.
     static QByteArray encode(const Transaction &transaction, const SubscriberContext &context);
@@ -76,6 +95,7 @@ private:
         QQueue<Transaction> pending;
         bool checking = false;
     };
+    static void classify(Subscriber &subscriber);
     void onCommitted(const Transaction &transaction);
     void pump(const QString &identity);
     QList<Subscriber> subscribersOf(const QString &identity) const;

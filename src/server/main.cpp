@@ -6,11 +6,13 @@
 #include "httpserver.h"
 #include "logging.h"
 #include "ownwritessource.h"
+#include "pglistener.h"
 #include "pgpool.h"
 #include "routes.h"
 #include "rowfilter.h"
 #include "sqlbuilder.h"
 #include "schemacache.h"
+#include "schemareloader.h"
 #include "walsource.h"
 
 #include <QCommandLineParser>
@@ -20,6 +22,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <utility>
 
 using namespace Aiodata::Server;
 
@@ -46,7 +49,8 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
         "Serves a PostgreSQL schema as a PostgREST-compatible REST API under /query, its description at /,\n"
         "and every committed change as events on the WebSocket /state. Reads a PostgREST config file\n"
-        "(db-uri, db-schemas, db-anon-role, jwt-secret, jwt-secret-is-base64, jwt-aud, db-pool, db-prepared-statements)."));
+        "(db-uri, db-schemas, db-anon-role, jwt-secret, jwt-secret-is-base64, jwt-aud, db-pool, db-prepared-statements,\n"
+        "db-channel, db-channel-enabled). NOTIFY pgrst, 'reload schema' reloads the schema cache."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("config"), QStringLiteral("PostgREST config file, e.g. postgrest.conf"));
@@ -130,34 +134,51 @@ int main(int argc, char *argv[])
             qCWarning(lcServer) << "database unavailable:" << message.simplified();
         }
     });
-    QObject::connect(&pool, &PgPool::ready, &app, [&] {
-        if (started)
+    // The schema cache: loaded once the pool is ready and LISTEN is in
+    // place (so no notification falls between the two), reloaded on NOTIFY
+    // (PostgREST's db-channel) and after the listener reconnects.
+    SchemaReloader reloader(&schema, &pool, config->dbSchemas);
+    std::unique_ptr<PgListener> listener;
+    bool poolReady = false;
+    bool listenerFailed = false;
+    bool loadStarted = false;
+    auto firstLoad = [&] {
+        if (loadStarted || !poolReady || (listener && !listener->isListening() && !listenerFailed))
             return;
-        // Load every exposed schema, then serve.
-        auto remaining = std::make_shared<int>(int(config->dbSchemas.size()));
-        for (const QString &name : std::as_const(config->dbSchemas)) {
-            PgJob job;
-            job.statements = {PgStatement{SchemaCache::describeSql(), {name.toUtf8(), "false"}},
-                              PgStatement{SchemaCache::rowSecuritySql(), {name.toUtf8(), QByteArray()}}};
-            job.done = [&, name, remaining](const QList<PgResult> &results, const PgError &pgError) {
-                if (started || exitCode)
-                    return;
-                QString loadError;
-                if (!pgError.isNull()) {
-                    stop(QStringLiteral("cannot read schema \"%1\": %2").arg(name, pgError.message));
-                    return;
-                }
-                if (!schema.load(name, results.value(0).value(0, 0), &loadError)) {
-                    stop(loadError);
-                    return;
-                }
-                schema.loadRowSecurity(name, results.value(1).value(0, 0));
-                if (--*remaining > 0)
-                    return;
-                chooseSource();
-            };
-            pool.execute(std::move(job));
-        }
+        loadStarted = true;
+        reloader.load();
+    };
+    if (config->dbChannelEnabled) {
+        listener = std::make_unique<PgListener>(config->dbUri.toUtf8(), config->dbChannel);
+        QObject::connect(listener.get(), &PgListener::notified, &reloader, &SchemaReloader::notify);
+        QObject::connect(listener.get(), &PgListener::failed, &app, [&] {
+            // Start anyway; it keeps trying and reloads once it listens.
+            listenerFailed = true;
+            firstLoad();
+        });
+        QObject::connect(listener.get(), &PgListener::listening, &reloader, [&](bool again) {
+            if (!loadStarted) {
+                firstLoad();
+                return;
+            }
+            // Notifications sent while it was not listening are lost.
+            qCInfo(lcServer) << (again ? "schema reload listener connected again" : "schema reload listener connected")
+                             << "- reloading in case a notification was missed";
+            reloader.requestReload();
+        });
+    }
+    bool firstResult = true;
+    QObject::connect(&reloader, &SchemaReloader::failed, &app, [&](const QString &message) {
+        if (std::exchange(firstResult, false) && !exitCode)
+            stop(message);
+    });
+    QObject::connect(&reloader, &SchemaReloader::loaded, &app, [&] {
+        if (std::exchange(firstResult, false) && !exitCode)
+            chooseSource();
+    });
+    QObject::connect(&pool, &PgPool::ready, &app, [&] {
+        poolReady = true;
+        firstLoad();
     });
 
     serve = [&] {
@@ -165,6 +186,8 @@ int main(int argc, char *argv[])
         fanout->setMaxBufferedBytes(config->maxSendBufferBytes);
         rowFilter = std::make_unique<RowFilter>(&schema, &pool);
         fanout->setRowFilter(rowFilter.get());
+        reloader.setFanout(fanout.get());
+        reloader.setRowFilter(rowFilter.get());
         if (qobject_cast<WalSource *>(source.get()))
             rowFilter->reportReplicaIdentities(config->dbSchemas);
         routes = std::make_unique<Routes>(*config, &schema, &pool, qobject_cast<OwnWritesSource *>(source.get()),
@@ -251,8 +274,13 @@ int main(int argc, char *argv[])
     };
 
     pool.start();
+    if (listener)
+        listener->start();
     const int rc = app.exec();
     // Destroy in dependency order: routes and fan-out use the source.
+    listener.reset();
+    reloader.setFanout(nullptr);
+    reloader.setRowFilter(nullptr);
     routes.reset();
     fanout.reset();
     rowFilter.reset();

@@ -79,15 +79,26 @@ PgConnection::~PgConnection()
         PQfinish(m_conn);
 }
 
-void PgConnection::open(const QByteArray &conninfo, Mode mode)
+void PgConnection::open(const QByteArray &conninfo, Mode mode, const QByteArray &applicationName)
 {
     m_state = State::Connecting;
     m_mode = mode;
-    if (mode == Mode::Replication) {
-        // dbname is expanded as a URI or key=value string; replication overrides it.
-        const char *keywords[] = {"dbname", "replication", nullptr};
-        const char *values[] = {conninfo.constData(), "database", nullptr};
-        m_conn = PQconnectStartParams(keywords, values, 1);
+    if (mode == Mode::Replication || !applicationName.isEmpty()) {
+        // dbname is expanded as a URI or key=value string; the keywords
+        // after it override what it says.
+        std::vector<const char *> keywords{"dbname"};
+        std::vector<const char *> values{conninfo.constData()};
+        if (mode == Mode::Replication) {
+            keywords.push_back("replication");
+            values.push_back("database");
+        }
+        if (!applicationName.isEmpty()) {
+            keywords.push_back("application_name");
+            values.push_back(applicationName.constData());
+        }
+        keywords.push_back(nullptr);
+        values.push_back(nullptr);
+        m_conn = PQconnectStartParams(keywords.data(), values.data(), 1);
     } else {
         m_conn = PQconnectStart(conninfo.constData());
     }
@@ -239,7 +250,7 @@ void PgConnection::onWritable()
 {
     if (m_state == State::Connecting)
         pollConnect();
-    else if (m_mode == Mode::Replication)
+    else if (m_mode != Mode::Pipeline)
         Q_EMIT readyWrite();
     else if (m_state == State::Busy)
         flush();
@@ -255,7 +266,7 @@ void PgConnection::onReadable()
     }
     if (m_state == State::Broken || m_state == State::Disconnected)
         return;
-    if (m_mode == Mode::Replication) {
+    if (m_mode != Mode::Pipeline) {
         Q_EMIT readyRead();
         return;
     }

@@ -63,21 +63,24 @@ public:
     enum class State { Disconnected, Connecting, Idle, Busy, Broken };
     // Pipeline: jobs via run(). Replication: a walsender connection
     // (replication=database) whose protocol the owner drives through
-    // handle(), readyRead() and setWriteWanted().
-    enum class Mode { Pipeline, Replication };
+    // handle(), readyRead() and setWriteWanted(). Plain: an ordinary
+    // connection driven by its owner the same way (LISTEN/NOTIFY).
+    enum class Mode { Pipeline, Replication, Plain };
 
     explicit PgConnection(QObject *parent = nullptr);
     ~PgConnection() override;
 
-    void open(const QByteArray &conninfo, Mode mode = Mode::Pipeline);
+    // applicationName, when set, overrides the conninfo's application_name
+    // (so operators can tell this connection apart in pg_stat_activity).
+    void open(const QByteArray &conninfo, Mode mode = Mode::Pipeline, const QByteArray &applicationName = {});
     // conninfo (URI or key=value) as key=value with options appended to
     // its libpq options setting (e.g. "-c TimeZone=UTC"); nullopt if it
     // does not parse.
     static std::optional<QByteArray> withOptions(const QByteArray &conninfo, const QByteArray &options);
     PGconn *handle() const { return m_conn; }
-    // Replication mode: ask for readyWrite() until libpq's output is flushed.
+    // Replication and plain mode: ask for readyWrite() until libpq's output is flushed.
     void setWriteWanted(bool wanted);
-    // Replication mode: the owner saw the connection break.
+    // Replication and plain mode: the owner saw the connection break.
     void markBroken(const QString &error) { fail(error); }
     State state() const { return m_state; }
     QString errorString() const { return m_errorString; }
@@ -94,8 +97,8 @@ Q_SIGNALS:
     void opened();
     void failed(const QString &error);  // connecting failed or the connection broke
     void jobFinished();                 // back to Idle
-    void readyRead();                   // replication mode: the socket has data
-    void readyWrite();                  // replication mode: the socket takes data
+    void readyRead();                   // replication and plain mode: the socket has data
+    void readyWrite();                  // replication and plain mode: the socket takes data
 
 private:
     void pollConnect();

@@ -224,7 +224,12 @@ void Routes::describe(const HttpRequest &request, const HttpResponder &responder
         return;
     }
     PgJob job;
-    job.statements = {roleStatement(identity), PgStatement{SchemaCache::describeSql(), {schema.toUtf8(), "true"}}};
+    QJsonArray known;
+    for (const QString &name : m_schema->tableNames(schema))
+        known.append(name);
+    job.statements = {roleStatement(identity),
+                      PgStatement{SchemaCache::describeSql(),
+                                  {schema.toUtf8(), "true", QJsonDocument(known).toJson(QJsonDocument::Compact)}}};
     const bool authenticated = identity.authenticated;
     job.done = [responder, authenticated](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
@@ -376,15 +381,10 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
                            .toResponse());
         return;
     }
-    // Decided once per subscriber: which tables its role may read.
+    // Decided when it subscribes and again at each schema reload: which
+    // tables its role may read.
     PgJob job;
-    job.statements = {
-        roleStatement(identity),
-        PgStatement{QByteArrayLiteral("SELECT coalesce(json_agg(c.relname), '[]')::text FROM pg_class c "
-                                      "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                      "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-                                      "AND has_table_privilege(c.oid, 'SELECT')"),
-                    {schema.toUtf8()}}};
+    job.statements = {roleStatement(identity), PgStatement{SchemaCache::readableTablesSql(), {schema.toUtf8()}}};
     const Identity who = identity;
     // ?since=<seq>&epoch=<epoch>: resume after the client's last applied transaction.
     const QString since = q.queryItemValue(QStringLiteral("since"));
@@ -405,6 +405,7 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
         const QJsonArray tables = QJsonDocument::fromJson(results.at(1).value(0, 0)).array();
         for (const QJsonValue &t : tables)
             context.readableTables.insert(t.toString());
+        context.privileges = results.at(1).value(0, 1);
         responder.acceptWebSocket(QVariant::fromValue(context));
     };
     m_pool->execute(std::move(job));

@@ -130,6 +130,12 @@ void RowFilter::reportReplicaIdentities(const QStringList &schemas)
     }
 }
 
+void RowFilter::schemaReloaded(const QStringList &schemas)
+{
+    if (m_reportReplicaIdentity)
+        reportReplicaIdentities(schemas);
+}
+
 void RowFilter::reportReplicaIdentity(const TableInfo &table)
 {
     const QString name = QString::fromUtf8(SqlBuilder::qualifiedName(table));

@@ -34,6 +34,9 @@ public:
     // With logical replication: says once per table with RLS whose deletes
     // cannot be judged (no REPLICA IDENTITY FULL), and how to fix it.
     void reportReplicaIdentities(const QStringList &schemas);
+    // The schema cache was reloaded: tables that came (or whose RLS was
+    // switched on) are reported as above, when reporting.
+    void schemaReloaded(const QStringList &schemas);
 
     // Whether the subscriber may see a change of the transaction that needs a check.
     bool needsCheck(const Transaction &transaction, const SubscriberContext &context) const;

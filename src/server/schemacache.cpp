@@ -65,10 +65,21 @@ SELECT json_build_object(
     ) ORDER BY c.relname)
     FROM pg_class c
     WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      AND (NOT $2::bool OR has_table_privilege(c.oid, 'SELECT'))), '[]'::json)
+      AND (NOT $2::bool OR has_table_privilege(c.oid, 'SELECT'))
+      AND ($3::json IS NULL OR c.relname IN (SELECT json_array_elements_text($3::json)))), '[]'::json)
 )::text
 FROM pg_namespace n WHERE n.nspname = $1
 )SQL");
+}
+
+QByteArray SchemaCache::readableTablesSql()
+{
+    return QByteArrayLiteral(
+        "SELECT coalesce(json_agg(c.relname ORDER BY c.relname) FILTER (WHERE has_table_privilege(c.oid, 'SELECT')), '[]')::text, "
+        "coalesce(string_agg(c.relname || ':' || has_table_privilege(c.oid, 'SELECT')::text || has_table_privilege(c.oid, 'INSERT')::text"
+        " || has_table_privilege(c.oid, 'UPDATE')::text || has_table_privilege(c.oid, 'DELETE')::text, ',' ORDER BY c.relname), '') "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')");
 }
 
 QByteArray SchemaCache::policyVersionSql(const QByteArray &classOid)
@@ -131,6 +142,7 @@ bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson,
         tables.insert(info.name, info);
     }
     m_schemas.insert(schema, tables);
+    m_descriptions.insert(schema, descriptionJson);
     return true;
 }
 

@@ -48,8 +48,13 @@ class SchemaCache
 public:
     // The description of one schema as JSON, built by PostgreSQL itself.
     // $1: schema name; $2: 'true' to list only tables the current role may
-    // SELECT (GET / under the caller's role), 'false' for everything.
+    // SELECT (GET / under the caller's role), 'false' for everything; $3: a
+    // JSON array of table names to keep (GET / lists what the cache knows,
+    // so it agrees with /query until the next reload), NULL for all.
     static QByteArray describeSql();
+    // The tables of schema $1 the current role may SELECT, as a JSON array
+    // of names, and a text that changes with any of its table privileges.
+    static QByteArray readableTablesSql();
 
     // Row security details of one schema's tables with RLS, as JSON. Kept
     // apart from describeSql() because that description is served to
@@ -68,9 +73,13 @@ public:
     QStringList loadRowSecurity(const QString &schema, const QByteArray &json);
     const TableInfo *table(const QString &schema, const QString &name) const;
     QStringList tableNames(const QString &schema) const;
+    // describeSql()'s JSON as loaded: two loads describe the same schema
+    // when these are equal.
+    QByteArray description(const QString &schema) const { return m_descriptions.value(schema); }
 
 private:
     QHash<QString, QHash<QString, TableInfo>> m_schemas;
+    QHash<QString, QByteArray> m_descriptions;
 };
 
 } // namespace Aiodata::Server

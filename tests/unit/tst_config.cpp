@@ -65,6 +65,8 @@ private slots:
     void parseGood();
     void preparedStatements_data();
     void preparedStatements();
+    void channel_data();
+    void channel();
     void parseErrors_data();
     void parseErrors();
     void errorPointerMayBeNull();
@@ -199,6 +201,33 @@ void TestConfig::preparedStatements()
     QCOMPARE(c->dbPreparedStatements, prepared);
 }
 
+void TestConfig::channel_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("channel");
+    QTest::addColumn<bool>("enabled");
+    QTest::newRow("defaults, as in PostgREST") << withRequired("") << QStringLiteral("pgrst") << true;
+    QTest::newRow("own channel") << withRequired("db-channel = \"schema_events\"\n") << QStringLiteral("schema_events") << true;
+    QTest::newRow("channel needing quotes in SQL")
+        << withRequired("db-channel = \"My \\\"Channel\\\"\"\n") << QStringLiteral("My \"Channel\"") << true;
+    QTest::newRow("disabled") << withRequired("db-channel-enabled = false\n") << QStringLiteral("pgrst") << false;
+    QTest::newRow("disabled, quoted, capitalised")
+        << withRequired("db-channel-enabled = \"False\"\ndb-channel = other\n") << QStringLiteral("other") << false;
+    QTest::newRow("enabled") << withRequired("db-channel-enabled = true\n") << QStringLiteral("pgrst") << true;
+}
+
+void TestConfig::channel()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, channel);
+    QFETCH(bool, enabled);
+    QString error;
+    const auto c = Config::parse(text, &error);
+    QVERIFY2(c, qPrintable(error));
+    QCOMPARE(c->dbChannel, channel);
+    QCOMPARE(c->dbChannelEnabled, enabled);
+}
+
 void TestConfig::parseGood()
 {
     QFETCH(QByteArray, text);
@@ -274,6 +303,11 @@ void TestConfig::parseErrors_data()
     QTest::newRow("base64 with dangling character")
         << withRequired("jwt-secret-is-base64 = true\njwt-secret = \"abcde\"\n")
         << QStringLiteral("line 4: jwt-secret is not valid base64 (jwt-secret-is-base64 is true)");
+    QTest::newRow("channel enabled not a bool")
+        << withRequired("db-channel-enabled = 1\n")
+        << QStringLiteral("line 3: db-channel-enabled must be true or false, got \"1\"");
+    QTest::newRow("empty channel") << withRequired("db-channel = \"\"\n")
+                                   << QStringLiteral("line 3: db-channel must not be empty");
     QTest::newRow("first bad line wins over a missing key")
         << QByteArray("db-pool = x\n") << QStringLiteral("line 1: db-pool must be a positive integer, got \"x\"");
 }
@@ -408,8 +442,12 @@ void TestConfig::environmentOverrides()
         EnvGuard schemas("PGRST_DB_SCHEMAS", "a, b");
         EnvGuard anon("PGRST_DB_ANON_ROLE", "env_anon");
         EnvGuard secret("PGRST_JWT_SECRET", "env_secret");
+        EnvGuard channel("PGRST_DB_CHANNEL", "env_channel");
+        EnvGuard channelEnabled("PGRST_DB_CHANNEL_ENABLED", "false");
         const auto c = Config::fromFile(path, &error);
         QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->dbChannel, QStringLiteral("env_channel"));
+        QCOMPARE(c->dbChannelEnabled, false);
         QCOMPARE(c->dbUri, QStringLiteral("postgres://env"));
         QCOMPARE(c->dbSchemas, (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
         QCOMPARE(c->dbAnonRole, QStringLiteral("env_anon"));
