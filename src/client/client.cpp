@@ -24,6 +24,8 @@
 #include <QSet>
 #include <QHash>
 
+#include <optional>
+
 namespace Aiodata {
 
 class Client::Private : public WriteTransport
@@ -36,6 +38,9 @@ public:
 
     QNetworkRequest request(const QByteArray &path) const;
     void connectToServer();
+    // The body of a finished GET of ours; nullopt (and the load fails)
+    // unless the server answered 200.
+    std::optional<QByteArray> takeBody(QNetworkReply *reply);
     void onSchema(QNetworkReply *reply);
     void onSocketConnected();
     void onMessage(const QString &message);
@@ -190,7 +195,7 @@ static std::pair<Client::Error, QString> replyError(QNetworkReply *reply, const 
     return {Client::ProtocolError, message};
 }
 
-void Client::Private::onSchema(QNetworkReply *reply)
+std::optional<QByteArray> Client::Private::takeBody(QNetworkReply *reply)
 {
     pending.removeAll(reply);
     reply->deleteLater();
@@ -198,9 +203,17 @@ void Client::Private::onSchema(QNetworkReply *reply)
     if (httpStatus(reply) != 200) {
         const auto [e, message] = replyError(reply, body);
         fail(e, message, e != AuthenticationError);
-        return;
+        return std::nullopt;
     }
-    const QJsonObject schema = QJsonDocument::fromJson(body).object();
+    return body;
+}
+
+void Client::Private::onSchema(QNetworkReply *reply)
+{
+    const std::optional<QByteArray> body = takeBody(reply);
+    if (!body)
+        return;
+    const QJsonObject schema = QJsonDocument::fromJson(*body).object();
     // Every model is snapshotted below, new or not.
     mergeSchema(schema.value(QLatin1String("tables")).toArray());
     schemaStale = false;
@@ -292,15 +305,10 @@ void Client::Private::reloadSchema()
 
 void Client::Private::onSchemaReloaded(QNetworkReply *reply)
 {
-    pending.removeAll(reply);
-    reply->deleteLater();
-    const QByteArray body = reply->readAll();
-    if (httpStatus(reply) != 200) {
-        const auto [e, message] = replyError(reply, body);
-        fail(e, message, e != AuthenticationError);
+    const std::optional<QByteArray> body = takeBody(reply);
+    if (!body)
         return;
-    }
-    const QStringList added = mergeSchema(QJsonDocument::fromJson(body).object().value(QLatin1String("tables")).toArray());
+    const QStringList added = mergeSchema(QJsonDocument::fromJson(*body).object().value(QLatin1String("tables")).toArray());
     // The same hand-off as the first load, per table: the stream is already
     // open, so events of a new table wait for its snapshot and are applied
     // over it unless the snapshot already holds them.
@@ -398,19 +406,14 @@ void Client::Private::fetchSnapshot(TableModel *model)
 
 void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
 {
-    pending.removeAll(reply);
-    reply->deleteLater();
-    const QByteArray body = reply->readAll();
-    if (httpStatus(reply) != 200) {
-        const auto [e, message] = replyError(reply, body);
-        fail(e, message, e != AuthenticationError);
+    const std::optional<QByteArray> body = takeBody(reply);
+    if (!body)
         return;
-    }
     if (const auto snapshot = Protocol::PgSnapshot::parse(reply->rawHeader("Aiodata-Snapshot")))
         snapshots.insert(model->name(), *snapshot);
     // Straight into the model's packed rows; no QJsonDocument of the whole
     // body (docs/performance.md, figures 6 and 7).
-    if (!model->replaceRowsFromJson(body)) {
+    if (!model->replaceRowsFromJson(*body)) {
         // The model keeps its rows; try the whole load again, as after a lost connection.
         fail(ProtocolError, Client::tr("The server sent an unreadable copy of table %1.").arg(model->name()), true);
         return;

@@ -109,35 +109,50 @@ QList<int> presentColumns(const WalTuple &tuple)
     return present;
 }
 
-// One statement turning tuples (all with the same present columns) into
-// row_to_json's JSON array. typeOf gives each column's json_to_recordset type.
-PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present,
-                       const std::function<QByteArray(quint32)> &typeOf)
+// The JSON array of objects of the tuples' present columns; writeValue
+// writes one non-null value (false: give up, null result).
+QByteArray tuplesToJson(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present,
+                        const std::function<bool(QByteArray &, const WalColumn &, const QByteArray &)> &writeValue)
 {
-    QByteArray input = "[";
+    QByteArray out = "[";
     for (qsizetype t = 0; t < tuples.size(); ++t) {
         if (t)
-            input += ',';
-        input += '{';
+            out += ',';
+        out += '{';
         bool first = true;
         for (int i : present) {
             const WalColumn &column = relation.columns.at(i);
             const WalValue &value = tuples.at(t).at(i);
             if (!first)
-                input += ',';
+                out += ',';
             first = false;
-            WalValueFormatter::appendString(input, column.name.toUtf8());
-            input += ':';
+            WalValueFormatter::appendString(out, column.name.toUtf8());
+            out += ':';
             if (value.kind == WalValue::Null)
-                input += "null";
-            else if (isJsonType(column.typeOid))
-                input += value.text;
-            else
-                WalValueFormatter::appendString(input, value.text);
+                out += "null";
+            else if (!writeValue(out, column, value.text))
+                return QByteArray();
         }
-        input += '}';
+        out += '}';
     }
-    input += ']';
+    out += ']';
+    return out;
+}
+
+// One statement turning tuples (all with the same present columns) into
+// row_to_json's JSON array. typeOf gives each column's json_to_recordset type.
+PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuples, const QList<int> &present,
+                       const std::function<QByteArray(quint32)> &typeOf)
+{
+    // Every value as its text in a JSON string; json_to_recordset parses it as the column's type.
+    const QByteArray input = tuplesToJson(relation, tuples, present,
+                                          [](QByteArray &out, const WalColumn &column, const QByteArray &text) {
+                                              if (isJsonType(column.typeOid))
+                                                  out += text;
+                                              else
+                                                  WalValueFormatter::appendString(out, text);
+                                              return true;
+                                          });
     QList<QByteArray> definitions;
     for (int i : present) {
         const WalColumn &column = relation.columns.at(i);
@@ -159,29 +174,10 @@ QByteArray formatted(const WalRelation &relation, const QList<WalTuple> &tuples,
         if (!WalValueFormatter::handles(relation.columns.at(i).typeOid, sessionMatched))
             return QByteArray();
     }
-    QByteArray out = "[";
-    for (qsizetype t = 0; t < tuples.size(); ++t) {
-        if (t)
-            out += ',';
-        out += '{';
-        bool first = true;
-        for (int i : present) {
-            const WalColumn &column = relation.columns.at(i);
-            const WalValue &value = tuples.at(t).at(i);
-            if (!first)
-                out += ',';
-            first = false;
-            WalValueFormatter::appendString(out, column.name.toUtf8());
-            out += ':';
-            if (value.kind == WalValue::Null)
-                out += "null";
-            else if (!WalValueFormatter::append(out, column.typeOid, value.text, sessionMatched))
-                return QByteArray();
-        }
-        out += '}';
-    }
-    out += ']';
-    return out;
+    return tuplesToJson(relation, tuples, present,
+                        [sessionMatched](QByteArray &out, const WalColumn &column, const QByteArray &text) {
+                            return WalValueFormatter::append(out, column.typeOid, text, sessionMatched);
+                        });
 }
 
 // The key columns of a new tuple, for updates whose old tuple PostgreSQL

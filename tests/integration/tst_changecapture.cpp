@@ -3,6 +3,7 @@
 
 #include "testclient.h"
 #include "testdatabase.h"
+#include "statesubscriber.h"
 #include "testserver.h"
 
 #include <Aiodata/client.h>
@@ -140,46 +141,18 @@ namespace {
 // can assert the exact events an identity got. A marker row in api.items
 // (readable by every identity here) separates one step's events from the
 // next: once the marker arrived, nothing before it is still on its way.
-class Recorder : public QObject
+class Recorder
 {
 public:
-    void open(const QUrl &server, const QString &token)
-    {
-        QUrl url = server;
-        url.setScheme(QStringLiteral("ws"));
-        url.setPath(QStringLiteral("/state"));
-        QNetworkRequest request(url);
-        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-        connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-            // A transaction of one event comes as that event.
-            const QJsonObject m = QJsonDocument::fromJson(text.toUtf8()).object();
-            m_messages.append(m.value(QLatin1String("type")).toString() == QLatin1String("event")
-                                  ? QJsonArray{m}
-                                  : m.value(QLatin1String("events")).toArray());
-        });
-        m_socket.open(request);
-    }
+    void open(const QUrl &server, const QString &token) { m_subscriber.open(server, token); }
     // Index of the message that carries marker row id in api.items, or -1.
-    qsizetype markerAt(int id) const
-    {
-        for (qsizetype i = 0; i < m_messages.size(); ++i) {
-            for (const QJsonValue &e : m_messages.at(i)) {
-                if (e[QLatin1String("table")].toString() != QLatin1String("items"))
-                    continue;
-                for (const QJsonValue &row : e[QLatin1String("rows")].toArray()) {
-                    if (row[QLatin1String("id")].toInt() == id)
-                        return i;
-                }
-            }
-        }
-        return -1;
-    }
+    qsizetype markerAt(int id) const { return m_subscriber.indexOfRow(QStringLiteral("items"), id); }
     // The events of table between two markers, as "delete 1,3; update 2".
     QString between(int from, int to, const QString &table) const
     {
         QStringList out;
         for (qsizetype i = markerAt(from) + 1; i < markerAt(to); ++i) {
-            for (const QJsonValue &e : m_messages.at(i)) {
+            for (const QJsonValue &e : StateSubscriber::eventsOf(m_subscriber.messages.at(i))) {
                 if (e[QLatin1String("table")].toString() != table)
                     continue;
                 QStringList ids;
@@ -193,8 +166,8 @@ public:
     // Every delete carries keys only: no row content beyond the key.
     bool deletesAreKeysOnly() const
     {
-        for (const QJsonArray &events : m_messages) {
-            for (const QJsonValue &e : events) {
+        for (const QJsonObject &m : m_subscriber.messages) {
+            for (const QJsonValue &e : StateSubscriber::eventsOf(m)) {
                 if (e[QLatin1String("action")].toString() != QLatin1String("delete"))
                     continue;
                 for (const QJsonValue &row : e[QLatin1String("rows")].toArray()) {
@@ -205,11 +178,10 @@ public:
         }
         return true;
     }
-    bool connected() const { return m_socket.state() == QAbstractSocket::ConnectedState && !m_messages.isEmpty(); }
+    bool connected() const { return m_subscriber.hasHello(); }
 
 private:
-    QWebSocket m_socket;
-    QList<QJsonArray> m_messages; // per message, its events (none for hello)
+    StateSubscriber m_subscriber;
 };
 
 // The identities of the exact-delete tests: three tokens of role auth with

@@ -6,6 +6,7 @@
 
 #include "testclient.h"
 #include "testdatabase.h"
+#include "statesubscriber.h"
 #include "testserver.h"
 
 #include <Aiodata/client.h>
@@ -29,55 +30,6 @@ struct Answer
 {
     int status = 0;
     QByteArray body;
-};
-
-// A /state subscriber recording every message.
-class Subscriber : public QObject
-{
-public:
-    void open(const QUrl &server, const QString &token)
-    {
-        QUrl url = server;
-        url.setScheme(QStringLiteral("ws"));
-        url.setPath(QStringLiteral("/state"));
-        QNetworkRequest request(url);
-        if (!token.isEmpty())
-            request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-        connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-            messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
-        });
-        m_socket.open(request);
-    }
-    bool hasHello() const { return !messages.isEmpty(); }
-    int count(const QString &type) const
-    {
-        int n = 0;
-        for (const QJsonObject &m : messages)
-            n += m.value(QLatin1String("type")).toString() == type;
-        return n;
-    }
-    // Position of the first message with a row {"id": id} of table, or -1.
-    qsizetype indexOfRow(const QString &table, int id) const
-    {
-        for (qsizetype i = 0; i < messages.size(); ++i) {
-            const QJsonObject &m = messages.at(i);
-            const QJsonArray events = m.contains(QLatin1String("events")) ? m.value(QLatin1String("events")).toArray()
-                                                                           : QJsonArray{m};
-            for (const QJsonValue &e : events) {
-                if (e[QLatin1String("table")].toString() != table)
-                    continue;
-                for (const QJsonValue &row : e[QLatin1String("rows")].toArray()) {
-                    if (row[QLatin1String("id")].toInt() == id)
-                        return i;
-                }
-            }
-        }
-        return -1;
-    }
-    QList<QJsonObject> messages;
-
-private:
-    QWebSocket m_socket;
 };
 
 int nextId()
@@ -222,7 +174,7 @@ void tst_SchemaReload::revokeStopsEventsGrantStartsThem()
     QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.watched (id int PRIMARY KEY); GRANT SELECT ON api.watched TO anon;"
                                      "NOTIFY pgrst, 'reload schema'")));
     QTRY_COMPARE_WITH_TIMEOUT(get(m_server.url(), QStringLiteral("/query/watched")).status, 200, 10000);
-    Subscriber anon;
+    StateSubscriber anon;
     anon.open(m_server.url(), QString());
     QTRY_VERIFY(anon.hasHello());
 

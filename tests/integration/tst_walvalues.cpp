@@ -4,6 +4,7 @@
 // change its looks depending on how it arrived (snapshot or event).
 
 #include "testdatabase.h"
+#include "statesubscriber.h"
 #include "testserver.h"
 
 #include <QJsonArray>
@@ -79,35 +80,19 @@ INSERT INTO api.kinds VALUES
   '178000000 years', 'ok', 3, '{-2147483648}', '{"NULL"}', '\x5c', E'\\', '{ok}', '{7}');
 )";
 
-struct Subscriber
+// The events of api.kinds and api.plain a subscriber got, in order.
+QList<QJsonObject> eventsOf(const StateSubscriber &subscriber)
 {
-    QWebSocket socket;
-    bool hello = false;
-    QList<QJsonObject> events; // every event of api.kinds and api.plain, in order
-
-    bool open(const QUrl &server, const QString &token)
-    {
-        QUrl url = server;
-        url.setScheme(QStringLiteral("ws"));
-        url.setPath(QStringLiteral("/state"));
-        QNetworkRequest request(url);
-        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-        QObject::connect(&socket, &QWebSocket::textMessageReceived, &socket, [this](const QString &text) {
-            const QJsonObject m = QJsonDocument::fromJson(text.toUtf8()).object();
-            const QString type = m.value(QLatin1String("type")).toString();
-            hello = hello || type == QLatin1String("hello");
-            // A transaction of one event comes as that event.
-            const QJsonArray list = type == QLatin1String("event") ? QJsonArray{m} : m.value(QLatin1String("events")).toArray();
-            for (const QJsonValue &e : list) {
-                const QString table = e[QLatin1String("table")].toString();
-                if (table == QLatin1String("kinds") || table == QLatin1String("plain"))
-                    events.append(e.toObject());
-            }
-        });
-        socket.open(request);
-        return QTest::qWaitFor([this] { return hello; }, 10000);
+    QList<QJsonObject> out;
+    for (const QJsonObject &m : subscriber.messages) {
+        for (const QJsonValue &e : StateSubscriber::eventsOf(m)) {
+            const QString table = e[QLatin1String("table")].toString();
+            if (table == QLatin1String("kinds") || table == QLatin1String("plain"))
+                out.append(e.toObject());
+        }
     }
-};
+    return out;
+}
 
 QJsonArray sortedById(QJsonArray rows)
 {
@@ -189,20 +174,21 @@ void tst_WalValues::eventsMatchRest()
     // Every statement in the server's log, to tell which events needed a conversion query.
     server.environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("aiodata.server.sql.debug=true"));
     QVERIFY2(server.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
-    Subscriber subscriber;
-    QVERIFY(subscriber.open(server.url(), TestServer::token(QStringLiteral("auth"))));
+    StateSubscriber subscriber;
+    subscriber.open(server.url(), TestServer::token(QStringLiteral("auth")));
+    QVERIFY(subscriber.waitForHello());
 
     // One statement, then its event: the rows it carries equal what REST
     // gives before (old rows, deletes) or after (new rows) the statement.
     auto step = [&](const QString &sql, const QString &table, const QString &action) -> QString {
         const QJsonArray before = restRows(server, table);
-        const qsizetype seen = subscriber.events.size();
+        const qsizetype seen = eventsOf(subscriber).size();
         QString e;
         if (!m_db.exec(sql, &e))
             return e;
-        if (!QTest::qWaitFor([&] { return subscriber.events.size() > seen; }, 10000))
+        if (!QTest::qWaitFor([&] { return eventsOf(subscriber).size() > seen; }, 10000))
             return QStringLiteral("no event");
-        const QJsonObject event = subscriber.events.at(seen);
+        const QJsonObject event = eventsOf(subscriber).at(seen);
         if (event.value(QLatin1String("table")).toString() != table || event.value(QLatin1String("action")).toString() != action)
             return QStringLiteral("unexpected event ") + QString::fromUtf8(QJsonDocument(event).toJson(QJsonDocument::Compact));
         const QJsonArray after = restRows(server, table);
