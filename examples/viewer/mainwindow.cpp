@@ -148,6 +148,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings)
     m_client->setUrl(settings.url);
     m_client->setToken(settings.effectiveToken());
     connect(m_client, &Client::tableAdded, this, &MainWindow::addPage);
+    connect(m_client, &Client::tableRemoved, this, &MainWindow::removePage);
     connect(m_client, &Client::statusChanged, this, &MainWindow::onStatusChanged);
     connect(m_client, &Client::progressChanged, this, &MainWindow::onProgressChanged);
     connect(m_client, &Client::errorOccurred, this, &MainWindow::onClientError);
@@ -180,6 +181,20 @@ TablePage *MainWindow::page(const QString &table) const
 TablePage *MainWindow::currentPage() const
 {
     return qobject_cast<TablePage *>(m_tabs->currentWidget());
+}
+
+void MainWindow::removePage(TableModel *model)
+{
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        auto *p = qobject_cast<TablePage *>(m_tabs->widget(i));
+        if (p && p->model() == model) {
+            m_tabs->removeTab(i);
+            delete p;
+            break;
+        }
+    }
+    updateRowCount();
+    updateActions();
 }
 
 void MainWindow::addPage(TableModel *model)

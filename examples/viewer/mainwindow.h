@@ -66,6 +66,8 @@ private:
     void createActions();
     void createStatusBar();
     void clearPages();
+    // The server dropped the table (or changed its columns: a new page follows).
+    void removePage(TableModel *model);
     void addPage(TableModel *model);
     void onStatusChanged();
     void onProgressChanged(qreal progress);

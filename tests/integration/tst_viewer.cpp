@@ -68,6 +68,7 @@ private Q_SLOTS:
     void readOnlyRefusesWrites();
     void badTokenShowsError();
     void lostConnectionShowsState();
+    void tabsFollowSchemaReloads();
     // Last: translators stay installed once loaded.
     void translatedUi_data();
     void translatedUi();
@@ -495,6 +496,31 @@ void tst_Viewer::lostConnectionShowsState()
     QTRY_COMPARE_WITH_TIMEOUT(window.client()->status(), Client::Ready, 20000);
     QTRY_VERIFY(window.errorText().isEmpty()); // recovered: the banner goes
     QVERIFY(window.progressBar()->isHidden());
+}
+
+// A table created or dropped while the viewer runs (then NOTIFY pgrst)
+// gains or loses its tab; the other tabs keep working.
+void tst_Viewer::tabsFollowSchemaReloads()
+{
+    QVERIFY(m_db.exec(QStringLiteral("DROP TABLE IF EXISTS api.visits")));
+    MainWindow window;
+    window.connectTo(authSettings());
+    TablePage *pets = waitForPets(window, 3);
+    QVERIFY(pets);
+    QVERIFY(!window.page(QStringLiteral("visits")));
+
+    QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.visits (id int PRIMARY KEY, pet text);"
+                                     "GRANT ALL ON api.visits TO auth; INSERT INTO api.visits VALUES (1, 'Rex');"
+                                     "NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.page(QStringLiteral("visits")), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.page(QStringLiteral("visits"))->view()->model()->rowCount(), 1, 10000);
+    saveScreenshot(&window, QStringLiteral("viewer-table-added.png"));
+
+    QVERIFY(m_db.exec(QStringLiteral("DROP TABLE api.visits; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.page(QStringLiteral("visits")), 10000);
+    // The pets tab still follows its table.
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.pets VALUES ('Fish', 'Koi', 'Nemo', 3, false)")));
+    QTRY_COMPARE_WITH_TIMEOUT(window.page(QStringLiteral("pets"))->view()->model()->rowCount(), 4, 10000);
 }
 
 void tst_Viewer::translatedUi_data()
