@@ -212,6 +212,10 @@ void MainWindow::addPage(TableModel *model)
         if (p == currentPage())
             updateActions();
     });
+    connect(model, &TableModel::privilegesChanged, this, [this, p] {
+        if (p == currentPage())
+            updateActions();
+    });
     // Tables that show up after a reconnect are news from the start.
     p->highlighter()->setActive(m_client && m_client->status() == Client::Ready);
     updateRowCount();

@@ -256,9 +256,14 @@ QStringList Client::Private::mergeSchema(const QJsonArray &tables)
         const auto known = described.constFind(name);
         if (known != described.constEnd()) {
             // Rows of the old shape cannot be kept: a new model, a new snapshot.
+            // A GRANT or REVOKE alone keeps the model and its rows.
             if (known->value(QLatin1String("columns")) == t.value(QLatin1String("columns"))
-                && known->value(QLatin1String("primaryKey")) == t.value(QLatin1String("primaryKey")))
+                && known->value(QLatin1String("primaryKey")) == t.value(QLatin1String("primaryKey"))) {
+                described.insert(name, t);
+                if (TableModel *model = models.value(name))
+                    model->updatePrivileges(TableSchema::fromJson(t));
                 continue;
+            }
             removeModel(name);
         }
         addModel(t);

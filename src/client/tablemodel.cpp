@@ -379,6 +379,20 @@ const TableSchema &TableModel::schema() const { return d->schema; }
 QStringList TableModel::columnNames() const { return d->columnNames; }
 QStringList TableModel::primaryKey() const { return d->schema.primaryKey; }
 int TableModel::count() const { return int(d->rows.size()); }
+void TableModel::updatePrivileges(const TableSchema &schema)
+{
+    TableSchema &ours = d->schema;
+    if (ours.canSelect == schema.canSelect && ours.canInsert == schema.canInsert && ours.canUpdate == schema.canUpdate
+        && ours.canDelete == schema.canDelete)
+        return;
+    ours.canSelect = schema.canSelect;
+    ours.canInsert = schema.canInsert;
+    ours.canUpdate = schema.canUpdate;
+    ours.canDelete = schema.canDelete;
+    qCDebug(lcModel) << ours.name << "privileges changed";
+    Q_EMIT privilegesChanged();
+}
+
 bool TableModel::isEditable() const { return d->schema.canUpdate; }
 bool TableModel::canInsert() const { return d->schema.canInsert; }
 bool TableModel::canDelete() const { return d->schema.canDelete; }

@@ -26,9 +26,9 @@ class AIODATA_EXPORT TableModel : public QAbstractTableModel
     Q_PROPERTY(QStringList columnNames READ columnNames CONSTANT)
     Q_PROPERTY(QStringList primaryKey READ primaryKey CONSTANT)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
-    Q_PROPERTY(bool editable READ isEditable CONSTANT)
-    Q_PROPERTY(bool canInsert READ canInsert CONSTANT)
-    Q_PROPERTY(bool canDelete READ canDelete CONSTANT)
+    Q_PROPERTY(bool editable READ isEditable NOTIFY privilegesChanged)
+    Q_PROPERTY(bool canInsert READ canInsert NOTIFY privilegesChanged)
+    Q_PROPERTY(bool canDelete READ canDelete NOTIFY privilegesChanged)
     // For QML, which cannot read TableSchema: one map per column (name, type,
     // primaryKey, nullable, hasDefault, comment, references).
     Q_PROPERTY(QVariantList columns READ columns CONSTANT)
@@ -73,6 +73,9 @@ public:
 
     // Used by Client: the transport for writes, the snapshot and the events.
     void setWriteTransport(WriteTransport *transport);
+    // A GRANT or REVOKE on the server (the schema was reloaded): the
+    // privileges of schema replace ours; privilegesChanged() if any differ.
+    void updatePrivileges(const TableSchema &schema);
     // Replaces the content with a snapshot by merging: rows that stayed the
     // same emit nothing, changed rows dataChanged, others insert/remove runs.
     void replaceRows(const QJsonArray &rows);
@@ -89,6 +92,7 @@ public:
 
 Q_SIGNALS:
     void countChanged();
+    void privilegesChanged(); // editable, canInsert, canDelete
     // Events that reached this table (rows as QVariantMap each); updated
     // carries old and new rows pairwise.
     void created(const QVariantList &rows);

@@ -57,6 +57,7 @@ private Q_SLOTS:
     void channelSettings();
     void reloadConfigNotSupported();
     void clientFollowsTables();
+    void clientFollowsPrivileges();
 
 private:
     Answer get(const QUrl &server, const QString &path, const QString &token = QString());
@@ -325,6 +326,35 @@ void tst_SchemaReload::clientFollowsTables()
     const int id = nextId();
     QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items (id) VALUES (%1)").arg(id)));
     QTRY_VERIFY_WITH_TIMEOUT(items->indexOfKey({id}) >= 0, 10000);
+}
+
+// A GRANT or REVOKE alone: the model stays, with its rows, and says what
+// the role may do now.
+void tst_SchemaReload::clientFollowsPrivileges()
+{
+    QVERIFY(m_db.exec(QStringLiteral("GRANT ALL ON api.items TO auth; NOTIFY pgrst, 'reload schema'")));
+    Aiodata::Client client;
+    QSignalSpy removed(&client, &Aiodata::Client::tableRemoved);
+    QVERIFY(startTestClient(client, m_server.url(), TestServer::token(QStringLiteral("auth"))));
+    QPointer<Aiodata::TableModel> items = client.table(QStringLiteral("items"));
+    QVERIFY(items);
+    QVERIFY(items->canInsert() && items->canDelete() && items->isEditable());
+    QSignalSpy privileges(items.data(), &Aiodata::TableModel::privilegesChanged);
+    const int rows = items->rowCount();
+
+    QVERIFY(m_db.exec(QStringLiteral("REVOKE INSERT, DELETE ON api.items FROM auth; NOTIFY pgrst, 'reload schema'")));
+    QVERIFY(privileges.wait(10000));
+    QVERIFY(!items->canInsert());
+    QVERIFY(!items->canDelete());
+    QVERIFY(items->isEditable());
+    QCOMPARE(client.table(QStringLiteral("items")), items.data());
+    QCOMPARE(items->rowCount(), rows);
+    QCOMPARE(removed.count(), 0);
+
+    QVERIFY(m_db.exec(QStringLiteral("GRANT ALL ON api.items TO auth; NOTIFY pgrst, 'reload schema'")));
+    QVERIFY(privileges.wait(10000));
+    QVERIFY(items->canInsert() && items->canDelete());
+    QCOMPARE(privileges.count(), 2);
 }
 
 QTEST_MAIN(tst_SchemaReload)
