@@ -82,6 +82,8 @@ public:
     // events wait here (with their transaction's xid) and are applied over it.
     QHash<QString, QList<std::pair<Internal::ServerChange, quint32>>> loading;
     bool schemaStale = false;        // {"type":"schema"} came while loading: reload once ready
+    QPointer<QNetworkReply> schemaReload; // the GET / of a reload under way
+    bool reloadAgain = false;        // another {"type":"schema"} came meanwhile
     QList<QPointer<QNetworkReply>> pending;
     QList<QJsonObject> buffered;     // events received while the snapshots load
     // Which transactions each table's snapshot already contains
@@ -129,6 +131,9 @@ void Client::Private::setProgress(qreal p)
 
 void Client::Private::abortPending()
 {
+    // A new load reads the description afresh.
+    schemaReload.clear();
+    reloadAgain = false;
     const auto replies = std::exchange(pending, {});
     for (const QPointer<QNetworkReply> &r : replies) {
         if (r) {
@@ -303,16 +308,28 @@ void Client::Private::reloadSchema()
         schemaStale = true;
         return;
     }
+    // One GET / at a time: two answers could arrive out of order, and the
+    // older description would bring back a dropped table.
+    if (schemaReload) {
+        reloadAgain = true;
+        return;
+    }
     QNetworkReply *reply = network->get(request("/"));
+    schemaReload = reply;
     pending.append(reply);
     QObject::connect(reply, &QNetworkReply::finished, q, [this, reply] { onSchemaReloaded(reply); });
 }
 
 void Client::Private::onSchemaReloaded(QNetworkReply *reply)
 {
+    schemaReload.clear();
     const std::optional<QByteArray> body = takeBody(reply);
     if (!body)
         return;
+    if (std::exchange(reloadAgain, false)) {
+        reloadSchema(); // this answer may predate the latest change: ask again
+        return;
+    }
     const QStringList added = mergeSchema(QJsonDocument::fromJson(*body).object().value(QLatin1String("tables")).toArray());
     // The same hand-off as the first load, per table: the stream is already
     // open, so events of a new table wait for its snapshot and are applied

@@ -58,6 +58,7 @@ private Q_SLOTS:
     void reloadConfigNotSupported();
     void clientFollowsTables();
     void clientFollowsPrivileges();
+    void clientFollowsQuickChanges();
 
 private:
     Answer get(const QUrl &server, const QString &path, const QString &token = QString());
@@ -355,6 +356,33 @@ void tst_SchemaReload::clientFollowsPrivileges()
     QVERIFY(privileges.wait(10000));
     QVERIFY(items->canInsert() && items->canDelete());
     QCOMPARE(privileges.count(), 2);
+}
+
+// Schema messages in quick succession (a table created, then dropped right
+// after the first reload): the client ends with the latest description,
+// never with an older answer that arrived late.
+void tst_SchemaReload::clientFollowsQuickChanges()
+{
+    Aiodata::Client client;
+    QVERIFY(startTestClient(client, m_server.url(), TestServer::token(QStringLiteral("auth"))));
+    QPointer<Aiodata::TableModel> items = client.table(QStringLiteral("items"));
+    QVERIFY(items);
+    for (int round = 0; round < 5; ++round) {
+        const int reloads = reloadLines();
+        QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.flicker (id int PRIMARY KEY);"
+                                         "GRANT ALL ON api.flicker TO auth; NOTIFY pgrst, 'reload schema'")));
+        QTRY_VERIFY_WITH_TIMEOUT(reloadLines() > reloads, 10000);
+        QVERIFY(m_db.exec(QStringLiteral("DROP TABLE api.flicker; NOTIFY pgrst, 'reload schema'")));
+        QTRY_VERIFY_WITH_TIMEOUT(reloadLines() > reloads + 1, 10000);
+        // Settled: a marker event of items arrives after both schema messages.
+        const int id = nextId();
+        QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items (id) VALUES (%1)").arg(id)));
+        QTRY_VERIFY_WITH_TIMEOUT(items->indexOfKey({id}) >= 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!client.table(QStringLiteral("flicker")), 10000);
+        QTest::qWait(200); // a late answer would bring it back now
+        QVERIFY2(!client.table(QStringLiteral("flicker")), qPrintable(QStringLiteral("round %1").arg(round)));
+    }
+    QCOMPARE(client.status(), Aiodata::Client::Ready);
 }
 
 QTEST_MAIN(tst_SchemaReload)
