@@ -434,14 +434,13 @@ QVariant TableModel::data(const QModelIndex &index, int role) const
         return QVariant();
     const Row &row = d->rows.at(index.row());
     if (role == Qt::DisplayRole) {
-        // Views show a jsonb or array cell as its JSON text; EditRole and
-        // the column roles keep the structured value.
-        const QVariant value = row.value(index.column());
-        if (value.typeId() == QMetaType::QVariantMap)
-            return QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(value.toMap())).toJson(QJsonDocument::Compact));
-        if (value.typeId() == QMetaType::QVariantList)
-            return QString::fromUtf8(QJsonDocument(QJsonArray::fromVariantList(value.toList())).toJson(QJsonDocument::Compact));
-        return value;
+        // Views show a jsonb or array cell as its JSON text, which the row
+        // keeps compacted: no parse per paint. EditRole and the column
+        // roles keep the structured value.
+        const Row::Cell cell = row.cell(index.column());
+        if (cell.tag == Row::Json)
+            return QString::fromUtf8(cell.data, cell.size);
+        return cell.toVariant();
     }
     if (role == Qt::EditRole)
         return row.value(index.column());
