@@ -104,6 +104,21 @@ bool JsonRowReader::fail(const char *reason)
     return false;
 }
 
+JsonRowReader::After JsonRowReader::afterItem(char close)
+{
+    skipSpace();
+    if (m_p < m_end && *m_p == ',') {
+        ++m_p;
+        skipSpace();
+        return After::More;
+    }
+    if (m_p < m_end && *m_p == close) {
+        ++m_p;
+        return After::Closed;
+    }
+    return After::Bad;
+}
+
 void JsonRowReader::skipSpace()
 {
     while (m_p < m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
@@ -133,16 +148,11 @@ bool JsonRowReader::read(QByteArrayView json, QList<PackedRow> *rows)
             // doubling series (the list becomes the model's; see the squeeze below).
             if (rows->size() == 64)
                 rows->reserve(qsizetype(double(m_end - m_begin) / double(m_p - m_begin) * 64 * 1.05) + 1);
-            skipSpace();
-            if (m_p < m_end && *m_p == ',') {
-                ++m_p;
-                skipSpace();
+            const After after = afterItem(']');
+            if (after == After::More)
                 continue;
-            }
-            if (m_p < m_end && *m_p == ']') {
-                ++m_p;
+            if (after == After::Closed)
                 break;
-            }
             return fail("expected , or ] after an element");
         }
     }
@@ -195,16 +205,11 @@ bool JsonRowReader::readObject(QList<PackedRow> *rows)
                 next = column + 1;
                 ++present;
             }
-            skipSpace();
-            if (m_p < m_end && *m_p == ',') {
-                ++m_p;
-                skipSpace();
+            const After after = afterItem('}');
+            if (after == After::More)
                 continue;
-            }
-            if (m_p < m_end && *m_p == '}') {
-                ++m_p;
+            if (after == After::Closed)
                 break;
-            }
             return fail("expected , or } after a value");
         }
     }

@@ -37,6 +37,9 @@ public:
 private:
     bool fail(const char *reason);
     void skipSpace();
+    // After an element or member: ',' (then More) or close (then Closed).
+    enum class After { More, Closed, Bad };
+    After afterItem(char close);
     bool readObject(QList<PackedRow> *rows);
     bool readString(QByteArray &out); // appends the decoded UTF-8
     bool readValue(QByteArray &out);  // appends one cell
