@@ -313,6 +313,7 @@ void PgConnection::onReadable()
             PgResult &r = m_results[slot.statement];
             if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
                 r.ok = true;
+                r.affected = QByteArray(PQcmdTuples(res)).toLongLong();
                 r.columns = PQnfields(res);
                 const int n = PQntuples(res);
                 r.rows.reserve(n);

@@ -40,6 +40,7 @@ struct PgResult
     bool ok = false;
     PgError error;            // when !ok (a statement skipped after an earlier error has sqlState empty)
     int columns = 0;
+    qint64 affected = 0;      // the command tag's row count (INSERT/UPDATE/DELETE/SELECT)
     QList<QList<QByteArray>> rows;
     QByteArray value(int row, int column) const { return rows.value(row).value(column); }
 };

@@ -257,7 +257,12 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
                            .toResponse());
         return;
     }
-    const std::optional<PgStatement> statement = SqlBuilder::build(*api, *table, &error);
+    const bool isWrite = api->action != ApiRequest::Action::Read;
+    // Own-writes events are made of the written rows; in wal mode the rows
+    // come from the WAL, so an answer without a body needs none.
+    const bool rowsNeeded = !isWrite || api->returnRepresentation || m_ownWrites;
+    const std::optional<PgStatement> statement = SqlBuilder::build(
+        *api, *table, &error, rowsNeeded ? SqlBuilder::Rows::Needed : SqlBuilder::Rows::NotNeeded);
     if (!statement) {
         responder.send(error.toResponse());
         return;
@@ -265,8 +270,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
 
     PgJob job;
     job.statements = {roleStatement(identity), *statement};
-    const bool isWrite = api->action != ApiRequest::Action::Read;
-    if (isWrite) {
+    if (isWrite && m_ownWrites) {
         // The writing transaction's id: clients compare it with snapshots.
         job.statements.append(PgStatement{QByteArrayLiteral("SELECT pg_current_xact_id()::text"), {}});
     }
@@ -295,7 +299,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         // Committed: only now does the change become an event.
         const PgResult &result = results.at(1);
         QByteArray rows = result.value(0, 0);
-        const qint64 count = result.value(0, 1).toLongLong();
+        const qint64 count = result.columns ? result.value(0, 1).toLongLong() : result.affected;
         if (r.action != ApiRequest::Action::Read && count > 0 && ownWrites) {
             Change change;
             change.action = r.action == ApiRequest::Action::Create ? Change::Action::Create

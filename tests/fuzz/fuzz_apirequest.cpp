@@ -215,6 +215,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     checkStatement(*r, table, *statement, input);
+    // The bare write (return=minimal in wal mode) follows the same rules,
+    // and the same requests build or fail with it.
+    ApiError bareError;
+    const std::optional<PgStatement> bare = SqlBuilder::build(*r, table, &bareError, SqlBuilder::Rows::NotNeeded);
+    FUZZ_CHECK(bare.has_value(), "builds with the rows but not without them\ninput: " + input);
+    checkStatement(*r, table, *bare, input);
 
     ApiError otherError;
     const std::optional<PgStatement> other = SqlBuilder::build(withOtherValues(*r), table, &otherError);

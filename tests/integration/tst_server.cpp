@@ -199,6 +199,8 @@ private Q_SLOTS:
     void deletes();
     void upsertMergeDuplicates();
     void severalPreferHeaders();
+    void minimalWritesInWalMode_data();
+    void minimalWritesInWalMode();
 
     // Errors
     void errors_data();
@@ -233,7 +235,7 @@ private Q_SLOTS:
 
 private:
     Response request(const QByteArray &method, const QByteArray &path, const QByteArray &body = QByteArray(),
-                     const QByteArrayList &headers = {});
+                     const QByteArrayList &headers = {}, quint16 port = 0);
     // Sends bytes exactly as given (for what QNetworkAccessManager cannot
     // send); returns everything received until the server closes.
     QByteArray rawRequest(const QByteArray &bytes);
@@ -247,16 +249,17 @@ private:
 
     TestDatabase m_db{QStringLiteral("tst_server")};
     TestServer m_server;
+    TestServer m_walServer; // default (wal) change capture, for minimalWritesInWalMode
     QNetworkAccessManager m_nam;
 };
 
 // --- helpers -----------------------------------------------------------------
 
 Response tst_Server::request(const QByteArray &method, const QByteArray &path, const QByteArray &body,
-                             const QByteArrayList &headers)
+                             const QByteArrayList &headers, quint16 port)
 {
     // fromEncoded: the path goes out exactly as written here.
-    QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(m_server.port()) + path));
+    QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port ? port : m_server.port()) + path));
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     if (!body.isNull())
@@ -349,6 +352,7 @@ void tst_Server::init()
 
 void tst_Server::cleanupTestCase()
 {
+    m_walServer.stop();
     m_server.stop();
 }
 
@@ -853,6 +857,84 @@ void tst_Server::severalPreferHeaders()
     QVERIFY2(answer.endsWith("\r\n\r\n"), answer.constData()); // no body: return=minimal
     QCOMPARE(m_db.rows(QStringLiteral("SELECT color FROM api.pets WHERE name = 'Munch'")), parseArray(R"([{"color":9}])"));
     QCOMPARE(pets().size(), 6);
+}
+
+// In wal mode a write with return=minimal needs no rows back, and the
+// server sends the bare INSERT/UPDATE/DELETE (SqlBuilder::Rows::NotNeeded).
+// The same request through this test's own-mode server (which always
+// collects the rows) must leave the same table and count the same rows.
+void tst_Server::minimalWritesInWalMode_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QByteArray>("prefer");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("count");
+
+    const QByteArray minimal = "return=minimal";
+    QTest::newRow("POST one") << QByteArray("POST") << QByteArray("/query/pets")
+                              << QByteArray(R"({"type":"Bird","breed":"Parrot","name":"Polly","color":3})") << minimal << 201 << 1;
+    QTest::newRow("POST two") << QByteArray("POST") << QByteArray("/query/pets")
+                              << QByteArray(R"([{"type":"Bird","breed":"Parrot","name":"Polly"},{"type":"Bird","breed":"Owl","name":"Hoo","groomed":true}])")
+                              << minimal << 201 << 2;
+    QTest::newRow("POST none") << QByteArray("POST") << QByteArray("/query/pets") << QByteArray("[]") << minimal << 201 << 0;
+    QTest::newRow("POST ?columns=") << QByteArray("POST") << QByteArray("/query/pets?columns=type,breed,name")
+                                    << QByteArray(R"({"type":"Bird","breed":"Parrot","name":"Polly","color":3})") << minimal << 201 << 1;
+    QTest::newRow("POST merge") << QByteArray("POST") << QByteArray("/query/pets")
+                                << QByteArray(R"([{"type":"Dog","breed":"Shiba Inu","name":"Munch","color":1},{"type":"Bird","breed":"Owl","name":"Hoo"}])")
+                                << QByteArray("return=minimal, resolution=merge-duplicates") << 201 << 2;
+    QTest::newRow("POST duplicate key") << QByteArray("POST") << QByteArray("/query/pets")
+                                        << QByteArray(R"({"type":"Dog","breed":"Shiba Inu","name":"Munch"})") << minimal << 409 << -1;
+    QTest::newRow("PATCH prefix") << QByteArray("PATCH") << QByteArray("/query/pets/Dog") << QByteArray(R"({"groomed":true})")
+                                  << minimal << 204 << 3;
+    QTest::newRow("PATCH two columns") << QByteArray("PATCH") << QByteArray("/query/pets?name=in.(Tom,Aqui)")
+                                       << QByteArray(R"({"color":7,"groomed":true})") << minimal << 204 << 2;
+    QTest::newRow("PATCH filter on the set column") << QByteArray("PATCH") << QByteArray("/query/pets?color=is.null")
+                                                    << QByteArray(R"({"color":42})") << minimal << 204 << 1;
+    QTest::newRow("PATCH key column") << QByteArray("PATCH") << QByteArray("/query/pets/Cat/Tabby/Tom")
+                                      << QByteArray(R"({"name":"Thomas"})") << minimal << 204 << 1;
+    QTest::newRow("PATCH no match") << QByteArray("PATCH") << QByteArray("/query/pets?name=eq.Nobody")
+                                    << QByteArray(R"({"color":1})") << minimal << 204 << 0;
+    QTest::newRow("PATCH unknown column") << QByteArray("PATCH") << QByteArray("/query/pets/Dog")
+                                          << QByteArray(R"({"size":1})") << minimal << 400 << -1;
+    QTest::newRow("DELETE prefix") << QByteArray("DELETE") << QByteArray("/query/pets/Dog") << QByteArray() << minimal << 204 << 3;
+    QTest::newRow("DELETE filter") << QByteArray("DELETE") << QByteArray("/query/pets?type=not.in.(Dog,Cat)") << QByteArray()
+                                   << minimal << 204 << 1;
+    QTest::newRow("DELETE bad select=") << QByteArray("DELETE") << QByteArray("/query/pets/Dog?select=nope") << QByteArray()
+                                        << minimal << 400 << -1;
+}
+
+void tst_Server::minimalWritesInWalMode()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    QFETCH(QByteArray, prefer);
+    QFETCH(int, status);
+    QFETCH(int, count);
+
+    QString error;
+    if (!m_walServer.isRunning()) // started on first use
+        QVERIFY2(m_walServer.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+    const QByteArrayList headers{bearer(QStringLiteral("auth")), "Prefer: " + prefer};
+
+    // Own mode: the statement that collects the rows.
+    const Response own = request(method, path, body, headers);
+    const QJsonObject afterOwn = snapshot();
+    QVERIFY2(m_db.exec(QString::fromUtf8(Fixture), &error), qPrintable(error));
+
+    const Response wal = request(method, path, body, headers, m_walServer.port());
+    QCOMPARE(wal.status, status);
+    QCOMPARE(own.status, status);
+    QCOMPARE(snapshot(), afterOwn);
+    if (count >= 0) {
+        QVERIFY2(wal.body.isEmpty(), wal.body.constData());
+        QCOMPARE(wal.header("Content-Range"), "*/" + QByteArray::number(count));
+        QCOMPARE(own.header("Content-Range"), "*/" + QByteArray::number(count));
+    } else {
+        QCOMPARE(wal.json.object().value(QLatin1String("code")), own.json.object().value(QLatin1String("code")));
+    }
 }
 
 // --- errors --------------------------------------------------------------------
