@@ -24,6 +24,9 @@ PgReplicationStream::PgReplicationStream(QObject *parent)
     const int interval = qEnvironmentVariableIntValue("AIODATA_STATUS_INTERVAL_MS");
     m_statusTimer.setInterval(interval > 0 ? interval : 5000);
     connect(&m_statusTimer, &QTimer::timeout, this, [this] { sendStatus(true, true); });
+    m_replyTimer.setSingleShot(true);
+    m_replyTimer.setInterval(100);
+    connect(&m_replyTimer, &QTimer::timeout, this, [this] { sendStatus(false, false); });
 }
 
 PgReplicationStream::~PgReplicationStream() = default;
@@ -168,7 +171,15 @@ void PgReplicationStream::readCopyData()
             // so the slot advances even when no published table changes.
             if (m_confirmed >= m_lastDataStart && walEnd > m_confirmed)
                 m_confirmed = walEnd;
-            sendStatus(replyRequested, false);
+            // The walsender pings after every transaction it sent while our
+            // position lags, and pings again only once we answer. Answering
+            // each ping at once cost a send here and a wake-up there per
+            // transaction; within 100 ms is as good for recycling WAL. A ping
+            // that asks for a reply (wal_sender_timeout is near) gets it now.
+            if (replyRequested)
+                sendStatus(true, false);
+            else if (m_confirmed != m_reported && !m_replyTimer.isActive())
+                m_replyTimer.start();
         }
     }
 }
@@ -206,6 +217,7 @@ void PgReplicationStream::fail(const QString &error)
         return;
     m_phase = Phase::Failed;
     m_statusTimer.stop();
+    m_replyTimer.stop();
     qCWarning(lcServer).noquote() << "logical replication failed:" << error;
     Q_EMIT failed(error);
 }

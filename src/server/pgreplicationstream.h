@@ -53,6 +53,7 @@ private:
     quint64 m_confirmed = 0;       // processed up to here
     quint64 m_reported = 0;        // last flush position sent to PostgreSQL
     QTimer m_statusTimer;
+    QTimer m_replyTimer;           // a keepalive's answer, sent a little later (see readCopyData)
 };
 
 } // namespace Aiodata::Server
