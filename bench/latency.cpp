@@ -89,6 +89,83 @@ QList<double> notifyLatency(int writes, QString *error, QList<double> *answers =
     return ms;
 }
 
+// The floor of logical decoding: one libpq connection INSERTs, a raw
+// replication connection streams pgoutput from a temporary slot; the time
+// until the transaction's COMMIT message is read. This is the part of wal
+// mode that is PostgreSQL's (walsender wake-up, decoding, sending), with
+// nothing of ours in it. Like our server, it answers only the pings that ask
+// for a reply.
+QList<double> walFloorLatency(int writes, QString *error)
+{
+    const QString uri = databaseUri(options().adminUri, QStringLiteral("postgres"), BaselineDb);
+    Pg writer(uri);
+    Pg stream(uri + QStringLiteral("?replication=database"));
+    if (!writer.isOk() || !stream.isOk()) {
+        *error = writer.error() + stream.error();
+        return {};
+    }
+    PGconn *conn = stream.handle();
+    auto command = [&](const char *sql, ExecStatusType expected) {
+        PGresult *r = PQexec(conn, sql);
+        const bool ok = PQresultStatus(r) == expected;
+        if (!ok)
+            *error = QString::fromUtf8(PQresultErrorMessage(r));
+        PQclear(r);
+        return ok;
+    };
+    if (!command("CREATE_REPLICATION_SLOT \"bench_floor\" TEMPORARY LOGICAL \"pgoutput\" NOEXPORT_SNAPSHOT", PGRES_TUPLES_OK)
+        || !command("START_REPLICATION SLOT \"bench_floor\" LOGICAL 0/0 (proto_version '1', publication_names 'aiodata')",
+                    PGRES_COPY_BOTH)) {
+        return {};
+    }
+    PQsetnonblocking(conn, 1);
+    QList<double> ms;
+    for (int i = -Warmup; i < writes; ++i) {
+        const qint64 start = nowNs();
+        if (!PQsendQuery(writer.handle(), "INSERT INTO api.t (name, value, flag) VALUES ('floor', 1.5, true)")) {
+            *error = QString::fromUtf8(PQerrorMessage(writer.handle()));
+            return {};
+        }
+        qint64 received = 0;
+        bool answered = false;
+        while (!received || !answered) {
+            pollfd p[2] = {{PQsocket(conn), POLLIN, 0}, {PQsocket(writer.handle()), POLLIN, 0}};
+            if (::poll(p, 2, EventTimeoutMs) <= 0) {
+                *error = QStringLiteral("no COMMIT from the replication stream within %1 ms").arg(EventTimeoutMs);
+                return {};
+            }
+            PQconsumeInput(conn);
+            char *buffer = nullptr;
+            int n;
+            while ((n = PQgetCopyData(conn, &buffer, 1)) > 0) {
+                if (buffer[0] == 'w' && n > 25 && buffer[25] == 'C')
+                    received = nowNs();
+                else if (buffer[0] == 'k' && n >= 18 && buffer[17]) {
+                    char reply[34] = {'r'}; // positions 0: "nothing flushed"; enough to stay connected
+                    PQputCopyData(conn, reply, sizeof reply);
+                    PQflush(conn);
+                }
+                PQfreemem(buffer);
+            }
+            if (n < -1) {
+                *error = QString::fromUtf8(PQerrorMessage(conn));
+                return {};
+            }
+            if (!answered) {
+                PQconsumeInput(writer.handle());
+                if (!PQisBusy(writer.handle())) {
+                    answered = true;
+                    while (PGresult *r = PQgetResult(writer.handle()))
+                        PQclear(r);
+                }
+            }
+        }
+        if (i >= 0)
+            ms.append(double(received - start) / 1e6);
+    }
+    return ms;
+}
+
 // Ours: POST one row, until a ready Aiodata::Client emits created for it.
 QList<double> clientLatency(const Server &server, int writes, QString *error, QList<double> *answers = nullptr)
 {
@@ -270,6 +347,16 @@ void benchLatency()
         Figure &answer = results().figure(QStringLiteral("1 POST until its answer p50") + suffix, QStringLiteral("ms"),
                                           Figure::Target::None, 0,
                                           note + QStringLiteral("; baseline: until libpq has the INSERT + NOTIFY result"));
+        const bool wal = events == QLatin1String("wal");
+        Figure *floor = wal ? &results().figure(QStringLiteral("1 write->event p50, 1 client, against the WAL floor"),
+                                                QStringLiteral("ms"), Figure::Target::None, 0,
+                                                note + QStringLiteral("; baseline: libpq INSERT until a raw pgoutput stream "
+                                                                      "(temporary slot) has its COMMIT"))
+                            : nullptr;
+        Figure *floorVsNotify = wal ? &results().figure(QStringLiteral("1 WAL floor p50 against INSERT+NOTIFY"), QStringLiteral("ms"),
+                                                        Figure::Target::None, 0,
+                                                        note + QStringLiteral("; ours: the WAL floor; what logical decoding adds"))
+                                    : nullptr;
         for (int run = 0; run < o.runs; ++run) {
             // Baseline and ours alternate, so drift hits both.
             QList<double> baseAnswers, oursAnswers;
@@ -282,6 +369,19 @@ void benchLatency()
             if (ours.isEmpty()) {
                 results().error(QStringLiteral("latency (%1): ").arg(events) + error);
                 return;
+            }
+            if (floor) {
+                const QList<double> walFloor = walFloorLatency(writes, &error);
+                if (walFloor.isEmpty()) {
+                    results().error(QStringLiteral("latency WAL floor: ") + error);
+                    return;
+                }
+                floor->baseline.append(percentile(walFloor, 50));
+                floor->ours.append(percentile(ours, 50));
+                floorVsNotify->baseline.append(percentile(base, 50));
+                floorVsNotify->ours.append(percentile(walFloor, 50));
+                std::printf("  WAL floor run %d: p50 %.3f ms, p99 %.3f ms\n", run + 1, percentile(walFloor, 50),
+                            percentile(walFloor, 99));
             }
             p50.baseline.append(percentile(base, 50));
             p99.baseline.append(percentile(base, 99));

@@ -212,6 +212,7 @@ bool Fanout::send(const Subscriber &subscriber, const QString &message)
     if (subscriber.socket->bytesToWrite() > m_maxBufferedBytes)
         return false;
     subscriber.socket->sendTextMessage(message);
+    subscriber.socket->flush(); // now, not on the next event-loop pass (see HttpConnection::writeResponse)
     return true;
 }
 

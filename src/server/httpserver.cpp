@@ -698,6 +698,9 @@ void HttpConnection::writeResponse(const HttpResponse &response, bool close)
     qCDebug(lcHttp).noquote() << m_logLine << "->" << status << response.body.size() << "bytes"
                               << (close ? "(closing)" : "(keep-alive)");
     m_socket->write(out);
+    // QAbstractSocket would send it on the next event-loop pass; now saves
+    // that pass (a poll and a notifier round) on every answer.
+    m_socket->flush();
 }
 
 void HttpConnection::fail(int status, const QString &message)
