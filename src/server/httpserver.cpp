@@ -1,5 +1,7 @@
 #include "httpserver.h"
 
+#include <QVarLengthArray>
+
 #include "logging.h"
 
 #include <QHash>
@@ -220,6 +222,7 @@ private:
     HttpRequest m_answering;         // the request being answered, for the decorator
     qint64 m_bodyRemaining = 0;
     qint64 m_upgradeBytes = 0;  // unread header block of a pending upgrade
+    QByteArray m_peekBuffer;    // the header block being parsed, reused
     bool m_upgrade = false;
     bool m_head = false;
     bool m_keepAlive = true;
@@ -391,8 +394,9 @@ void HttpConnection::processBuffer()
 bool HttpConnection::parseHeaderBlock()
 {
     // Tolerate empty lines before a request (RFC 9112 section 2.2).
-    while (m_socket->bytesAvailable() >= 2 && m_socket->peek(2) == QByteArrayLiteral("\r\n"))
-        m_socket->read(2);
+    char two[2];
+    while (m_socket->peek(two, 2) == 2 && two[0] == '\r' && two[1] == '\n')
+        m_socket->read(two, 2);
 
     const qint64 available = m_socket->bytesAvailable();
     if (available == 0)
@@ -400,9 +404,12 @@ bool HttpConnection::parseHeaderBlock()
     if (m_timerMode != TimerMode::Header)
         startTimer(TimerMode::Header, m_limits.headerTimeoutMs);
 
+    // The header block is parsed in place (views into one reused buffer);
+    // only what the request keeps is copied. This runs for every request.
     const qint64 maxHeader = qMax<qint64>(m_limits.maxHeaderBytes, 4);
-    const QByteArray data = m_socket->peek(qMin(available, maxHeader));
-    const qsizetype end = data.indexOf("\r\n\r\n");
+    m_peekBuffer.resize(qMin(available, maxHeader));
+    m_peekBuffer.resize(qMax<qint64>(0, m_socket->peek(m_peekBuffer.data(), m_peekBuffer.size())));
+    const qsizetype end = m_peekBuffer.indexOf("\r\n\r\n");
 
     m_head = false;
     m_upgrade = false;
@@ -416,15 +423,14 @@ bool HttpConnection::parseHeaderBlock()
     }
     const qint64 headerBytes = end + 4;
 
-    const QList<QByteArray> lines = data.left(end).split('\n');
     // Every line but the last one ends with '\r' because we split on '\n'
     // inside a block whose lines are "\r\n"-terminated; bare LFs are errors.
-    QList<QByteArray> clean;
-    clean.reserve(lines.size());
-    for (qsizetype i = 0; i < lines.size(); ++i) {
-        QByteArray line = lines.at(i);
-        const bool last = i == lines.size() - 1;
-        if (!last) {
+    const QByteArrayView block(m_peekBuffer.constData(), end);
+    QVarLengthArray<QByteArrayView, 32> clean;
+    for (qsizetype pos = 0;;) {
+        const qsizetype lf = block.indexOf('\n', pos);
+        QByteArrayView line = lf < 0 ? block.sliced(pos) : block.sliced(pos, lf - pos);
+        if (lf >= 0) {
             if (!line.endsWith('\r')) {
                 fail(400, QStringLiteral("Malformed request: bare line feed in header"));
                 return false;
@@ -432,15 +438,26 @@ bool HttpConnection::parseHeaderBlock()
             line.chop(1);
         }
         clean.append(line);
+        if (lf < 0)
+            break;
+        pos = lf + 1;
     }
 
-    // Request line: method SP target SP HTTP-version.
-    const QList<QByteArray> parts = clean.first().split(' ');
-    if (parts.size() != 3 || !isToken(parts.at(0)) || !isValidTarget(parts.at(1))) {
+    // Request line: method SP target SP HTTP-version, exactly two spaces.
+    const QByteArrayView requestLine = clean.first();
+    const qsizetype space1 = requestLine.indexOf(' ');
+    const qsizetype space2 = space1 < 0 ? -1 : requestLine.indexOf(' ', space1 + 1);
+    if (space2 < 0 || requestLine.indexOf(' ', space2 + 1) >= 0) {
         fail(400, QStringLiteral("Malformed request line"));
         return false;
     }
-    const QByteArray &version = parts.at(2);
+    const QByteArrayView method = requestLine.first(space1);
+    const QByteArrayView target = requestLine.sliced(space1 + 1, space2 - space1 - 1);
+    const QByteArrayView version = requestLine.sliced(space2 + 1);
+    if (!isToken(method) || !isValidTarget(target)) {
+        fail(400, QStringLiteral("Malformed request line"));
+        return false;
+    }
     if (version.size() != 8 || !version.startsWith("HTTP/") || version.at(6) != '.'
         || !std::isdigit(static_cast<unsigned char>(version.at(5)))
         || !std::isdigit(static_cast<unsigned char>(version.at(7)))) {
@@ -452,11 +469,11 @@ bool HttpConnection::parseHeaderBlock()
         return false;
     }
     m_http10 = version.at(7) == '0';
-    m_head = parts.at(0) == "HEAD";
+    m_head = method == "HEAD";
 
     HttpRequest request;
-    request.method = parts.at(0);
-    request.target = parts.at(1);
+    request.method = method.toByteArray();
+    request.target = target.toByteArray();
     request.peerAddress = m_socket->peerAddress();
     request.peerPort = m_socket->peerPort();
 
@@ -477,25 +494,26 @@ bool HttpConnection::parseHeaderBlock()
     request.path = question < 0 ? originForm : originForm.left(question);
     request.query = question < 0 ? QByteArray("") : originForm.mid(question + 1);
 
+    request.headers.reserve(clean.size() - 1);
     for (qsizetype i = 1; i < clean.size(); ++i) {
-        const QByteArray &line = clean.at(i);
+        const QByteArrayView line = clean.at(i);
         if (line.startsWith(' ') || line.startsWith('\t')) {
             // Obsolete line folding is a request smuggling vector.
             fail(400, QStringLiteral("Malformed header: folded lines are not supported"));
             return false;
         }
         const qsizetype colon = line.indexOf(':');
-        const QByteArray name = colon > 0 ? line.left(colon) : QByteArray();
+        const QByteArrayView name = colon > 0 ? line.first(colon) : QByteArrayView();
         if (!isToken(name)) {
             fail(400, QStringLiteral("Malformed header line"));
             return false;
         }
-        const QByteArray value = line.mid(colon + 1).trimmed();
+        const QByteArrayView value = line.sliced(colon + 1).trimmed();
         if (hasLineBreakOrNul(value)) {
             fail(400, QStringLiteral("Malformed header value"));
             return false;
         }
-        request.headers.append({name, value});
+        request.headers.append({name.toByteArray(), value.toByteArray()});
     }
 
     // Body framing: only Content-Length is supported.
@@ -542,7 +560,7 @@ bool HttpConnection::parseHeaderBlock()
         return true;
     }
 
-    m_socket->read(headerBytes);
+    m_socket->skip(headerBytes);
     m_bodyRemaining = contentLength;
     if (contentLength > 0) {
         m_request.body.reserve(qMin<qint64>(contentLength, 1024 * 1024));
@@ -563,8 +581,11 @@ bool HttpConnection::readBody()
     const qint64 n = qMin(m_socket->bytesAvailable(), m_bodyRemaining);
     if (n <= 0)
         return false;
-    m_request.body.append(m_socket->read(n));
-    m_bodyRemaining -= n;
+    const qsizetype had = m_request.body.size();
+    m_request.body.resize(had + n);
+    const qint64 got = qMax<qint64>(m_socket->read(m_request.body.data() + had, n), 0);
+    m_request.body.resize(had + got);
+    m_bodyRemaining -= got;
     if (m_bodyRemaining > 0) {
         startTimer(TimerMode::Body, m_limits.headerTimeoutMs); // progress: restart
         return true;
