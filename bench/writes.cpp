@@ -7,10 +7,13 @@
 #include <QFile>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QThread>
 #include <QWebSocket>
 
 #include <memory>
 #include <vector>
+
+#include <sched.h>
 
 namespace Bench {
 
@@ -103,6 +106,58 @@ double postRate(const Server &server, int seconds, QString *error, double *serve
     return double(rows) / elapsed;
 }
 
+// Pins PostgreSQL (the postmaster, so every new backend, and its current
+// children) to one core and this process (the load generator, pgbench and
+// servers it starts) to the other, or undoes it. On a 2-core machine this
+// answers "is the server the bottleneck in front of PostgreSQL?" without
+// the server and PostgreSQL taking CPU from each other.
+bool pinPostgresApart(bool apart, QString *error)
+{
+    if (QThread::idealThreadCount() < 2) {
+        *error = QStringLiteral("needs 2 cores");
+        return false;
+    }
+    Pg db(writeUri());
+    const QByteArray backend = db.value("SELECT pg_backend_pid()");
+    QFile status(QStringLiteral("/proc/%1/status").arg(QString::fromLatin1(backend)));
+    qint64 postmaster = 0;
+    if (status.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("PPid:"))
+                postmaster = line.mid(5).trimmed().toLongLong();
+        }
+    }
+    if (postmaster <= 1) {
+        *error = QStringLiteral("cannot find the postmaster");
+        return false;
+    }
+    cpu_set_t all, first, second;
+    CPU_ZERO(&all);
+    CPU_ZERO(&first);
+    CPU_ZERO(&second);
+    CPU_SET(0, &all);
+    CPU_SET(1, &all);
+    CPU_SET(0, &first);
+    CPU_SET(1, &second);
+    QList<qint64> pids{postmaster};
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile s(QStringLiteral("/proc/%1/status").arg(entry));
+        if (entry.toLongLong() > 0 && s.open(QIODevice::ReadOnly) && s.readAll().contains(QByteArray("\nPPid:\t" + QByteArray::number(postmaster) + '\n')))
+            pids.append(entry.toLongLong());
+    }
+    for (qint64 pid : std::as_const(pids)) {
+        if (sched_setaffinity(pid_t(pid), sizeof(cpu_set_t), apart ? &first : &all) != 0 && pid == postmaster) {
+            *error = QStringLiteral("sched_setaffinity: ") + QString::fromLocal8Bit(strerror(errno));
+            return false;
+        }
+    }
+    if (sched_setaffinity(0, sizeof(cpu_set_t), apart ? &second : &all) != 0) {
+        *error = QStringLiteral("sched_setaffinity: ") + QString::fromLocal8Bit(strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 void benchInsertRate()
@@ -168,6 +223,48 @@ void benchInsertRate()
                 .ours.append(cpuUs);
             std::printf("  insert rate %s run %d: %.0f rows/s (pgbench %.0f), server CPU %.0f us per POST\n", qPrintable(events),
                         run + 1, ours, base, cpuUs);
+            std::fflush(stdout);
+        }
+
+        // The same with PostgreSQL on core 0 and everything else on core 1.
+        if (o.smoke)
+            continue;
+        if (!pinPostgresApart(true, &error)) {
+            std::printf("  (no pinned run: %s)\n", qPrintable(error));
+            continue;
+        }
+        auto unpin = qScopeGuard([] {
+            QString ignored;
+            pinPostgresApart(false, &ignored);
+        });
+        if (!truncate(&error)) {
+            results().error(QStringLiteral("insert rate: ") + error);
+            return;
+        }
+        const double pinnedBase = pgbenchRate(seconds, &error);
+        if (pinnedBase <= 0) {
+            results().error(QStringLiteral("insert rate (pinned): ") + error);
+            return;
+        }
+        for (const QString &events : {QStringLiteral("wal"), QStringLiteral("own")}) {
+            const QString suffix = events == QLatin1String("wal") ? QString() : QStringLiteral(" (--events own)");
+            Figure &f = results().figure(QStringLiteral("3 single-row inserts, PostgreSQL on a core of its own") + suffix,
+                                         QStringLiteral("rows/s"), Figure::Target::None, 0,
+                                         note + QStringLiteral("; PostgreSQL pinned to core 0; server, load generator and pgbench to core 1"));
+            Server server;
+            if (!truncate(&error) || !server.start(WriteDb, events, &error, Connections)) {
+                results().error(QStringLiteral("insert rate (pinned): ") + error);
+                return;
+            }
+            const double ours = postRate(server, seconds, &error);
+            if (ours <= 0) {
+                results().error(QStringLiteral("insert rate (pinned, %1): ").arg(events) + error);
+                return;
+            }
+            f.baseline.append(pinnedBase);
+            f.ours.append(ours);
+            std::printf("  insert rate %s, PostgreSQL on its own core, run %d: %.0f rows/s (pgbench %.0f)\n", qPrintable(events),
+                        run + 1, ours, pinnedBase);
             std::fflush(stdout);
         }
     }
