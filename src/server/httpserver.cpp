@@ -2,6 +2,10 @@
 
 #include <QVarLengthArray>
 
+#include <algorithm>
+#include <chrono>
+#include <climits>
+
 #include "logging.h"
 
 #include <QHash>
@@ -203,6 +207,8 @@ private:
     void dispatch();
     void updateTimer();
     void startTimer(TimerMode mode, int ms);
+    void armTimer(qint64 now);
+    void stopTimer() { m_timerMode = TimerMode::None; }
 
     void writeResponse(const HttpResponse &response, bool close);
     void fail(int status, const QString &message);
@@ -215,6 +221,8 @@ private:
     HttpLimits m_limits;
     QTimer m_timer;
     TimerMode m_timerMode = TimerMode::None;
+    qint64 m_deadline = 0;      // when m_timerMode's timeout is due (steady clock, ms)
+    qint64 m_timerFiresAt = 0;  // when m_timer fires; may be before m_deadline
     State m_state = State::WaitingForHeader;
 
     // The request being read or handled.
@@ -311,8 +319,21 @@ void HttpConnection::onDisconnected()
     finish();
 }
 
+static qint64 steadyNowMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 void HttpConnection::onTimeout()
 {
+    if (m_timerMode == TimerMode::None)
+        return;
+    const qint64 now = steadyNowMs();
+    if (now < m_deadline) {
+        armTimer(now); // an early wake-up (see startTimer) or a coarse timer's
+        return;
+    }
     const TimerMode mode = m_timerMode;
     m_timerMode = TimerMode::None;
     switch (mode) {
@@ -336,10 +357,27 @@ void HttpConnection::onTimeout()
     }
 }
 
+// Every keep-alive request switches between the header and the idle
+// timeout; restarting a QTimer each time registers and unregisters a timer
+// with the event dispatcher (two allocations and a sorted insert). Instead
+// the deadline is a number, and the timer, armed for at most the header
+// timeout, may fire early and re-arm for the rest. It is restarted only when
+// a deadline comes before its next firing (the short linger timeout).
 void HttpConnection::startTimer(TimerMode mode, int ms)
 {
+    const qint64 now = steadyNowMs();
     m_timerMode = mode;
-    m_timer.start(qMax(ms, 0));
+    m_deadline = now + qMax(ms, 0);
+    if (!m_timer.isActive() || m_timerFiresAt > m_deadline)
+        armTimer(now);
+}
+
+void HttpConnection::armTimer(qint64 now)
+{
+    const qint64 step = qMax<qint64>(m_limits.headerTimeoutMs, 1);
+    const qint64 wait = std::clamp<qint64>(std::min<qint64>(m_deadline - now, step), 0, INT_MAX);
+    m_timerFiresAt = now + wait;
+    m_timer.start(int(wait));
 }
 
 // Arms the timer that fits the current state; the header timer is not
@@ -360,8 +398,7 @@ void HttpConnection::updateTimer()
             startTimer(TimerMode::Body, m_limits.headerTimeoutMs);
         break;
     case State::Handling:
-        m_timer.stop();
-        m_timerMode = TimerMode::None;
+        stopTimer();
         break;
     case State::Closing:
     case State::Lingering:
@@ -597,8 +634,7 @@ bool HttpConnection::readBody()
 void HttpConnection::dispatch()
 {
     m_state = State::Handling;
-    m_timer.stop();
-    m_timerMode = TimerMode::None;
+    stopTimer();
     m_currentRequestId = ++m_nextRequestId;
 
     HttpResponder responder;

@@ -161,6 +161,7 @@ private slots:
     void timeouts_data();
     void timeouts();
     void idleTimeout();
+    void timeoutsMoveWithActivity();
     void webSocketAccepted_data();
     void webSocketAccepted();
     void webSocketRejected();
@@ -621,6 +622,48 @@ void TestHttpServer::idleTimeout()
     QVERIFY2(timer.elapsed() >= 200, QByteArray::number(timer.elapsed()).constData());
     QCOMPARE(client.unparsed(), QByteArray()); // closed silently, no 408
     QTRY_COMPARE(m_server->connectionCount(), 0);
+}
+
+// The server keeps one deadline per connection and lets its timer fire
+// early and re-arm (HttpConnection::startTimer): activity must move the
+// deadline, and the timeout must still come once activity stops.
+void TestHttpServer::timeoutsMoveWithActivity()
+{
+    HttpLimits limits;
+    limits.headerTimeoutMs = 200;
+    limits.idleTimeoutMs = 300;
+    m_server->setLimits(limits);
+    RawClient client(port());
+    QVERIFY(client.waitConnected());
+
+    // Keep-alive: each request comes 250 ms after the last answer, past the
+    // header timeout but within the idle one; all are answered.
+    for (int i = 0; i < 3; ++i) {
+        if (i > 0)
+            QTest::qWait(250);
+        client.write(get("/"));
+        RawResponse response;
+        QVERIFY2(client.readResponse(&response), qPrintable(QStringLiteral("request %1").arg(i)));
+        QCOMPARE(response.status, 200);
+    }
+
+    // A body that trickles in every 120 ms lives past the 200 ms timeout...
+    QElapsedTimer sinceProgress;
+    client.write("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\n");
+    for (int i = 0; i < 4; ++i) {
+        QTest::qWait(120);
+        QCOMPARE(client.socket().state(), QAbstractSocket::ConnectedState);
+        client.write("x");
+        sinceProgress.start();
+    }
+    // ... and is cut off 200 ms after it stops.
+    RawResponse response;
+    QVERIFY(client.readResponse(&response));
+    QVERIFY2(sinceProgress.elapsed() >= 150, QByteArray::number(sinceProgress.elapsed()).constData());
+    QCOMPARE(response.status, 408);
+    QVERIFY2(response.body.contains("body"), response.body.constData());
+    QVERIFY(client.waitDisconnected());
+    QCOMPARE(m_requests.size(), 3);
 }
 
 void TestHttpServer::webSocketAccepted_data()
