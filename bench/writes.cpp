@@ -158,6 +158,25 @@ bool pinPostgresApart(bool apart, QString *error)
     return true;
 }
 
+// pgbench's rate on an emptied table; 0 and *error on failure.
+double baselineRate(int seconds, QString *error, const QString &script = QStringLiteral("insert.sql"),
+                    const QString &mode = QStringLiteral("simple"))
+{
+    return truncate(error) ? pgbenchRate(seconds, error, script, mode) : 0;
+}
+
+// Our rate through a fresh server in `events` mode on an emptied table.
+double serverRate(const QString &events, int seconds, QString *error, double *serverCpuUs = nullptr)
+{
+    Server server;
+    if (!truncate(error) || !server.start(WriteDb, events, error, Connections))
+        return 0;
+    const double rate = postRate(server, seconds, error, serverCpuUs);
+    if (rate <= 0)
+        error->prepend(QStringLiteral("(%1) ").arg(events));
+    return rate;
+}
+
 } // namespace
 
 void benchInsertRate()
@@ -165,60 +184,43 @@ void benchInsertRate()
     const Options &o = options();
     const int seconds = o.smoke ? 2 : 10;
     QString error;
-    if (!createDatabase(WriteDb, 0, &error)) {
-        results().error(QStringLiteral("insert rate: ") + error);
-        return;
-    }
+    auto failed = [&error] { results().error(QStringLiteral("insert rate: ") + error); };
+    if (!createDatabase(WriteDb, 0, &error))
+        return failed();
     const QString note = QStringLiteral("%1 s per run, %2 connections; baseline pgbench -n -c 8 -j 2 -T %1 -f bench/insert.sql")
                              .arg(seconds).arg(Connections);
+    const QStringList modes{QStringLiteral("wal"), QStringLiteral("own")};
+    auto suffix = [](const QString &events) {
+        return events == QLatin1String("wal") ? QString() : QStringLiteral(" (--events own)");
+    };
     for (int run = 0; run < o.runs; ++run) {
         // The baseline runs without a server, so no WAL decoding competes with it.
-        if (!truncate(&error)) {
-            results().error(QStringLiteral("insert rate: ") + error);
-            return;
-        }
-        const double base = pgbenchRate(seconds, &error);
-        if (base <= 0) {
-            results().error(QStringLiteral("insert rate: ") + error);
-            return;
-        }
+        const double base = baselineRate(seconds, &error);
+        if (base <= 0)
+            return failed();
         // Where the gap comes from: the server's SQL for one POST, without
         // HTTP and without the server, as sent (unnamed statements) and prepared.
         for (const QString &mode : {QStringLiteral("extended"), QStringLiteral("prepared")}) {
             Figure &f = results().figure(QStringLiteral("3 the server's SQL per POST in pgbench, -M ") + mode, QStringLiteral("rows/s"),
                                          Figure::Target::None, 0,
                                          QStringLiteral("pgbench -M %1 -f bench/server-insert.sql, no server; baseline: insert.sql").arg(mode));
-            if (!truncate(&error)) {
-                results().error(QStringLiteral("insert rate: ") + error);
-                return;
-            }
-            const double rate = pgbenchRate(seconds, &error, QStringLiteral("server-insert.sql"), mode);
-            if (rate <= 0) {
-                results().error(QStringLiteral("insert rate: ") + error);
-                return;
-            }
+            const double rate = baselineRate(seconds, &error, QStringLiteral("server-insert.sql"), mode);
+            if (rate <= 0)
+                return failed();
             f.ours.append(rate);
             f.baseline.append(base);
             std::printf("  server SQL in pgbench -M %s run %d: %.0f rows/s\n", qPrintable(mode), run + 1, rate);
         }
-        for (const QString &events : {QStringLiteral("wal"), QStringLiteral("own")}) {
-            const QString suffix = events == QLatin1String("wal") ? QString() : QStringLiteral(" (--events own)");
-            Figure &f = results().figure(QStringLiteral("3 single-row inserts, 8 connections") + suffix, QStringLiteral("rows/s"),
+        for (const QString &events : modes) {
+            Figure &f = results().figure(QStringLiteral("3 single-row inserts, 8 connections") + suffix(events), QStringLiteral("rows/s"),
                                          Figure::Target::RatioAtLeast, 0.5, note);
-            Server server;
-            if (!truncate(&error) || !server.start(WriteDb, events, &error, Connections)) {
-                results().error(QStringLiteral("insert rate: ") + error);
-                return;
-            }
             double cpuUs = 0;
-            const double ours = postRate(server, seconds, &error, &cpuUs);
-            if (ours <= 0) {
-                results().error(QStringLiteral("insert rate (%1): ").arg(events) + error);
-                return;
-            }
+            const double ours = serverRate(events, seconds, &error, &cpuUs);
+            if (ours <= 0)
+                return failed();
             f.baseline.append(base);
             f.ours.append(ours);
-            results().figure(QStringLiteral("3 server CPU per POST") + suffix, QStringLiteral("us"), Figure::Target::None, 0,
+            results().figure(QStringLiteral("3 server CPU per POST") + suffix(events), QStringLiteral("us"), Figure::Target::None, 0,
                              QStringLiteral("server process CPU time / rows during the run (incl. WAL decoding in wal mode)"))
                 .ours.append(cpuUs);
             std::printf("  insert rate %s run %d: %.0f rows/s (pgbench %.0f), server CPU %.0f us per POST\n", qPrintable(events),
@@ -237,30 +239,16 @@ void benchInsertRate()
             QString ignored;
             pinPostgresApart(false, &ignored);
         });
-        if (!truncate(&error)) {
-            results().error(QStringLiteral("insert rate: ") + error);
-            return;
-        }
-        const double pinnedBase = pgbenchRate(seconds, &error);
-        if (pinnedBase <= 0) {
-            results().error(QStringLiteral("insert rate (pinned): ") + error);
-            return;
-        }
-        for (const QString &events : {QStringLiteral("wal"), QStringLiteral("own")}) {
-            const QString suffix = events == QLatin1String("wal") ? QString() : QStringLiteral(" (--events own)");
-            Figure &f = results().figure(QStringLiteral("3 single-row inserts, PostgreSQL on a core of its own") + suffix,
+        const double pinnedBase = baselineRate(seconds, &error);
+        if (pinnedBase <= 0)
+            return failed();
+        for (const QString &events : modes) {
+            Figure &f = results().figure(QStringLiteral("3 single-row inserts, PostgreSQL on a core of its own") + suffix(events),
                                          QStringLiteral("rows/s"), Figure::Target::None, 0,
                                          note + QStringLiteral("; PostgreSQL pinned to core 0; server, load generator and pgbench to core 1"));
-            Server server;
-            if (!truncate(&error) || !server.start(WriteDb, events, &error, Connections)) {
-                results().error(QStringLiteral("insert rate (pinned): ") + error);
-                return;
-            }
-            const double ours = postRate(server, seconds, &error);
-            if (ours <= 0) {
-                results().error(QStringLiteral("insert rate (pinned, %1): ").arg(events) + error);
-                return;
-            }
+            const double ours = serverRate(events, seconds, &error);
+            if (ours <= 0)
+                return failed();
             f.baseline.append(pinnedBase);
             f.ours.append(ours);
             std::printf("  insert rate %s, PostgreSQL on its own core, run %d: %.0f rows/s (pgbench %.0f)\n", qPrintable(events),
