@@ -55,6 +55,12 @@ DO $$ BEGIN CREATE ROLE tst_server_reader NOLOGIN; EXCEPTION WHEN duplicate_obje
 GRANT tst_server_reader TO authenticator;
 GRANT USAGE ON SCHEMA api TO tst_server_reader;
 GRANT SELECT ON api.pets TO tst_server_reader;
+
+-- May add pets but not read them (a log-writer's grants).
+DO $$ BEGIN CREATE ROLE tst_server_writer NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+GRANT tst_server_writer TO authenticator;
+GRANT USAGE ON SCHEMA api TO tst_server_writer;
+GRANT INSERT ON api.pets TO tst_server_writer;
 )SQL";
 
 // The data every test starts from. Pet names are unique, so a name stands
@@ -201,6 +207,7 @@ private Q_SLOTS:
     void severalPreferHeaders();
     void minimalWritesInWalMode_data();
     void minimalWritesInWalMode();
+    void insertWithoutSelectGrant();
 
     // Errors
     void errors_data();
@@ -935,6 +942,35 @@ void tst_Server::minimalWritesInWalMode()
     } else {
         QCOMPARE(wal.json.object().value(QLatin1String("code")), own.json.object().value(QLatin1String("code")));
     }
+}
+
+// A role that may INSERT but not SELECT: with return=minimal in wal mode
+// the bare INSERT needs no SELECT grant (as in PostgREST); asking for the
+// rows back is refused and shows none of them.
+void tst_Server::insertWithoutSelectGrant()
+{
+    QString error;
+    if (!m_walServer.isRunning())
+        QVERIFY2(m_walServer.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
+    const QByteArray writer = "Authorization: Bearer " + TestServer::token(u"tst_server_writer"_s).toLatin1();
+    const QByteArray body = R"({"type":"Bird","breed":"Parrot","name":"Polly"})";
+
+    const Response minimal = request("POST", "/query/pets", body, {writer, "Prefer: return=minimal"}, m_walServer.port());
+    QCOMPARE(minimal.status, 201);
+    QCOMPARE(minimal.header("Content-Range"), QByteArray("*/1"));
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT name FROM api.pets WHERE type = 'Bird'")), parseArray(R"([{"name":"Polly"}])"));
+
+    const QByteArray other = R"({"type":"Bird","breed":"Owl","name":"Hoo"})";
+    const Response representation = request("POST", "/query/pets", other, {writer, "Prefer: return=representation"},
+                                             m_walServer.port());
+    QCOMPARE(representation.status, 403);
+    QCOMPARE(representation.json.object().value(QLatin1String("code")).toString(), QStringLiteral("42501"));
+    QVERIFY2(!representation.body.contains("Hoo") && !representation.body.contains("Polly"), representation.body.constData());
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT name FROM api.pets WHERE breed = 'Owl'")), QJsonArray()); // rolled back
+
+    // Reading stays refused.
+    const Response read = request("GET", "/query/pets", QByteArray(), {writer}, m_walServer.port());
+    QCOMPARE(read.status, 403);
 }
 
 // --- errors --------------------------------------------------------------------
