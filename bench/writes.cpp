@@ -230,9 +230,8 @@ void benchInsertRate()
             std::fflush(stdout);
         }
 
-        // The same with PostgreSQL on core 0 and everything else on core 1.
-        if (o.smoke)
-            continue;
+        // The same with PostgreSQL on core 0 and everything else on core 1
+        // (also in the smoke run, so pinning and its undo cannot rot).
         if (!pinPostgresApart(true, &error)) {
             std::printf("  (no pinned run: %s)\n", qPrintable(error));
             continue;
