@@ -1,24 +1,23 @@
 #include "httpserver.h"
 
-#include <QVarLengthArray>
-
-#include <algorithm>
-#include <chrono>
-#include <climits>
-
 #include "logging.h"
 
 #include <QHash>
-
-#include <cctype>
-#include <utility>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
+#include <QVarLengthArray>
 #include <QWebSocket>
 #include <QWebSocketServer>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <climits>
+#include <utility>
 
 #ifdef Q_OS_UNIX
 #include <sys/socket.h>
@@ -444,6 +443,12 @@ bool HttpConnection::parseHeaderBlock()
     // The header block is parsed in place (views into one reused buffer);
     // only what the request keeps is copied. This runs for every request.
     const qint64 maxHeader = qMax<qint64>(m_limits.maxHeaderBytes, 4);
+    // Kept between requests only while small: an idle keep-alive connection
+    // should not hold a large header's worth of memory.
+    const auto releaseLarge = qScopeGuard([this] {
+        if (m_peekBuffer.capacity() > 4096)
+            m_peekBuffer = QByteArray();
+    });
     m_peekBuffer.resize(qMin(available, maxHeader));
     m_peekBuffer.resize(qMax<qint64>(0, m_socket->peek(m_peekBuffer.data(), m_peekBuffer.size())));
     const qsizetype end = m_peekBuffer.indexOf("\r\n\r\n");

@@ -6,6 +6,8 @@
 
 #include <libpq-fe.h>
 
+#include <cstdlib>
+
 #include <vector>
 
 namespace Aiodata::Server {
@@ -313,7 +315,7 @@ void PgConnection::onReadable()
             PgResult &r = m_results[slot.statement];
             if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
                 r.ok = true;
-                r.affected = QByteArray(PQcmdTuples(res)).toLongLong();
+                r.affected = std::strtoll(PQcmdTuples(res), nullptr, 10); // "" (no count) is 0
                 r.columns = PQnfields(res);
                 const int n = PQntuples(res);
                 r.rows.reserve(n);

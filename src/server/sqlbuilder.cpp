@@ -315,14 +315,10 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     if (want == SqlBuilder::Rows::NotNeeded) {
         // The new values come from a subquery: its own columns shadow the
         // table's there, while the WHERE clause still sees the table's.
-        QByteArray sql = "UPDATE " + target + " AS _t SET ";
         const QByteArray list = columns->join(", ");
-        if (columns->size() == 1)
-            sql += list + " = (SELECT " + list;
-        else
-            sql += '(' + list + ") = (SELECT " + list;
-        sql += " FROM json_populate_record(NULL::" + target + ", " + body + "::json))" + *where;
-        return PgStatement{sql, params.values};
+        return PgStatement{"UPDATE " + target + " AS _t SET (" + list + ") = (SELECT " + list
+                               + " FROM json_populate_record(NULL::" + target + ", " + body + "::json))" + *where,
+                           params.values};
     }
     QList<QByteArray> sets;
     for (const QByteArray &c : *columns)
