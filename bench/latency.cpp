@@ -38,6 +38,18 @@ QByteArray rowBody(const QString &name, int i)
     return QJsonDocument(row).toJson(QJsonDocument::Compact);
 }
 
+// Reads what the writer connection received; true (results freed) once its
+// statement is answered.
+bool takeAnswer(Pg &writer)
+{
+    PQconsumeInput(writer.handle());
+    if (PQisBusy(writer.handle()))
+        return false;
+    while (PGresult *r = PQgetResult(writer.handle()))
+        PQclear(r);
+    return true;
+}
+
 // Baseline: one libpq connection INSERTs and NOTIFYs in one transaction, a
 // second one LISTENs; the time until the notification is read. The same
 // commit-to-other-connection path with nothing of ours in it.
@@ -71,14 +83,8 @@ QList<double> notifyLatency(int writes, QString *error, QList<double> *answers =
                 received = nowNs();
                 PQfreemem(n);
             }
-            if (!answered) {
-                PQconsumeInput(writer.handle());
-                if (!PQisBusy(writer.handle())) {
-                    answered = nowNs();
-                    while (PGresult *r = PQgetResult(writer.handle()))
-                        PQclear(r);
-                }
-            }
+            if (!answered && takeAnswer(writer))
+                answered = nowNs();
         }
         if (i >= 0) {
             ms.append(double(received - start) / 1e6);
@@ -151,14 +157,8 @@ QList<double> walFloorLatency(int writes, QString *error)
                 *error = QString::fromUtf8(PQerrorMessage(conn));
                 return {};
             }
-            if (!answered) {
-                PQconsumeInput(writer.handle());
-                if (!PQisBusy(writer.handle())) {
-                    answered = true;
-                    while (PGresult *r = PQgetResult(writer.handle()))
-                        PQclear(r);
-                }
-            }
+            if (!answered)
+                answered = takeAnswer(writer);
         }
         if (i >= 0)
             ms.append(double(received - start) / 1e6);
