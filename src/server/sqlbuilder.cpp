@@ -218,6 +218,9 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         error->message = QStringLiteral("POST takes the table path only; put key values in the body");
         return std::nullopt;
     }
+    // The body is parsed to check it and to find its columns, then goes to
+    // PostgreSQL as sent (an object wrapped in an array): a round trip
+    // through QJsonDocument would turn numbers into doubles, and cost time.
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
     QJsonArray rows;
@@ -263,7 +266,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     } else {
         const QByteArray list = columns->join(", ");
         insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
-            + params.add(QJsonDocument(rows).toJson(QJsonDocument::Compact)) + "::json)";
+            + params.add(doc.isArray() ? r.body : '[' + r.body + ']') + "::json)";
         if (r.mergeDuplicates && !table.primaryKey.isEmpty()) {
             QList<QByteArray> keys, updates;
             for (const QString &k : table.primaryKey)
@@ -304,7 +307,7 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
         return std::nullopt;
     }
     Params params;
-    const QByteArray body = params.add(doc.toJson(QJsonDocument::Compact));
+    const QByteArray body = params.add(r.body);
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;

@@ -197,6 +197,7 @@ private Q_SLOTS:
     // Writes (as auth)
     void createOne();
     void createBulk();
+    void exactNumbers();
     void createReturnMinimal();
     void updates_data();
     void updates();
@@ -687,6 +688,25 @@ void tst_Server::createOne()
     QCOMPARE(r.array(), expected); // with the default groomed = false
     QCOMPARE(m_db.rows(QStringLiteral("SELECT * FROM api.pets WHERE type = 'Bird'")), expected);
     QCOMPARE(pets().size(), 7);
+}
+
+// Numbers reach PostgreSQL as the client wrote them: 30 significant digits
+// and 2^53 + 1 do not survive a round trip through a double.
+void tst_Server::exactNumbers()
+{
+    const QByteArray created = R"({"id":7,"label":"exact","price":12345678901234567890.1234567890})";
+    QCOMPARE(request("POST", "/query/items", created, {bearer(QStringLiteral("auth")), "Prefer: return=minimal"}).status, 201);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT price::text AS p FROM api.items WHERE id = 7")),
+             parseArray(R"([{"p":"12345678901234567890.1234567890"}])"));
+    const QByteArray patched = R"({"price":9007199254740993})";
+    QCOMPARE(request("PATCH", "/query/items/7", patched, {bearer(QStringLiteral("auth")), "Prefer: return=minimal"}).status, 204);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT price::text AS p FROM api.items WHERE id = 7")),
+             parseArray(R"([{"p":"9007199254740993"}])"));
+    // An array body goes through unchanged too, whitespace and all.
+    const QByteArray bulk = "[ {\"id\":8, \"label\":\"a\", \"price\": 0.10000000000000000555} ,\n {\"id\":9,\"label\":\"b\"} ]";
+    QCOMPARE(request("POST", "/query/items", bulk, {bearer(QStringLiteral("auth")), "Prefer: return=minimal"}).status, 201);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT id, price::text AS p FROM api.items WHERE id > 7 ORDER BY id")),
+             parseArray(R"([{"id":8,"p":"0.10000000000000000555"},{"id":9,"p":null}])"));
 }
 
 void tst_Server::createBulk()
