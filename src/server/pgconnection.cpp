@@ -6,7 +6,10 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <limits>
+
 
 #include <vector>
 
@@ -15,6 +18,12 @@ namespace Aiodata::Server {
 static void ignoreNotice(void *, const char *message)
 {
     qCDebug(lcPg) << "notice:" << message;
+}
+
+static qint64 nowUs()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 static PgError errorFromResult(const PGresult *res)
@@ -172,14 +181,17 @@ void PgConnection::pollConnect()
 
 void PgConnection::run(PgJob job)
 {
-    Q_ASSERT(m_state == State::Idle);
+    Q_ASSERT(m_state == State::Idle || m_state == State::Busy);
     m_state = State::Busy;
-    m_job = std::move(job);
-    m_results = QList<PgResult>(m_job.statements.size());
-    m_slots.clear();
-    m_firstError = PgError();
-    m_resultIndex = 0;
-    m_lastWasNull = false;
+    m_inFlight.push_back(InFlight{});
+    InFlight &flight = m_inFlight.back();
+    flight.job = std::move(job);
+    flight.results = QList<PgResult>(flight.job.statements.size());
+    flight.sentAtUs = nowUs();
+    if (flight.job.expectedUs < 0)
+        ++m_unestimated;
+    else
+        m_expectedSumUs += flight.job.expectedUs;
 
     auto sendFailed = [this] {
         fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
@@ -187,18 +199,24 @@ void PgConnection::run(PgJob job)
     // A full cache is emptied in one go rather than per name: statement
     // shapes are few (one per table, column set and filter shape), so it
     // refills with the ones still in use. Names are never reused, so a
-    // DEALLOCATE that did not happen cannot clash with a later Parse.
-    if (m_prepare && m_prepared.size() >= maxPreparedStatements) {
+    // DEALLOCATE that did not happen cannot clash with a later Parse, and
+    // jobs sent before it still find their statements.
+    if (m_prepare && (m_emptyCache || preparedCount() >= maxPreparedStatements)) {
+        m_emptyCache = false;
         m_prepared.clear();
+        m_parsing.clear();
         if (!PQsendQueryParams(m_conn, "DEALLOCATE ALL", 0, nullptr, nullptr, nullptr, nullptr, 0))
             return sendFailed();
-        m_slots.append(ResultSlot{});
+        flight.expected.append(ResultSlot{});
     }
 
-    QHash<QByteArray, QByteArray> parsedNow; // prepared earlier in this same job
+    // Each Parse goes right before its statement's execution: parsing
+    // resolves names, which needs the role that the statements before it
+    // set. A Parse skipped after an earlier error is not cached; a job sent
+    // later that counted on it fails with 26000 and runs again.
     std::vector<const char *> values;
-    for (int i = 0; i < m_job.statements.size(); ++i) {
-        const PgStatement &statement = m_job.statements.at(i);
+    for (int i = 0; i < flight.job.statements.size(); ++i) {
+        const PgStatement &statement = flight.job.statements.at(i);
         qCDebug(lcSql) << statement.sql << statement.params;
         values.clear();
         for (const QByteArray &p : statement.params)
@@ -207,27 +225,38 @@ void PgConnection::run(PgJob job)
         if (!m_prepare) {
             if (!PQsendQueryParams(m_conn, statement.sql.constData(), count, nullptr, values.data(), nullptr, nullptr, 0))
                 return sendFailed();
-            m_slots.append(ResultSlot{i, {}});
+            flight.expected.append(ResultSlot{i, {}});
             continue;
         }
         QByteArray name = m_prepared.value(statement.sql);
         if (name.isEmpty())
-            name = parsedNow.value(statement.sql);
+            name = m_parsing.value(statement.sql);
         if (name.isEmpty()) {
             name = "aiodata_" + QByteArray::number(m_nextPreparedName++);
             // Parameter types are inferred at Parse, as for an unnamed statement.
             if (!PQsendPrepare(m_conn, name.constData(), statement.sql.constData(), count, nullptr))
                 return sendFailed();
-            m_slots.append(ResultSlot{i, name});
-            parsedNow.insert(statement.sql, name);
+            flight.expected.append(ResultSlot{i, name});
+            m_parsing.insert(statement.sql, name);
         }
         if (!PQsendQueryPrepared(m_conn, name.constData(), count, values.data(), nullptr, nullptr, 0))
             return sendFailed();
-        m_slots.append(ResultSlot{i, {}});
+        flight.expected.append(ResultSlot{i, {}});
     }
     if (!PQpipelineSync(m_conn))
         return sendFailed();
     flush();
+}
+
+qint64 PgConnection::expectedWaitUs() const
+{
+    if (m_inFlight.empty())
+        return 0;
+    if (m_unestimated > 0)
+        return std::numeric_limits<qint64>::max();
+    const InFlight &oldest = m_inFlight.front();
+    const qint64 running = nowUs() - std::max(oldest.sentAtUs, m_lastFinishUs);
+    return m_expectedSumUs - oldest.job.expectedUs + std::max(oldest.job.expectedUs, running);
 }
 
 void PgConnection::flush()
@@ -283,94 +312,116 @@ void PgConnection::onReadable()
             if (m_lastWasNull)
                 break;
             m_lastWasNull = true;
-            ++m_resultIndex;
+            ++m_inFlight.front().resultIndex;
             continue;
         }
         m_lastWasNull = false;
-        const ExecStatusType status = PQresultStatus(res);
-        if (status == PGRES_PIPELINE_SYNC) {
+        if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
             PQclear(res);
-            finishJob();
-            return;
+            finishJob(); // may fail the connection, or run more jobs
+            continue;
         }
-        const ResultSlot slot = m_slots.value(m_resultIndex);
-        if (m_resultIndex >= m_slots.size() || slot.statement < 0) {
-            // Past the last statement: the implicit COMMIT at the sync point
-            // (e.g. a deferred constraint) can still fail the transaction.
-            // Before the first: the DEALLOCATE of a full cache.
-            if (status == PGRES_FATAL_ERROR && m_firstError.isNull())
-                m_firstError = errorFromResult(res);
-        } else if (!slot.preparedName.isEmpty()) {
-            // A Parse. Prepared statements outlive the transaction, also one
-            // that rolls back, so a successful Parse is cached at once.
-            if (status == PGRES_COMMAND_OK) {
-                m_prepared.insert(m_job.statements.at(slot.statement).sql, slot.preparedName);
-            } else if (status == PGRES_FATAL_ERROR) {
-                PgResult &r = m_results[slot.statement];
-                r.error = errorFromResult(res);
-                if (m_firstError.isNull())
-                    m_firstError = r.error;
-            }
-        } else {
-            PgResult &r = m_results[slot.statement];
-            if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-                r.ok = true;
-                r.affected = std::strtoll(PQcmdTuples(res), nullptr, 10); // "" (no count) is 0
-                r.columns = PQnfields(res);
-                const int n = PQntuples(res);
-                r.rows.reserve(n);
-                for (int row = 0; row < n; ++row) {
-                    QList<QByteArray> values;
-                    values.reserve(r.columns);
-                    for (int col = 0; col < r.columns; ++col) {
-                        if (PQgetisnull(res, row, col))
-                            values.append(QByteArray());
-                        else
-                            values.append(QByteArray(PQgetvalue(res, row, col), PQgetlength(res, row, col)));
-                    }
-                    r.rows.append(std::move(values));
-                }
-            } else if (status == PGRES_PIPELINE_ABORTED) {
-                r.ok = false; // skipped after an earlier error (maybe its own Parse)
-            } else {
-                r.ok = false;
-                r.error = errorFromResult(res);
-                if (m_firstError.isNull())
-                    m_firstError = r.error;
-            }
-        }
+        takeResult(m_inFlight.front(), res);
         PQclear(res);
+    }
+}
+
+void PgConnection::takeResult(InFlight &flight, PGresult *res)
+{
+    const ExecStatusType status = PQresultStatus(res);
+    const ResultSlot slot = flight.expected.value(flight.resultIndex);
+    if (flight.resultIndex >= flight.expected.size() || slot.statement < 0) {
+        // Past the last statement: the implicit COMMIT at the sync point
+        // (e.g. a deferred constraint) can still fail the transaction.
+        // Before the first: the DEALLOCATE of a full cache.
+        if (status == PGRES_FATAL_ERROR && flight.firstError.isNull())
+            flight.firstError = errorFromResult(res);
+        return;
+    }
+    const QByteArray &sql = flight.job.statements.at(slot.statement).sql;
+    if (!slot.preparedName.isEmpty()) {
+        // A Parse. Prepared statements outlive the transaction, also one
+        // that rolls back, so a successful Parse is cached at once, unless
+        // the cache was emptied (DEALLOCATE ALL) since it was sent: then
+        // the name is no longer the one waiting in m_parsing.
+        if (m_parsing.value(sql) == slot.preparedName) {
+            m_parsing.remove(sql);
+            if (status == PGRES_COMMAND_OK)
+                m_prepared.insert(sql, slot.preparedName);
+        }
+        if (status == PGRES_FATAL_ERROR) {
+            PgResult &r = flight.results[slot.statement];
+            r.error = errorFromResult(res);
+            if (flight.firstError.isNull())
+                flight.firstError = r.error;
+        }
+        return;
+    }
+    PgResult &r = flight.results[slot.statement];
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        r.ok = true;
+        r.affected = std::strtoll(PQcmdTuples(res), nullptr, 10); // "" (no count) is 0
+        r.columns = PQnfields(res);
+        const int n = PQntuples(res);
+        r.rows.reserve(n);
+        for (int row = 0; row < n; ++row) {
+            QList<QByteArray> values;
+            values.reserve(r.columns);
+            for (int col = 0; col < r.columns; ++col) {
+                if (PQgetisnull(res, row, col))
+                    values.append(QByteArray());
+                else
+                    values.append(QByteArray(PQgetvalue(res, row, col), PQgetlength(res, row, col)));
+            }
+            r.rows.append(std::move(values));
+        }
+    } else if (status == PGRES_PIPELINE_ABORTED) {
+        r.ok = false; // skipped after an earlier error (maybe its own Parse)
+    } else {
+        r.ok = false;
+        r.error = errorFromResult(res);
+        if (flight.firstError.isNull())
+            flight.firstError = r.error;
     }
 }
 
 void PgConnection::finishJob()
 {
-    m_state = State::Idle;
+    InFlight flight = std::move(m_inFlight.front());
+    m_inFlight.pop_front();
+    if (m_inFlight.empty())
+        m_state = State::Idle;
+    if (flight.job.expectedUs < 0)
+        --m_unestimated;
+    else
+        m_expectedSumUs -= flight.job.expectedUs;
+    // Time spent waiting behind the job before it is not this job's.
+    const qint64 now = nowUs();
+    const qint64 took = now - std::max(flight.sentAtUs, m_lastFinishUs);
+    m_lastFinishUs = now;
     // A prepared statement whose result type changed since its Parse (DDL
     // on a table it reads) fails once with 0A000 "cached plan must not
-    // change result type". The whole transaction rolled back, so running
-    // the job again with fresh statements is safe.
-    if (m_firstError.sqlState == "0A000" && !m_prepared.isEmpty() && !m_job.retried) {
-        qCDebug(lcPg) << "prepared statements out of date, preparing again:" << m_firstError.message;
-        m_prepared.clear();
-        PgJob again = std::move(m_job);
-        again.retried = true;
-        run(std::move(again));
+    // change result type"; one whose Parse an earlier job in the pipeline
+    // never got to fails with 26000. The whole transaction rolled back, so
+    // running the job again, after emptying the cache (DEALLOCATE ALL, so
+    // that nothing stays prepared that the cache has forgotten), is safe.
+    const QByteArray &state = flight.firstError.sqlState;
+    if (m_prepare && (state == "0A000" || state == "26000") && !flight.job.retried) {
+        qCDebug(lcPg) << "prepared statements out of date, preparing again:" << flight.firstError.message;
+        m_emptyCache = true;
+        flight.job.retried = true;
+        run(std::move(flight.job));
         return;
     }
-    PgJob job = std::move(m_job);
-    m_job = PgJob();
-    const QList<PgResult> results = std::move(m_results);
-    m_results.clear();
-    if (job.done)
-        job.done(results, m_firstError);
-    Q_EMIT jobFinished();
+    if (flight.job.done)
+        flight.job.done(flight.results, flight.firstError);
+    if (m_state != State::Broken)
+        Q_EMIT jobFinished(flight.job, took);
 }
 
 void PgConnection::fail(const QString &error)
 {
-    const bool hadJob = m_state == State::Busy;
-    const bool wasOpen = hadJob || m_state == State::Idle;
+    const bool wasOpen = m_state == State::Busy || m_state == State::Idle;
     m_state = State::Broken;
     m_errorString = error.isEmpty() ? QStringLiteral("connection to the database lost") : error;
     if (m_readNotifier)
@@ -382,14 +433,15 @@ void PgConnection::fail(const QString &error)
         qCWarning(lcPg) << "database connection failed:" << m_errorString;
     else
         qCDebug(lcPg) << "cannot connect:" << m_errorString;
-    if (hadJob) {
-        PgJob job = std::move(m_job);
-        m_job = PgJob();
-        PgError e;
-        e.sqlState = "08006";
-        e.message = m_errorString;
-        if (job.done)
-            job.done(QList<PgResult>(job.statements.size()), e);
+    PgError e;
+    e.sqlState = "08006";
+    e.message = m_errorString;
+    std::deque<InFlight> lost = std::exchange(m_inFlight, {});
+    m_expectedSumUs = 0;
+    m_unestimated = 0;
+    for (InFlight &flight : lost) {
+        if (flight.job.done)
+            flight.job.done(QList<PgResult>(flight.job.statements.size()), e);
     }
     Q_EMIT failed(m_errorString);
 }

@@ -6,10 +6,12 @@
 #include <QObject>
 #include <QString>
 
+#include <deque>
 #include <functional>
 #include <optional>
 
 typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -46,13 +48,14 @@ struct PgResult
 };
 
 // A job: statements sent in one round trip (libpq pipeline mode) and run as
-// one implicit transaction that ends at the pipeline's sync point, so an
-// error in any statement rolls back all of them.
+// one implicit transaction that ends at the job's own sync point, so an
+// error in any statement rolls back all of them and none of another job's.
 struct PgJob
 {
     QList<PgStatement> statements;
     std::function<void(const QList<PgResult> &results, const PgError &firstError)> done;
     bool retried = false; // run again once after stale prepared statements
+    qint64 expectedUs = -1; // how long jobs like this usually take (PgPool); -1: not known
 };
 
 // One asynchronous libpq connection driven by the Qt event loop: the socket
@@ -85,19 +88,27 @@ public:
     void markBroken(const QString &error) { fail(error); }
     State state() const { return m_state; }
     QString errorString() const { return m_errorString; }
-    // Only when state() == Idle.
+    // When Idle, or Busy to queue the job behind the ones in flight: it is
+    // sent at once and runs when they are done, each in its own transaction.
     void run(PgJob job);
+    int jobsInFlight() const { return int(m_inFlight.size()); }
+    // How long a job sent now would wait for the ones in flight, in
+    // microseconds, from their expectedUs (the oldest: at least as long as
+    // it has run so far). Unbounded if one of them has no estimate.
+    qint64 expectedWaitUs() const;
     // Named prepared statements, one per distinct SQL text, kept for the
     // connection's life (PostgREST's db-prepared-statements). Off for
     // poolers in transaction mode, which cannot keep them.
     void setPreparedStatements(bool on) { m_prepare = on; }
-    int preparedCount() const { return int(m_prepared.size()); }
+    int preparedCount() const { return int(m_prepared.size() + m_parsing.size()); }
     static constexpr int maxPreparedStatements = 512;
 
 Q_SIGNALS:
     void opened();
     void failed(const QString &error);  // connecting failed or the connection broke
-    void jobFinished();                 // back to Idle
+    // A job is done (after its callback): how long it took, from when it
+    // was sent or the one before it finished, whichever is later.
+    void jobFinished(const Aiodata::Server::PgJob &job, qint64 tookUs);
     void readyRead();                   // replication and plain mode: the socket has data
     void readyWrite();                  // replication and plain mode: the socket takes data
 
@@ -124,19 +135,34 @@ private:
     // a full cache.
     struct ResultSlot
     {
-        int statement = -1;      // index into m_results; -1 for DEALLOCATE
+        int statement = -1;      // index into results; -1 for DEALLOCATE
         QByteArray preparedName; // set for a Parse: its name, cached once it succeeded
     };
+    // A job sent and not yet past its sync point.
+    struct InFlight
+    {
+        PgJob job;
+        QList<ResultSlot> expected;
+        QList<PgResult> results;
+        PgError firstError;
+        int resultIndex = 0;
+        qint64 sentAtUs = 0;
+    };
 
-    PgJob m_job;
-    QList<ResultSlot> m_slots;
-    QList<PgResult> m_results;
-    PgError m_firstError;
-    int m_resultIndex = 0;
+    void takeResult(InFlight &flight, PGresult *res);
+
+    std::deque<InFlight> m_inFlight;
     bool m_lastWasNull = false;
+    qint64 m_lastFinishUs = 0;
+    qint64 m_expectedSumUs = 0; // of the jobs in flight with an estimate
+    int m_unestimated = 0;      // jobs in flight without one
 
     bool m_prepare = true;
-    QHash<QByteArray, QByteArray> m_prepared; // SQL text -> statement name
+    // SQL text -> statement name: Parses confirmed, and Parses sent with a
+    // job still in flight (later jobs use the name without parsing again).
+    QHash<QByteArray, QByteArray> m_prepared;
+    QHash<QByteArray, QByteArray> m_parsing;
+    bool m_emptyCache = false; // DEALLOCATE ALL before the next job
     quint64 m_nextPreparedName = 0;
 };
 

@@ -36,7 +36,7 @@ void PgPool::addConnection()
     connect(connection, &PgConnection::opened, this, [this, connection] { onOpened(connection); });
     connect(connection, &PgConnection::failed, this,
             [this, connection](const QString &error) { onFailed(connection, error); });
-    connect(connection, &PgConnection::jobFinished, this, &PgPool::dispatch);
+    connect(connection, &PgConnection::jobFinished, this, &PgPool::onJobFinished);
     connection->setPreparedStatements(m_preparedStatements);
     connection->open(m_conninfo);
 }
@@ -74,8 +74,28 @@ void PgPool::onFailed(PgConnection *connection, const QString &error)
     });
 }
 
+QByteArray PgPool::shapeOf(const PgJob &job)
+{
+    return job.statements.isEmpty() ? QByteArray() : job.statements.constLast().sql;
+}
+
+void PgPool::onJobFinished(const PgJob &job, qint64 tookUs)
+{
+    const QByteArray shape = shapeOf(job);
+    auto it = m_typicalUs.find(shape);
+    if (it != m_typicalUs.end()) {
+        *it = (7 * *it + tookUs) / 8;
+    } else {
+        if (m_typicalUs.size() >= maxJobShapes)
+            m_typicalUs.clear(); // shapes are few; this refills with the ones in use
+        m_typicalUs.insert(shape, tookUs);
+    }
+    dispatch();
+}
+
 void PgPool::execute(PgJob job)
 {
+    job.expectedUs = m_typicalUs.value(shapeOf(job), -1);
     m_queue.enqueue(std::move(job));
     dispatch();
     if (!m_queue.isEmpty() && openCount() == 0 && m_connections.isEmpty()) {
@@ -92,13 +112,34 @@ void PgPool::execute(PgJob job)
 
 void PgPool::dispatch()
 {
-    // A copy: run() may fail synchronously and remove the connection.
-    const QList<PgConnection *> connections = m_connections;
-    for (PgConnection *c : connections) {
-        if (m_queue.isEmpty())
+    while (!m_queue.isEmpty()) {
+        // Short jobs share a connection: pipelined behind each other, they
+        // cost PostgreSQL one wake-up and one read per batch instead of per
+        // job, and fewer busy backends compete for the cores. A job joins a
+        // busy connection only if the jobs there are of shapes known to be
+        // quick and would be done within m_maxPipelineWaitUs, so it never
+        // waits behind a slow one (or one stuck on a lock) for long; else
+        // it takes an idle connection, or waits here for the first to free.
+        PgConnection *target = nullptr;
+        qint64 targetWait = m_maxPipelineWaitUs;
+        PgConnection *idle = nullptr;
+        for (PgConnection *c : std::as_const(m_connections)) {
+            if (c->state() == PgConnection::State::Idle) {
+                if (!idle)
+                    idle = c;
+            } else if (c->state() == PgConnection::State::Busy && c->jobsInFlight() < maxPipelineDepth) {
+                const qint64 wait = c->expectedWaitUs();
+                if (wait < targetWait) {
+                    target = c;
+                    targetWait = wait;
+                }
+            }
+        }
+        if (!target)
+            target = idle;
+        if (!target)
             return;
-        if (c->state() == PgConnection::State::Idle)
-            c->run(m_queue.dequeue());
+        target->run(m_queue.dequeue()); // may fail synchronously and remove the connection
     }
 }
 
