@@ -198,6 +198,7 @@ private Q_SLOTS:
     void createOne();
     void createBulk();
     void exactNumbers();
+    void concurrentWritesKeepTheirOwnOutcome();
     void createReturnMinimal();
     void updates_data();
     void updates();
@@ -707,6 +708,60 @@ void tst_Server::exactNumbers()
     QCOMPARE(request("POST", "/query/items", bulk, {bearer(QStringLiteral("auth")), "Prefer: return=minimal"}).status, 201);
     QCOMPARE(m_db.rows(QStringLiteral("SELECT id, price::text AS p FROM api.items WHERE id > 7 ORDER BY id")),
              parseArray(R"([{"id":8,"p":"0.10000000000000000555"},{"id":9,"p":null}])"));
+}
+
+// Many writes of one shape at once, so that the pool pipelines them on
+// shared connections: each answer must carry its own outcome and its own
+// row, and only the good ones may stay.
+void tst_Server::concurrentWritesKeepTheirOwnOutcome()
+{
+    const QByteArray auth = bearer(QStringLiteral("auth"));
+    const QByteArray prefer = "Prefer: return=representation";
+    auto body = [](const QByteArray &name, const QByteArray &color) -> QByteArray {
+        return R"({"type":"Cat","breed":"Tabby","name":")" + name + R"(","color":)" + color + "}";
+    };
+    // The shape's first runs, so that the pool knows it is quick.
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(request("POST", "/query/pets", body("warm" + QByteArray::number(i), "1"), {auth, prefer}).status, 201);
+
+    struct Sent
+    {
+        QNetworkReply *reply;
+        QByteArray name;
+        int expected; // 201 good, 409 duplicate key, 400 not a number
+    };
+    QList<Sent> sent;
+    for (int i = 0; i < 90; ++i) {
+        const QByteArray name = i % 3 == 1 ? QByteArray("Tom") : "c" + QByteArray::number(i);
+        const QByteArray color = i % 3 == 2 ? QByteArray(R"("x")") : QByteArray::number(i);
+        QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(m_server.port()) + "/query/pets"));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        req.setRawHeader("Authorization", auth.mid(auth.indexOf(':') + 1).trimmed());
+        req.setRawHeader("Prefer", "return=representation");
+        // Tom the Tabby cat is in the fixture: his inserts are duplicates.
+        sent.append({m_nam.post(req, body(name, color)), name, i % 3 == 0 ? 201 : i % 3 == 1 ? 409 : 400});
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sent.cbegin(), sent.cend(), [](const Sent &s) { return s.reply->isFinished(); }), 20000);
+    for (const Sent &s : std::as_const(sent)) {
+        const int status = s.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QJsonDocument answer = QJsonDocument::fromJson(s.reply->readAll());
+        s.reply->deleteLater();
+        QVERIFY2(status == s.expected, qPrintable(QString::fromLatin1(s.name) + QLatin1Char(' ') + QString::number(status)));
+        if (status == 201) {
+            QCOMPARE(answer.array().size(), 1);
+            QCOMPARE(answer.array().at(0).toObject().value(QLatin1String("name")).toString(), QString::fromLatin1(s.name));
+        } else {
+            QCOMPARE(answer.object().value(QLatin1String("code")).toString(),
+                     status == 409 ? QStringLiteral("23505") : QStringLiteral("22P02"));
+        }
+    }
+    const QJsonArray cats = m_db.rows(QStringLiteral("SELECT name, color FROM api.pets WHERE breed = 'Tabby' "
+                                                     "AND name NOT LIKE 'warm%' AND name <> 'Tom' ORDER BY color"));
+    QCOMPARE(cats.size(), 30);
+    for (int i = 0; i < 30; ++i) {
+        QCOMPARE(cats.at(i).toObject().value(QLatin1String("name")).toString(), QStringLiteral("c%1").arg(3 * i));
+        QCOMPARE(cats.at(i).toObject().value(QLatin1String("color")).toInt(), 3 * i);
+    }
 }
 
 void tst_Server::createBulk()
