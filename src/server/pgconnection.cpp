@@ -9,8 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <limits>
-
-
 #include <vector>
 
 namespace Aiodata::Server {
