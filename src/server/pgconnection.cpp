@@ -205,7 +205,7 @@ void PgConnection::run(PgJob job)
         m_parsing.clear();
         if (!PQsendQueryParams(m_conn, "DEALLOCATE ALL", 0, nullptr, nullptr, nullptr, nullptr, 0))
             return sendFailed();
-        flight.expected.append(ResultSlot{});
+        flight.resultSlots.append(ResultSlot{});
     }
 
     // Each Parse goes right before its statement's execution: parsing
@@ -223,7 +223,7 @@ void PgConnection::run(PgJob job)
         if (!m_prepare) {
             if (!PQsendQueryParams(m_conn, statement.sql.constData(), count, nullptr, values.data(), nullptr, nullptr, 0))
                 return sendFailed();
-            flight.expected.append(ResultSlot{i, {}});
+            flight.resultSlots.append(ResultSlot{i, {}});
             continue;
         }
         QByteArray name = m_prepared.value(statement.sql);
@@ -234,12 +234,12 @@ void PgConnection::run(PgJob job)
             // Parameter types are inferred at Parse, as for an unnamed statement.
             if (!PQsendPrepare(m_conn, name.constData(), statement.sql.constData(), count, nullptr))
                 return sendFailed();
-            flight.expected.append(ResultSlot{i, name});
+            flight.resultSlots.append(ResultSlot{i, name});
             m_parsing.insert(statement.sql, name);
         }
         if (!PQsendQueryPrepared(m_conn, name.constData(), count, values.data(), nullptr, nullptr, 0))
             return sendFailed();
-        flight.expected.append(ResultSlot{i, {}});
+        flight.resultSlots.append(ResultSlot{i, {}});
     }
     if (!PQpipelineSync(m_conn))
         return sendFailed();
@@ -327,8 +327,7 @@ void PgConnection::onReadable()
 void PgConnection::takeResult(InFlight &flight, PGresult *res)
 {
     const ExecStatusType status = PQresultStatus(res);
-    const ResultSlot slot = flight.expected.value(flight.resultIndex);
-    if (flight.resultIndex >= flight.expected.size() || slot.statement < 0) {
+    if (flight.resultIndex >= flight.resultSlots.size() || flight.resultSlots.at(flight.resultIndex).statement < 0) {
         // Past the last statement: the implicit COMMIT at the sync point
         // (e.g. a deferred constraint) can still fail the transaction.
         // Before the first: the DEALLOCATE of a full cache.
@@ -336,14 +335,16 @@ void PgConnection::takeResult(InFlight &flight, PGresult *res)
             flight.firstError = errorFromResult(res);
         return;
     }
-    const QByteArray &sql = flight.job.statements.at(slot.statement).sql;
+    const ResultSlot &slot = flight.resultSlots.at(flight.resultIndex);
     if (!slot.preparedName.isEmpty()) {
         // A Parse. Prepared statements outlive the transaction, also one
         // that rolls back, so a successful Parse is cached at once, unless
         // the cache was emptied (DEALLOCATE ALL) since it was sent: then
         // the name is no longer the one waiting in m_parsing.
-        if (m_parsing.value(sql) == slot.preparedName) {
-            m_parsing.remove(sql);
+        const QByteArray &sql = flight.job.statements.at(slot.statement).sql;
+        const auto parsing = m_parsing.constFind(sql);
+        if (parsing != m_parsing.cend() && *parsing == slot.preparedName) {
+            m_parsing.erase(parsing);
             if (status == PGRES_COMMAND_OK)
                 m_prepared.insert(sql, slot.preparedName);
         }

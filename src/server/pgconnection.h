@@ -142,7 +142,7 @@ private:
     struct InFlight
     {
         PgJob job;
-        QList<ResultSlot> expected;
+        QList<ResultSlot> resultSlots;
         QList<PgResult> results;
         PgError firstError;
         int resultIndex = 0;
