@@ -245,6 +245,8 @@ private Q_SLOTS:
 private:
     Response request(const QByteArray &method, const QByteArray &path, const QByteArray &body = QByteArray(),
                      const QByteArrayList &headers = {}, quint16 port = 0);
+    // The request request() sends ("Name: value" headers), for sending several at once.
+    QNetworkRequest networkRequest(const QByteArray &path, bool hasBody, const QByteArrayList &headers, quint16 port = 0) const;
     // Sends bytes exactly as given (for what QNetworkAccessManager cannot
     // send); returns everything received until the server closes.
     QByteArray rawRequest(const QByteArray &bytes);
@@ -265,19 +267,26 @@ private:
 
 // --- helpers -----------------------------------------------------------------
 
-Response tst_Server::request(const QByteArray &method, const QByteArray &path, const QByteArray &body,
-                             const QByteArrayList &headers, quint16 port)
+QNetworkRequest tst_Server::networkRequest(const QByteArray &path, bool hasBody, const QByteArrayList &headers,
+                                           quint16 port) const
 {
     // fromEncoded: the path goes out exactly as written here.
     QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port ? port : m_server.port()) + path));
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
-    if (!body.isNull())
+    if (hasBody)
         req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     for (const QByteArray &h : headers) {
         const qsizetype colon = h.indexOf(':');
         req.setRawHeader(h.left(colon).trimmed(), h.mid(colon + 1).trimmed());
     }
+    return req;
+}
+
+Response tst_Server::request(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+                             const QByteArrayList &headers, quint16 port)
+{
+    const QNetworkRequest req = networkRequest(path, !body.isNull(), headers, port);
     QNetworkReply *reply = method == "HEAD" ? m_nam.head(req)
         : method == "GET"                   ? m_nam.get(req)
                                             : m_nam.sendCustomRequest(req, method, body);
@@ -734,12 +743,9 @@ void tst_Server::concurrentWritesKeepTheirOwnOutcome()
     for (int i = 0; i < 90; ++i) {
         const QByteArray name = i % 3 == 1 ? QByteArray("Tom") : "c" + QByteArray::number(i);
         const QByteArray color = i % 3 == 2 ? QByteArray(R"("x")") : QByteArray::number(i);
-        QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(m_server.port()) + "/query/pets"));
-        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        req.setRawHeader("Authorization", auth.mid(auth.indexOf(':') + 1).trimmed());
-        req.setRawHeader("Prefer", "return=representation");
         // Tom the Tabby cat is in the fixture: his inserts are duplicates.
-        sent.append({m_nam.post(req, body(name, color)), name, i % 3 == 0 ? 201 : i % 3 == 1 ? 409 : 400});
+        sent.append({m_nam.post(networkRequest("/query/pets", true, {auth, prefer}), body(name, color)), name,
+                     i % 3 == 0 ? 201 : i % 3 == 1 ? 409 : 400});
     }
     QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sent.cbegin(), sent.cend(), [](const Sent &s) { return s.reply->isFinished(); }), 20000);
     for (const Sent &s : std::as_const(sent)) {
