@@ -213,6 +213,24 @@ void benchInsertRate()
             f.baseline.append(base);
             std::printf("  server SQL in pgbench -M %s run %d: %.0f rows/s\n", qPrintable(mode), run + 1, rate);
         }
+        // What change capture itself costs PostgreSQL: the same pgbench while
+        // an idle wal-mode server decodes its inserts (walsender + server CPU).
+        // Not a target: it shows how much of the wal-mode gap no HTTP server
+        // in front of PostgreSQL could close on this machine.
+        double decodedBase = 0;
+        {
+            Server decoder;
+            if (!truncate(&error) || !decoder.start(WriteDb, QStringLiteral("wal"), &error, Connections))
+                return failed();
+            decodedBase = pgbenchRate(seconds, &error);
+            if (decodedBase <= 0)
+                return failed();
+            Figure &f = results().figure(QStringLiteral("3 pgbench while a wal-mode server decodes its inserts"), QStringLiteral("rows/s"),
+                                         Figure::Target::None, 0, note + QStringLiteral("; ours: the same pgbench with an idle --events wal server attached"));
+            f.ours.append(decodedBase);
+            f.baseline.append(base);
+            std::printf("  pgbench while a wal-mode server decodes, run %d: %.0f rows/s (without %.0f)\n", run + 1, decodedBase, base);
+        }
         for (const QString &events : modes) {
             Figure &f = results().figure(QStringLiteral("3 single-row inserts, 8 connections") + suffix(events), QStringLiteral("rows/s"),
                                          Figure::Target::RatioAtLeast, 0.5, note);
@@ -222,6 +240,13 @@ void benchInsertRate()
                 return failed();
             f.baseline.append(base);
             f.ours.append(ours);
+            if (events == QLatin1String("wal")) {
+                Figure &decoded = results().figure(QStringLiteral("3 single-row inserts against pgbench with the same decoding"),
+                                                   QStringLiteral("rows/s"), Figure::Target::None, 0,
+                                                   QStringLiteral("baseline: pgbench while a wal-mode server decodes its inserts"));
+                decoded.ours.append(ours);
+                decoded.baseline.append(decodedBase);
+            }
             results().figure(QStringLiteral("3 server CPU per POST") + suffix(events), QStringLiteral("us"), Figure::Target::None, 0,
                              QStringLiteral("server process CPU time / rows during the run (incl. WAL decoding in wal mode)"))
                 .ours.append(cpuUs);
