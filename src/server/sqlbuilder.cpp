@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
+
 namespace Aiodata::Server {
 
 namespace {
@@ -177,11 +179,11 @@ std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const Ta
 std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &table, const QByteArray &source,
                                           ApiError *error)
 {
+    if (r.select.isEmpty())
+        return QByteArray(", NULL");
     const auto select = selectList(r, table, error);
     if (!select)
         return std::nullopt;
-    if (r.select.isEmpty())
-        return QByteArray(", NULL");
     return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + *select + " FROM " + source + ") AS _s)";
 }
 
@@ -223,28 +225,32 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     // through QJsonDocument would turn numbers into doubles, and cost time.
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
-    QJsonArray rows;
-    if (doc.isObject())
-        rows.append(doc.object());
-    else if (doc.isArray())
-        rows = doc.array();
-    else {
+    if (!doc.isObject() && !doc.isArray()) {
         *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("expected an object or an array of objects")
                                                                           : parseError.errorString());
         return std::nullopt;
     }
+    // The columns: columns= if given, else the union of the rows' keys
+    // (absent keys become NULL only where another row sets them).
     QStringList names = r.columns;
-    for (const QJsonValue &row : std::as_const(rows)) {
-        if (!row.isObject()) {
-            *error = invalidBody(QStringLiteral("expected an object or an array of objects"));
-            return std::nullopt;
-        }
-        if (r.columns.isEmpty()) {
-            // Union of the keys: absent keys become NULL only where another row sets them.
-            const QJsonObject object = row.toObject();
-            for (auto it = object.begin(); it != object.end(); ++it) {
-                if (!names.contains(it.key()))
-                    names.append(it.key());
+    qsizetype rowCount = 1;
+    if (doc.isObject()) {
+        if (names.isEmpty())
+            names = doc.object().keys();
+    } else {
+        const QJsonArray rows = doc.array();
+        rowCount = rows.size();
+        for (const QJsonValue &row : rows) {
+            if (!row.isObject()) {
+                *error = invalidBody(QStringLiteral("expected an object or an array of objects"));
+                return std::nullopt;
+            }
+            if (r.columns.isEmpty()) {
+                const QJsonObject object = row.toObject();
+                for (auto it = object.begin(); it != object.end(); ++it) {
+                    if (!names.contains(it.key()))
+                        names.append(it.key());
+                }
             }
         }
     }
@@ -253,13 +259,15 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         return std::nullopt;
     const QByteArray target = SqlBuilder::qualifiedName(table);
     Params params;
-    QByteArray insert = "INSERT INTO " + target + " AS _t ";
+    QByteArray insert;
+    insert.reserve(256);
+    insert += "INSERT INTO " + target + " AS _t ";
     if (columns->isEmpty()) {
-        if (rows.size() > 1) {
+        if (rowCount > 1) {
             *error = invalidBody(QStringLiteral("rows without any column can only be inserted one at a time"));
             return std::nullopt;
         }
-        if (rows.isEmpty())
+        if (rowCount == 0)
             insert += "SELECT * FROM " + target + " WHERE FALSE";
         else
             insert += "DEFAULT VALUES";
@@ -364,16 +372,46 @@ PgStatement SqlBuilder::roleStatement(const QString &role, const QByteArray &cla
                        {role.toUtf8(), claimsJson}};
 }
 
+namespace {
+
+// Appends "na""me" without a temporary for ASCII names, as this runs for
+// every identifier of every statement.
+void appendQuoted(QByteArray &out, const QString &name)
+{
+    auto append = [&out](char c) {
+        out += c;
+        if (c == '"')
+            out += '"';
+    };
+    out += '"';
+    if (std::all_of(name.begin(), name.end(), [](QChar c) { return c.unicode() < 0x80; })) {
+        for (const QChar c : name)
+            append(char(c.unicode()));
+    } else {
+        for (const char c : name.toUtf8())
+            append(c);
+    }
+    out += '"';
+}
+
+} // namespace
+
 QByteArray SqlBuilder::quoteIdentifier(const QString &name)
 {
-    QByteArray utf8 = name.toUtf8();
-    utf8.replace('"', "\"\"");
-    return '"' + utf8 + '"';
+    QByteArray quoted;
+    quoted.reserve(name.size() + 8);
+    appendQuoted(quoted, name);
+    return quoted;
 }
 
 QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
 {
-    return quoteIdentifier(table.schema) + '.' + quoteIdentifier(table.name);
+    QByteArray quoted;
+    quoted.reserve(table.schema.size() + table.name.size() + 16);
+    appendQuoted(quoted, table.schema);
+    quoted += '.';
+    appendQuoted(quoted, table.name);
+    return quoted;
 }
 
 std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows)

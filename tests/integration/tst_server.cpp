@@ -51,6 +51,11 @@ CREATE TABLE api.toys (id int PRIMARY KEY, owner_id int REFERENCES api.owners (i
 GRANT SELECT ON api.toys TO anon;
 GRANT ALL ON api.toys TO auth;
 
+-- Names that need quoting: a double quote, spaces, capitals, non-ASCII.
+CREATE TABLE api."odd ""quoted"" täble" ("kéy" int PRIMARY KEY, "say ""hi""" text, "Mixed Case" boolean);
+GRANT SELECT ON api."odd ""quoted"" täble" TO anon;
+GRANT ALL ON api."odd ""quoted"" täble" TO auth;
+
 DO $$ BEGIN CREATE ROLE tst_server_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 GRANT tst_server_reader TO authenticator;
 GRANT USAGE ON SCHEMA api TO tst_server_reader;
@@ -66,7 +71,7 @@ GRANT INSERT ON api.pets TO tst_server_writer;
 // The data every test starts from. Pet names are unique, so a name stands
 // for its row in the expectations below.
 const char *const Fixture = R"SQL(
-TRUNCATE api.pets, api.items, api.secrets, api.toys, api.owners;
+TRUNCATE api.pets, api.items, api.secrets, api.toys, api.owners, api."odd ""quoted"" täble";
 INSERT INTO api.pets (type, breed, name, color, groomed) VALUES
   ('Dog', 'Shiba Inu', 'Munch', 16766362, false),
   ('Dog', 'Shiba Inu', 'Rex', NULL, true),
@@ -206,6 +211,7 @@ private Q_SLOTS:
     void deletes_data();
     void deletes();
     void upsertMergeDuplicates();
+    void awkwardIdentifiers();
     void severalPreferHeaders();
     void minimalWritesInWalMode_data();
     void minimalWritesInWalMode();
@@ -909,6 +915,34 @@ void tst_Server::deletes()
     QCOMPARE(names(answer), deleted);
     for (const QJsonValue &row : answer)
         QVERIFY(expectedAnswer.contains(row));
+}
+
+// Every verb on a table and columns whose names need quoting (a double
+// quote, spaces, capitals, non-ASCII): names reach SQL quoted, never cut.
+void tst_Server::awkwardIdentifiers()
+{
+    const QByteArray table = "/query/odd%20%22quoted%22%20t%C3%A4ble";
+    const QByteArray auth = bearer(QStringLiteral("auth"));
+    const QString select = QStringLiteral("SELECT * FROM api.\"odd \"\"quoted\"\" täble\" ORDER BY \"kéy\"");
+    const QByteArray rows = R"([{"kéy":1,"say \"hi\"":"one","Mixed Case":true},{"kéy":2,"say \"hi\"":"two","Mixed Case":false}])";
+    Response r = request("POST", table, rows, {auth});
+    QCOMPARE(r.status, 201);
+    QCOMPARE(m_db.rows(select), parseArray(rows));
+
+    r = request("GET", table + "?Mixed%20Case=is.true&select=k%C3%A9y,say%20%22hi%22&order=k%C3%A9y.desc", QByteArray(), {auth});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.array(), parseArray(R"([{"kéy":1,"say \"hi\"":"one"}])"));
+
+    r = request("PATCH", table + "/2", R"({"say \"hi\"":"deux"})", {auth, "Prefer: return=minimal"});
+    QCOMPARE(r.status, 204);
+    r = request("DELETE", table + "/1", QByteArray(), {auth, "Prefer: return=minimal"});
+    QCOMPARE(r.status, 204);
+    QCOMPARE(m_db.rows(select), parseArray(R"([{"kéy":2,"say \"hi\"":"deux","Mixed Case":false}])"));
+
+    // An unknown column is still refused by name, before any SQL runs.
+    r = request("POST", table, R"({"kéy":3,"say \"hi":"x"})", {auth});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST204"));
 }
 
 void tst_Server::upsertMergeDuplicates()
