@@ -14,6 +14,7 @@ void benchBulkInsert();  // 4: one POST of 10,000 rows vs psql COPY
 void benchRead(const QList<qint64> &sizes);       // 5: GET /query/t vs psql COPY (json_agg)
 void benchFill(const QList<qint64> &sizes);       // 6 + 7: Client::start() until ready, RSS per row
 void benchEvents();      // 8: events applied to a model with a QTableView vs JSON parsing only
+void benchInstructions(); // 9 (info): server instructions per POST vs a pgbench client's per INSERT (callgrind)
 
 // Child-process entry points (fresh heap for time and memory figures).
 int fillWorker(const QString &mode, quint16 port);

@@ -296,8 +296,11 @@ bool Server::start(const QString &database, const QString &events, QString *erro
     // A crashed or killed benchmark must not leave servers behind.
     m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
 #endif
-    m_process->start(options().serverBin, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                                           QStringLiteral("--events"), events, conf});
+    const QStringList arguments{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--events"), events, conf};
+    if (wrapper.isEmpty())
+        m_process->start(options().serverBin, arguments);
+    else
+        m_process->start(wrapper.first(), wrapper.mid(1) + QStringList{options().serverBin} + arguments);
     if (!m_process->waitForStarted(10000)) {
         *error = QStringLiteral("cannot start %1: %2").arg(options().serverBin, m_process->errorString());
         m_process.reset();
@@ -642,6 +645,38 @@ Results &results()
 {
     static Results r;
     return r;
+}
+
+PostLoad::PostLoad(quint16 port, int connections)
+    : m_headers("Authorization: Bearer " + token("auth") + "\r\nPrefer: return=minimal\r\n")
+{
+    for (int i = 0; i < connections; ++i)
+        m_clients.push_back(std::make_unique<HttpClient>(port));
+    for (auto &c : m_clients)
+        next(c.get());
+}
+
+void PostLoad::next(HttpClient *client)
+{
+    static const QByteArray body = R"({"name":"rate","value":0.5,"flag":true})";
+    ++m_inFlight;
+    client->send("POST", "/query/t", body, m_headers, [this, client](const HttpClient::Response &r) {
+        --m_inFlight;
+        if (r.status == 201) {
+            ++m_created;
+        } else {
+            ++m_failed;
+            m_lastStatus = r.status;
+        }
+        if (m_running && r.status)
+            next(client);
+    });
+}
+
+void PostLoad::stop()
+{
+    m_running = false;
+    spinUntil([this] { return m_inFlight == 0; }, 10000);
 }
 
 } // namespace Bench

@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <vector>
 
 typedef struct pg_conn PGconn;
 
@@ -107,6 +108,7 @@ public:
     qint64 pid() const { return m_process ? m_process->processId() : 0; }
     double cpuSeconds() const;     // user + system time the server used so far
     QStringList environment;       // extra NAME=value for the next start
+    QStringList wrapper;           // program and arguments to run the server under (valgrind), for the next start
 
 private:
     std::unique_ptr<QProcess> m_process;
@@ -154,6 +156,31 @@ private:
     qsizetype m_headerEnd = -1;
     qint64 m_contentLength = -1;
     int m_status = 0;
+};
+
+// Single-row POSTs to /query/t as the auth role (Prefer: return=minimal) on
+// `connections` keep-alive connections, each sending its next request as
+// soon as the previous one is answered, from construction until stop().
+class PostLoad
+{
+public:
+    PostLoad(quint16 port, int connections);
+    ~PostLoad() { stop(); }
+    qint64 created() const { return m_created; }   // answered 201
+    qint64 failed() const { return m_failed; }     // answered otherwise
+    int lastFailedStatus() const { return m_lastStatus; }
+    void stop();                                   // no new requests; waits for those in flight
+
+private:
+    void next(HttpClient *client);
+
+    QByteArray m_headers;
+    std::vector<std::unique_ptr<HttpClient>> m_clients;
+    qint64 m_created = 0;
+    qint64 m_failed = 0;
+    int m_lastStatus = 0;
+    int m_inFlight = 0;
+    bool m_running = true;
 };
 
 // ---- results --------------------------------------------------------------------------

@@ -61,46 +61,20 @@ double pgbenchRate(int seconds, QString *error, const QString &script = QStringL
 // its next request as soon as the previous is answered.
 double postRate(const Server &server, int seconds, QString *error, double *serverCpuUs = nullptr)
 {
-    const QByteArray headers = "Authorization: Bearer " + token("auth") + "\r\nPrefer: return=minimal\r\n";
-    const QByteArray body = R"({"name":"rate","value":0.5,"flag":true})";
-    std::vector<std::unique_ptr<HttpClient>> clients;
-    qint64 done = 0;
-    qint64 failed = 0;
-    int lastStatus = 0;
-    bool running = true;
-    int inFlight = 0;
-    std::function<void(HttpClient *)> next = [&](HttpClient *c) {
-        ++inFlight;
-        c->send("POST", "/query/t", body, headers, [&, c](const HttpClient::Response &r) {
-            --inFlight;
-            if (r.status == 201) {
-                ++done;
-            } else {
-                ++failed;
-                lastStatus = r.status;
-            }
-            if (running && r.status)
-                next(c);
-        });
-    };
-    for (int i = 0; i < Connections; ++i)
-        clients.push_back(std::make_unique<HttpClient>(server.port()));
+    PostLoad load(server.port(), Connections);
     // Warm-up: connections open, plans cached.
-    for (auto &c : clients)
-        next(c.get());
     spinFor(500);
-    const qint64 counted = done;
+    const qint64 counted = load.created();
     const double cpuBefore = server.cpuSeconds();
     const qint64 start = nowNs();
     spinUntil([&] { return nowNs() - start >= qint64(seconds) * 1000000000; }, seconds * 1000 + 1000);
     const double elapsed = double(nowNs() - start) / 1e9;
-    const qint64 rows = done - counted;
+    const qint64 rows = load.created() - counted;
     if (serverCpuUs && rows > 0)
         *serverCpuUs = (server.cpuSeconds() - cpuBefore) / double(rows) * 1e6;
-    running = false;
-    spinUntil([&] { return inFlight == 0; }, 10000);
-    if (failed) {
-        *error = QStringLiteral("%1 POSTs failed (last status %2)").arg(failed).arg(lastStatus);
+    load.stop();
+    if (load.failed()) {
+        *error = QStringLiteral("%1 POSTs failed (last status %2)").arg(load.failed()).arg(load.lastFailedStatus());
         return 0;
     }
     return double(rows) / elapsed;
