@@ -2,12 +2,12 @@
 
 #include "logging.h"
 #include "rowfilter.h"
+#include "walvalueformatter.h"
 
 #include <QPointer>
 #include <QSet>
 
 #include <QDateTime>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
@@ -18,17 +18,15 @@
 
 namespace Aiodata::Server {
 
-static QByteArray jsonString(const QString &s)
-{
-    // QJsonDocument does the escaping; strip the array brackets around it.
-    const QByteArray a = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
-    return a.mid(1, a.size() - 2);
-}
-
 static QByteArray encodeChange(const Change &change)
 {
-    QByteArray m = "\"action\":\"" + Change::actionName(change.action) + "\",\"schema\":" + jsonString(change.schema)
-        + ",\"table\":" + jsonString(change.table) + ",\"rows\":" + change.rows;
+    QByteArray m;
+    m.reserve(64 + change.schema.size() + change.table.size() + change.rows.size() + change.oldRows.size());
+    m += "\"action\":\"" + Change::actionName(change.action) + "\",\"schema\":";
+    WalValueFormatter::appendString(m, change.schema.toUtf8());
+    m += ",\"table\":";
+    WalValueFormatter::appendString(m, change.table.toUtf8());
+    m += ",\"rows\":" + change.rows;
     if (change.action == Change::Action::Update)
         m += ",\"old\":" + change.oldRows;
     return m;

@@ -925,9 +925,15 @@ void tst_Server::awkwardIdentifiers()
     const QByteArray auth = bearer(QStringLiteral("auth"));
     const QString select = QStringLiteral("SELECT * FROM api.\"odd \"\"quoted\"\" täble\" ORDER BY \"kéy\"");
     const QByteArray rows = R"([{"kéy":1,"say \"hi\"":"one","Mixed Case":true},{"kéy":2,"say \"hi\"":"two","Mixed Case":false}])";
+    Subscriber subscriber;
+    QVERIFY(subscribe(subscriber));
     Response r = request("POST", table, rows, {auth});
     QCOMPARE(r.status, 201);
     QCOMPARE(m_db.rows(select), parseArray(rows));
+    // The event names the table as it is, escaped as JSON.
+    QTRY_COMPARE_WITH_TIMEOUT(subscriber.events().size(), 1, 5000);
+    QCOMPARE(subscriber.events().at(0).value(QLatin1String("table")).toString(), QStringLiteral("odd \"quoted\" täble"));
+    QCOMPARE(subscriber.events().at(0).value(QLatin1String("rows")).toArray(), parseArray(rows));
 
     r = request("GET", table + "?Mixed%20Case=is.true&select=k%C3%A9y,say%20%22hi%22&order=k%C3%A9y.desc", QByteArray(), {auth});
     QCOMPARE(r.status, 200);
