@@ -9,9 +9,6 @@
 #include <QScopeGuard>
 #include <QWebSocket>
 
-#include <memory>
-#include <vector>
-
 #include <sched.h>
 #include <unistd.h>
 

@@ -89,11 +89,16 @@ bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 }
 
 // Comma-separated header lists ("Connection: keep-alive, Upgrade").
-bool hasToken(const QByteArray &value, QByteArrayView token)
+bool hasToken(QByteArrayView value, QByteArrayView token)
 {
-    for (const QByteArray &part : value.split(',')) {
-        if (equalsIgnoreCase(part.trimmed(), token))
+    // Views, no split: this runs several times for every request.
+    while (!value.isEmpty()) {
+        const qsizetype comma = value.indexOf(',');
+        if (equalsIgnoreCase((comma < 0 ? value : value.first(comma)).trimmed(), token))
             return true;
+        if (comma < 0)
+            break;
+        value = value.sliced(comma + 1);
     }
     return false;
 }
