@@ -243,10 +243,11 @@ void Fanout::onCommitted(const Transaction &transaction)
         if (!lastKind.isNull() && s.kind == lastKind) {
             needsCheck = lastNeedsCheck;
         } else {
-            auto known = checkOfKind.constFind(s.kind);
-            if (known == checkOfKind.constEnd())
-                known = checkOfKind.insert(s.kind, m_rowFilter->needsCheck(transaction, s.context));
-            needsCheck = *known;
+            // As in deliver(): the hash only once a second kind shows up.
+            if (!lastKind.isNull())
+                checkOfKind.insert(lastKind, lastNeedsCheck);
+            const auto known = checkOfKind.constFind(s.kind);
+            needsCheck = known != checkOfKind.constEnd() ? *known : m_rowFilter->needsCheck(transaction, s.context);
             lastKind = s.kind;
             lastNeedsCheck = needsCheck;
         }
@@ -332,10 +333,12 @@ void Fanout::deliver(const Transaction &transaction, const QList<Subscriber> &su
     QString message;
     for (const Subscriber &s : subscribers) {
         if (lastKind.isNull() || s.kind != lastKind) {
-            auto it = messages.constFind(s.kind);
-            if (it == messages.constEnd())
-                it = messages.insert(s.kind, QString::fromUtf8(encode(transaction, s.context)));
-            message = *it;
+            // Kept in the hash only once the kind changes: with a single
+            // kind (the usual case) no hash is built at all.
+            if (!lastKind.isNull())
+                messages.insert(lastKind, message);
+            const auto it = messages.constFind(s.kind);
+            message = it != messages.constEnd() ? *it : QString::fromUtf8(encode(transaction, s.context));
             lastKind = s.kind;
         }
         if (message.isEmpty())
