@@ -3,6 +3,7 @@
 #include "logging.h"
 
 #include <QSocketNotifier>
+#include <QVarLengthArray>
 
 #include <libpq-fe.h>
 
@@ -212,13 +213,14 @@ void PgConnection::run(PgJob job)
     // resolves names, which needs the role that the statements before it
     // set. A Parse skipped after an earlier error is not cached; a job sent
     // later that counted on it fails with 26000 and runs again.
-    std::vector<const char *> values;
+    QVarLengthArray<const char *, 16> values; // no heap for the usual few parameters
+    flight.resultSlots.reserve(2 * flight.job.statements.size() + 1);
     for (int i = 0; i < flight.job.statements.size(); ++i) {
         const PgStatement &statement = flight.job.statements.at(i);
         qCDebug(lcSql) << statement.sql << statement.params;
         values.clear();
         for (const QByteArray &p : statement.params)
-            values.push_back(p.isNull() ? nullptr : p.constData());
+            values.append(p.isNull() ? nullptr : p.constData());
         const int count = int(values.size());
         if (!m_prepare) {
             if (!PQsendQueryParams(m_conn, statement.sql.constData(), count, nullptr, values.data(), nullptr, nullptr, 0))
@@ -361,7 +363,7 @@ void PgConnection::takeResult(InFlight &flight, PGresult *res)
         r.ok = true;
         r.affected = std::strtoll(PQcmdTuples(res), nullptr, 10); // "" (no count) is 0
         r.columns = PQnfields(res);
-        const int n = PQntuples(res);
+        const int n = flight.job.statements.at(slot.statement).rowsWanted ? PQntuples(res) : 0;
         r.rows.reserve(n);
         for (int row = 0; row < n; ++row) {
             QList<QByteArray> values;

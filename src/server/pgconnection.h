@@ -25,6 +25,7 @@ struct PgStatement
 {
     QByteArray sql;
     QList<QByteArray> params;
+    bool rowsWanted = true;   // false: its rows are not copied out (PgResult::rows stays empty)
 };
 
 struct PgError

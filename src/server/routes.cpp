@@ -315,20 +315,22 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         }
 
         HttpResponse response;
-        addHeader(response, "Content-Type", kJsonType);
+        // Literals: static data, no allocation for every answer.
+        addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
         if (r.action == ApiRequest::Action::Read) {
             const QByteArray total = r.countExact ? result.value(0, 2) : QByteArray("*");
             const QByteArray range = count > 0
                 ? QByteArray(QByteArray::number(r.offset) + '-' + QByteArray::number(r.offset + count - 1) + '/' + total)
                 : QByteArray("*/" + total);
-            addHeader(response, "Content-Range", range);
+            addHeader(response, QByteArrayLiteral("Content-Range"), range);
             if (r.countExact && total.toLongLong() > r.offset + count)
                 response.status = 206;
-            addHeader(response, "Aiodata-Snapshot", result.value(0, 3));
+            addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
         } else {
             response.status = r.action == ApiRequest::Action::Create ? 201 : 200;
-            addHeader(response, "Content-Range", "*/" + QByteArray::number(count));
-            addHeader(response, "Preference-Applied", r.returnRepresentation ? "return=representation" : "return=minimal");
+            addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));
+            addHeader(response, QByteArrayLiteral("Preference-Applied"),
+                      r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal"));
             if (!r.returnRepresentation) {
                 if (r.action != ApiRequest::Action::Create)
                     response.status = 204;

@@ -368,8 +368,9 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
 
 PgStatement SqlBuilder::roleStatement(const QString &role, const QByteArray &claimsJson)
 {
+    // Its row (the two values set) is of no use to anyone: not copied out.
     return PgStatement{QByteArrayLiteral("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"),
-                       {role.toUtf8(), claimsJson}};
+                       {role.toUtf8(), claimsJson}, false};
 }
 
 namespace {
