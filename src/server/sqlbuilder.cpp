@@ -254,6 +254,22 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
             }
         }
     }
+    // The same shape gives the same SQL: names, select=, merge and rows wanted
+    // are all it depends on besides the table (the body is parameter $1).
+    const QByteArray body = doc.isArray() ? r.body : '[' + r.body + ']';
+    QString shape;
+    const bool cacheable = !names.isEmpty() && std::none_of(names.cbegin(), names.cend(), [](const QString &n) {
+        return n.isEmpty() || n.contains(QChar(0)); // never a column; writeColumns refuses them
+    });
+    if (cacheable) {
+        // NUL separates the parts: no column name holds one, and the URL
+        // (select=) cannot (ApiRequest refuses %00).
+        shape = QChar(r.mergeDuplicates ? u'm' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
+            + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
+        const auto cached = table.insertStatements.constFind(shape);
+        if (cached != table.insertStatements.constEnd())
+            return PgStatement{*cached, {body}};
+    }
     const auto columns = writeColumns(names, table, error);
     if (!columns)
         return std::nullopt;
@@ -274,7 +290,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     } else {
         const QByteArray list = columns->join(", ");
         insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
-            + params.add(doc.isArray() ? r.body : '[' + r.body + ']') + "::json)";
+            + params.add(body) + "::json)";
         if (r.mergeDuplicates && !table.primaryKey.isEmpty()) {
             QList<QByteArray> keys, updates;
             for (const QString &k : table.primaryKey)
@@ -291,10 +307,16 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     const auto projection = writeProjection(r, table, "_w", error);
     if (!projection)
         return std::nullopt;
-    if (want == SqlBuilder::Rows::NotNeeded)
-        return PgStatement{insert, params.values};
-    const QByteArray sql = "WITH _w AS (" + insert + " RETURNING _t.*) "
-                           "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
+    const QByteArray sql = want == SqlBuilder::Rows::NotNeeded
+        ? insert
+        : "WITH _w AS (" + insert + " RETURNING _t.*) "
+          "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
+    if (cacheable) {
+        // Bounded: a client inventing column sets must not grow it forever.
+        if (table.insertStatements.size() >= 256)
+            table.insertStatements.clear();
+        table.insertStatements.insert(shape, sql);
+    }
     return PgStatement{sql, params.values};
 }
 

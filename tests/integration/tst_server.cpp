@@ -212,6 +212,7 @@ private Q_SLOTS:
     void deletes();
     void upsertMergeDuplicates();
     void awkwardIdentifiers();
+    void createShapesKeepTheirOwnStatements();
     void severalPreferHeaders();
     void minimalWritesInWalMode_data();
     void minimalWritesInWalMode();
@@ -949,6 +950,50 @@ void tst_Server::awkwardIdentifiers()
     r = request("POST", table, R"({"kéy":3,"say \"hi":"x"})", {auth});
     QCOMPARE(r.status, 400);
     QCOMPARE(r.object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST204"));
+}
+
+// The server reuses the SQL of a POST's shape (columns, select=, merge,
+// rows wanted): interleaved shapes on one table must each get their own,
+// and a key that is no column must still be refused after others ran.
+void tst_Server::createShapesKeepTheirOwnStatements()
+{
+    const QByteArray auth = bearer(QStringLiteral("auth"));
+    const QByteArray minimal = "Prefer: return=minimal";
+    for (int round = 0; round < 2; ++round) { // the second round runs on remembered statements
+        const int id = 20 + round * 10;
+        QCOMPARE(request("POST", "/query/items", "{\"id\":" + QByteArray::number(id) + ",\"label\":\"a\"}", {auth, minimal}).status, 201);
+        QCOMPARE(request("POST", "/query/items", "{\"id\":" + QByteArray::number(id + 1) + ",\"label\":\"b\",\"price\":2}", {auth, minimal}).status,
+                 201);
+        Response r = request("POST", "/query/items?select=label", "{\"id\":" + QByteArray::number(id + 2) + ",\"label\":\"c\"}", {auth});
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.array(), parseArray(R"([{"label":"c"}])"));
+        r = request("POST", "/query/items", "{\"id\":" + QByteArray::number(id + 3) + ",\"label\":\"d\"}", {auth});
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.array().at(0).toObject().value(QLatin1String("price")), QJsonValue(QJsonValue::Null));
+        r = request("POST", "/query/items", "{\"id\":" + QByteArray::number(id) + ",\"label\":\"merged\"}",
+                    {auth, minimal, "Prefer: resolution=merge-duplicates"});
+        QCOMPARE(r.status, 201);
+        // A key that no column has, also with a NUL in it, is refused by name.
+        for (const QByteArray &bad : {QByteArray(R"({"id":99,"label\u0000":"x"})"), QByteArray(R"({"id":99,"labels":"x"})")}) {
+            r = request("POST", "/query/items", bad, {auth, minimal});
+            QCOMPARE(r.status, 400);
+            QCOMPARE(r.object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST204"));
+        }
+        // Columns (id, label) with select=price,id, then a key "label<NUL>price"
+        // with select=id: spelled alike if names and select= were just joined.
+        r = request("POST", "/query/items?select=price,id", "{\"id\":" + QByteArray::number(id + 4) + ",\"label\":\"e\"}", {auth});
+        QCOMPARE(r.status, 201);
+        r = request("POST", "/query/items?select=id", R"({"id":98,"label\u0000price":"x"})", {auth});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST204"));
+    }
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT id, label, price FROM api.items WHERE id >= 20 ORDER BY id")),
+             parseArray(R"([{"id":20,"label":"merged","price":null},{"id":21,"label":"b","price":2},
+                            {"id":22,"label":"c","price":null},{"id":23,"label":"d","price":null},
+                            {"id":24,"label":"e","price":null},
+                            {"id":30,"label":"merged","price":null},{"id":31,"label":"b","price":2},
+                            {"id":32,"label":"c","price":null},{"id":33,"label":"d","price":null},
+                            {"id":34,"label":"e","price":null}])"));
 }
 
 void tst_Server::upsertMergeDuplicates()
