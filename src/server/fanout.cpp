@@ -18,18 +18,21 @@
 
 namespace Aiodata::Server {
 
-static QByteArray encodeChange(const Change &change)
+// Appends one change's fields ("action":...,"rows":[...]) to an event.
+static void appendChange(QByteArray &m, const Change &change)
 {
-    QByteArray m;
-    m.reserve(64 + change.schema.size() + change.table.size() + change.rows.size() + change.oldRows.size());
-    m += "\"action\":\"" + Change::actionName(change.action) + "\",\"schema\":";
+    m += "\"action\":\"";
+    m += Change::actionName(change.action);
+    m += "\",\"schema\":";
     WalValueFormatter::appendString(m, change.schema.toUtf8());
     m += ",\"table\":";
     WalValueFormatter::appendString(m, change.table.toUtf8());
-    m += ",\"rows\":" + change.rows;
-    if (change.action == Change::Action::Update)
-        m += ",\"old\":" + change.oldRows;
-    return m;
+    m += ",\"rows\":";
+    m += change.rows;
+    if (change.action == Change::Action::Update) {
+        m += ",\"old\":";
+        m += change.oldRows;
+    }
 }
 
 Fanout::Fanout(ChangeSource *source, QObject *parent)
@@ -54,20 +57,47 @@ Fanout::~Fanout() = default;
 
 QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContext &context)
 {
-    QList<const Change *> visible;
+    // One buffer, sized up front: this runs for every event and kind.
+    qsizetype visible = 0;
+    qsizetype size = 64;
+    auto isVisible = [&context](const Change &c) {
+        return c.schema == context.schema && context.readableTables.contains(c.table);
+    };
     for (const Change &c : transaction.changes) {
-        if (c.schema == context.schema && context.readableTables.contains(c.table))
-            visible.append(&c);
+        if (isVisible(c)) {
+            ++visible;
+            size += 64 + c.schema.size() + c.table.size() + c.rows.size() + c.oldRows.size();
+        }
     }
-    if (visible.isEmpty())
+    if (visible == 0)
         return QByteArray();
-    const QByteArray head = "\"seq\":" + QByteArray::number(transaction.seq) + ",\"xid\":" + QByteArray::number(transaction.xid);
-    if (visible.size() == 1)
-        return "{\"type\":\"event\"," + head + ',' + encodeChange(*visible.first()) + '}';
-    QByteArray m = "{\"type\":\"transaction\"," + head + ",\"events\":[";
-    for (qsizetype i = 0; i < visible.size(); ++i)
-        m += (i ? ",{" : "{") + encodeChange(*visible.at(i)) + '}';
-    return m + "]}";
+    QByteArray m;
+    m.reserve(size);
+    m += visible == 1 ? "{\"type\":\"event\",\"seq\":" : "{\"type\":\"transaction\",\"seq\":";
+    m += QByteArray::number(transaction.seq);
+    m += ",\"xid\":";
+    m += QByteArray::number(transaction.xid);
+    if (visible == 1) {
+        m += ',';
+        for (const Change &c : transaction.changes) {
+            if (isVisible(c))
+                appendChange(m, c);
+        }
+        m += '}';
+        return m;
+    }
+    m += ",\"events\":[";
+    bool first = true;
+    for (const Change &c : transaction.changes) {
+        if (!isVisible(c))
+            continue;
+        m += first ? "{" : ",{";
+        first = false;
+        appendChange(m, c);
+        m += '}';
+    }
+    m += "]}";
+    return m;
 }
 
 void Fanout::classify(Subscriber &subscriber)
