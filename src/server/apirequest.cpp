@@ -157,8 +157,9 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
 {
     ApiRequest r;
     // NUL cannot be stored in PostgreSQL text and would cut C strings short.
-    // The HTTP layer refuses a raw one, so only "%00" can decode to it.
-    if (http.target.contains("%00")) {
+    // Raw, or as "%00": the only escape that decodes to it. (The HTTP layer
+    // refuses a raw one too; this does not count on it.)
+    if (http.target.contains('\0') || http.target.contains("%00")) {
         *error = badRequest("PGRST100", QStringLiteral("The request URL contains a NUL character"));
         return std::nullopt;
     }
