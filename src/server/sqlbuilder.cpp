@@ -262,8 +262,9 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         return n.isEmpty() || n.contains(QChar(0)); // never a column; writeColumns refuses them
     });
     if (cacheable) {
-        // NUL separates the parts: no column name holds one, and the URL
-        // (select=) cannot (ApiRequest refuses %00).
+        // NUL separates the parts: no column name holds one (names with it
+        // are not cached), and select= cannot (ApiRequest refuses a NUL in
+        // the URL).
         shape = QChar(r.mergeDuplicates ? u'm' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
             + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
         const auto cached = table.insertStatements.constFind(shape);
