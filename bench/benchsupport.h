@@ -166,6 +166,7 @@ class PostLoad
 public:
     PostLoad(quint16 port, int connections);
     ~PostLoad() { stop(); }
+    Q_DISABLE_COPY_MOVE(PostLoad) // the requests in flight hold `this`
     qint64 created() const { return m_created; }   // answered 201
     qint64 failed() const { return m_failed; }     // answered otherwise
     int lastFailedStatus() const { return m_lastStatus; }
