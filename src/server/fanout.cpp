@@ -18,6 +18,36 @@
 
 namespace Aiodata::Server {
 
+namespace {
+
+// What one pass over the subscribers works out per kind of subscriber
+// (a message, a verdict). Runs of the same kind, the usual case, take the
+// last value; the hash is only built once a second kind shows up.
+template<typename T>
+class PerKind
+{
+public:
+    template<typename Compute>
+    const T &value(const QString &kind, Compute compute)
+    {
+        if (m_lastKind.isNull() || kind != m_lastKind) {
+            if (!m_lastKind.isNull())
+                m_earlier.insert(m_lastKind, m_last);
+            const auto it = m_earlier.constFind(kind);
+            m_last = it != m_earlier.constEnd() ? *it : compute();
+            m_lastKind = kind;
+        }
+        return m_last;
+    }
+
+private:
+    QString m_lastKind;
+    T m_last{};
+    QHash<QString, T> m_earlier;
+};
+
+} // namespace
+
 // Appends one change's fields ("action":...,"rows":[...]) to an event.
 static void appendChange(QByteArray &m, const Change &change)
 {
@@ -262,25 +292,12 @@ void Fanout::onCommitted(const Transaction &transaction)
     // common case (nobody waits) hands the list on without copying it.
     QSet<QString> queued;
     QList<bool> waits(m_subscribers.size(), false);
-    QHash<QString, bool> checkOfKind;
-    QString lastKind;
-    bool lastNeedsCheck = false;
+    PerKind<bool> checks;
     for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
         const Subscriber &s = m_subscribers.at(i);
         if (!m_rowFilter)
             break;
-        bool needsCheck = false;
-        if (!lastKind.isNull() && s.kind == lastKind) {
-            needsCheck = lastNeedsCheck;
-        } else {
-            // As in deliver(): the hash only once a second kind shows up.
-            if (!lastKind.isNull())
-                checkOfKind.insert(lastKind, lastNeedsCheck);
-            const auto known = checkOfKind.constFind(s.kind);
-            needsCheck = known != checkOfKind.constEnd() ? *known : m_rowFilter->needsCheck(transaction, s.context);
-            lastKind = s.kind;
-            lastNeedsCheck = needsCheck;
-        }
+        const bool needsCheck = checks.value(s.kind, [&] { return m_rowFilter->needsCheck(transaction, s.context); });
         bool waiting = false;
         if (!m_checkQueues.isEmpty()) {
             const auto q = m_checkQueues.constFind(s.identity);
@@ -355,22 +372,11 @@ void Fanout::pump(const QString &identity)
 
 void Fanout::deliver(const Transaction &transaction, const QList<Subscriber> &subscribers)
 {
-    // One serialisation per kind of subscriber, not per subscriber; runs of
-    // the same kind (the usual case) skip even the lookup.
-    QHash<QString, QString> messages;
+    // One serialisation per kind of subscriber, not per subscriber.
+    PerKind<QString> messages;
     QList<QWebSocket *> overflowing;
-    QString lastKind;
-    QString message;
     for (const Subscriber &s : subscribers) {
-        if (lastKind.isNull() || s.kind != lastKind) {
-            // Kept in the hash only once the kind changes: with a single
-            // kind (the usual case) no hash is built at all.
-            if (!lastKind.isNull())
-                messages.insert(lastKind, message);
-            const auto it = messages.constFind(s.kind);
-            message = it != messages.constEnd() ? *it : QString::fromUtf8(encode(transaction, s.context));
-            lastKind = s.kind;
-        }
+        const QString &message = messages.value(s.kind, [&] { return QString::fromUtf8(encode(transaction, s.context)); });
         if (message.isEmpty())
             continue;
         if (!send(s, message))
