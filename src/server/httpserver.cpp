@@ -344,7 +344,7 @@ void HttpConnection::onDisconnected()
 {
     if (m_state == State::Finished)
         return;
-    qCDebug(lcHttp) << "connection closed by" << m_socket->peerAddress() << m_socket->peerPort();
+    qCDebug(lcHttp) << "connection closed by" << m_peerAddress << m_peerPort;
     finish();
 }
 
@@ -374,7 +374,7 @@ void HttpConnection::onTimeout()
         fail(408, QStringLiteral("Request body stalled for %1 ms").arg(m_limits.headerTimeoutMs));
         break;
     case TimerMode::Idle:
-        qCDebug(lcHttp) << "closing idle connection" << m_socket->peerAddress() << m_socket->peerPort();
+        qCDebug(lcHttp) << "closing idle connection" << m_peerAddress << m_peerPort;
         closeAfterWrite();
         break;
     case TimerMode::Linger:
@@ -803,7 +803,7 @@ void HttpConnection::writeResponse(const HttpResponse &response, bool close)
 
 void HttpConnection::fail(int status, const QString &message)
 {
-    qCDebug(lcHttp) << "rejecting request from" << m_socket->peerAddress() << m_socket->peerPort()
+    qCDebug(lcHttp) << "rejecting request from" << m_peerAddress << m_peerPort
                     << status << message;
     m_logLine = QByteArrayLiteral("(rejected)");
     m_currentRequestId = 0;
