@@ -180,15 +180,15 @@ bool JsonRowReader::readObject(QList<PackedRow> *rows)
         for (;;) {
             if (m_p == m_end || *m_p != '"')
                 return fail("expected a key");
-            m_key.resize(0);
-            if (!readString(m_key))
+            QByteArrayView key;
+            if (!readString(&key))
                 return false;
             skipSpace();
             if (m_p == m_end || *m_p != ':')
                 return fail("expected : after a key");
             ++m_p;
             skipSpace();
-            const int column = findColumn(m_key, next);
+            const int column = findColumn(key, next);
             if (column < 0) {
                 m_skipped.resize(0);
                 if (!readValue(m_skipped))
@@ -243,10 +243,36 @@ int JsonRowReader::findColumn(QByteArrayView key, int expected) const
     return -1;
 }
 
-bool JsonRowReader::readString(QByteArray &out)
+bool JsonRowReader::readString(QByteArrayView *text)
 {
     ++m_p; // "
     const char *start = m_p;
+    // Without escapes (nearly always) the text is the body's own bytes.
+    for (;;) {
+        if (m_p == m_end)
+            return fail("unterminated string");
+        const uchar c = uchar(*m_p);
+        if (c == '"') {
+            *text = QByteArrayView(start, m_p - start);
+            ++m_p;
+            return true;
+        }
+        if (c == '\\')
+            break;
+        if (c < 0x20)
+            return fail("control character in a string");
+        if (c < 0x80) {
+            ++m_p;
+            continue;
+        }
+        const int n = utf8Length(reinterpret_cast<const uchar *>(m_p), reinterpret_cast<const uchar *>(m_end));
+        if (n == 0)
+            return fail("invalid UTF-8");
+        m_p += n;
+    }
+    // An escape: the text is decoded into the scratch buffer.
+    QByteArray &out = m_string;
+    out.resize(0);
     for (;;) {
         if (m_p == m_end)
             return fail("unterminated string");
@@ -254,6 +280,7 @@ bool JsonRowReader::readString(QByteArray &out)
         if (c == '"') {
             out.append(start, m_p - start);
             ++m_p;
+            *text = QByteArrayView(out);
             return true;
         }
         if (c < 0x20)
@@ -338,12 +365,13 @@ bool JsonRowReader::readValue(QByteArray &out)
     if (m_p == m_end)
         return fail("expected a value");
     switch (*m_p) {
-    case '"':
-        m_string.resize(0);
-        if (!readString(m_string))
+    case '"': {
+        QByteArrayView text;
+        if (!readString(&text))
             return false;
-        PackedRow::appendString(out, QByteArrayView(m_string));
+        PackedRow::appendString(out, text);
         return true;
+    }
     case 't':
         if (!readLiteral("true", 4))
             return false;

@@ -41,7 +41,9 @@ private:
     enum class After { More, Closed, Bad };
     After afterItem(char close);
     bool readObject(QList<PackedRow> *rows);
-    bool readString(QByteArray &out); // appends the decoded UTF-8
+    // The decoded UTF-8: a view of the body, or of m_string after an escape
+    // (valid until the next string).
+    bool readString(QByteArrayView *text);
     bool readValue(QByteArray &out);  // appends one cell
     bool readNumber(QByteArray &out);
     bool readNested(QByteArray &out);
@@ -55,8 +57,7 @@ private:
     QString m_error;
     // Scratch buffers reused from row to row.
     QByteArray m_row;
-    QByteArray m_key;
-    QByteArray m_string;
+    QByteArray m_string; // a string with escapes, decoded
     QByteArray m_skipped;
     QList<qsizetype> m_cellStart; // per column: offset in m_row, -1 when absent
     QList<qsizetype> m_cellEnd;

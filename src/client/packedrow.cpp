@@ -12,6 +12,16 @@ namespace Aiodata::Internal {
 
 namespace {
 
+// QByteArray::append(const char *, qsizetype) goes through insert(), whose
+// checks cost more than the copy for a cell's few bytes; a snapshot of 100k
+// rows makes half a million of these (docs/performance.md, figure 6).
+void appendBytes(QByteArray &out, const void *data, qsizetype size)
+{
+    const qsizetype at = out.size();
+    out.resize(at + size);
+    std::memcpy(out.data() + at, data, size_t(size));
+}
+
 void appendLength(QByteArray &out, quint64 n)
 {
     // LEB128: one byte for the usual short strings.
@@ -362,24 +372,24 @@ void PackedRow::appendInteger(QByteArray &out, qint64 value)
     if (value >= std::numeric_limits<qint32>::min() && value <= std::numeric_limits<qint32>::max()) {
         const qint32 v = qint32(value);
         out.append(char(Int32));
-        out.append(reinterpret_cast<const char *>(&v), sizeof v);
+        appendBytes(out, &v, sizeof v);
     } else {
         out.append(char(Int64));
-        out.append(reinterpret_cast<const char *>(&value), sizeof value);
+        appendBytes(out, &value, sizeof value);
     }
 }
 
 void PackedRow::appendDouble(QByteArray &out, double value)
 {
     out.append(char(Double));
-    out.append(reinterpret_cast<const char *>(&value), sizeof value);
+    appendBytes(out, &value, sizeof value);
 }
 
 void PackedRow::appendString(QByteArray &out, QByteArrayView utf8)
 {
     out.append(char(String));
     appendLength(out, quint64(utf8.size()));
-    out.append(utf8.data(), utf8.size());
+    appendBytes(out, utf8.data(), utf8.size());
 }
 
 void PackedRow::appendString(QByteArray &out, const QString &value)
@@ -398,7 +408,7 @@ void PackedRow::appendJson(QByteArray &out, QByteArrayView compactJson)
 {
     out.append(char(Json));
     appendLength(out, quint64(compactJson.size()));
-    out.append(compactJson.data(), compactJson.size());
+    appendBytes(out, compactJson.data(), compactJson.size());
 }
 
 void PackedRow::appendJsonValue(QByteArray &out, const QJsonValue &value)
