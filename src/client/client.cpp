@@ -4,6 +4,7 @@
 #include "protocol/pgsnapshot.h"
 #include "logging_p.h"
 #include "reply.h"
+#include "snapshotreader.h"
 #include "tablemodel.h"
 #include "writetransport.h"
 
@@ -24,6 +25,7 @@
 #include <QSet>
 #include <QHash>
 
+#include <memory>
 #include <optional>
 
 namespace Aiodata {
@@ -46,7 +48,7 @@ public:
     void onMessage(const QString &message);
     void onSocketDisconnected();
     void fetchSnapshots();
-    void onSnapshot(TableModel *model, QNetworkReply *reply);
+    void onSnapshot(TableModel *model, QNetworkReply *reply, Internal::SnapshotReader *reader);
     void applyMessage(const QJsonObject &message);
     void applyChange(const Internal::ServerChange &change, quint32 xid);
     void becomeReady();
@@ -416,9 +418,15 @@ void Client::Private::fetchSnapshot(TableModel *model)
     QNetworkReply *reply = network->get(request("/query/" + QUrl::toPercentEncoding(model->name())));
     pending.append(reply);
     QPointer<TableModel> guard = model;
-    QObject::connect(reply, &QNetworkReply::finished, q, [this, guard, reply] {
+    // The rows are read while the body arrives (docs/performance.md, figure 6).
+    auto reader = std::make_shared<Internal::SnapshotReader>(model);
+    QObject::connect(reply, &QNetworkReply::readyRead, q, [guard, reply, reader] {
+        if (guard && httpStatus(reply) == 200) // an error's body is read once finished
+            reader->append(reply->readAll(), reply->header(QNetworkRequest::ContentLengthHeader).toLongLong());
+    });
+    QObject::connect(reply, &QNetworkReply::finished, q, [this, guard, reply, reader] {
         if (guard) {
-            onSnapshot(guard, reply);
+            onSnapshot(guard, reply, reader.get());
         } else { // removed by a later schema reload meanwhile
             pending.removeAll(reply);
             reply->deleteLater();
@@ -426,16 +434,17 @@ void Client::Private::fetchSnapshot(TableModel *model)
     });
 }
 
-void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply)
+void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply, Internal::SnapshotReader *reader)
 {
-    const std::optional<QByteArray> body = takeBody(reply);
-    if (!body)
+    const std::optional<QByteArray> rest = takeBody(reply); // what readyRead left
+    if (!rest)
         return;
     if (const auto snapshot = Protocol::PgSnapshot::parse(reply->rawHeader("Aiodata-Snapshot")))
         snapshots.insert(model->name(), *snapshot);
     // Straight into the model's packed rows; no QJsonDocument of the whole
     // body (docs/performance.md, figures 6 and 7).
-    if (!model->replaceRowsFromJson(*body)) {
+    reader->append(*rest);
+    if (!reader->finish()) {
         // The model keeps its rows; try the whole load again, as after a lost connection.
         fail(ProtocolError, Client::tr("The server sent an unreadable copy of table %1.").arg(model->name()), true);
         return;

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace Aiodata::Internal {
 
@@ -127,41 +128,108 @@ void JsonRowReader::skipSpace()
 
 bool JsonRowReader::read(QByteArrayView json, QList<PackedRow> *rows)
 {
-    m_begin = m_p = json.data();
-    m_end = m_p + json.size();
+    begin(json.size());
+    const bool ok = feed(json, true);
+    *rows = takeRows();
+    return ok;
+}
+
+void JsonRowReader::begin(qsizetype expectedSize)
+{
+    m_state = State::Start;
+    m_consumed = 0;
+    m_retryAt = 0;
+    m_failed = false;
+    m_expectedSize = expectedSize;
+    m_rows.clear();
     m_error.clear();
-    rows->clear();
-    skipSpace();
-    if (m_p == m_end || *m_p != '[')
-        return fail("not a JSON array");
-    ++m_p;
-    skipSpace();
-    if (m_p < m_end && *m_p == ']') {
-        ++m_p;
-    } else {
-        for (;;) {
-            if (m_p == m_end || *m_p != '{')
-                return fail("an element is not an object");
-            if (!readObject(rows))
-                return false;
-            // Rows are about the same size: one allocation for the list, not a
-            // doubling series (the list becomes the model's; see the squeeze below).
-            if (rows->size() == 64)
-                rows->reserve(qsizetype(double(m_end - m_begin) / double(m_p - m_begin) * 64 * 1.05) + 1);
-            const After after = afterItem(']');
-            if (after == After::More)
-                continue;
-            if (after == After::Closed)
+}
+
+QList<PackedRow> JsonRowReader::takeRows()
+{
+    return std::exchange(m_rows, {});
+}
+
+bool JsonRowReader::feed(QByteArrayView received, bool complete)
+{
+    if (m_failed)
+        return false;
+    if (!complete && received.size() < m_retryAt)
+        return true;
+    m_begin = received.data();
+    m_end = m_begin + received.size();
+    m_p = m_begin + m_consumed;
+    auto hardFail = [this](const char *reason) {
+        m_failed = true;
+        return fail(reason);
+    };
+    for (;;) {
+        skipSpace();
+        m_consumed = m_p - m_begin;
+        if (m_p == m_end) {
+            if (!complete)
+                return true;
+            if (m_state != State::Done)
+                return hardFail(m_state == State::Start ? "not a JSON array" : "unterminated array");
+            // Rows are about the same size: the list was reserved from an
+            // estimate; more than an eighth spare goes back.
+            if (m_rows.capacity() - m_rows.size() > m_rows.size() / 8)
+                m_rows.squeeze();
+            return true;
+        }
+        switch (m_state) {
+        case State::Start:
+            if (*m_p != '[')
+                return hardFail("not a JSON array");
+            ++m_p;
+            m_state = State::First;
+            break;
+        case State::First:
+            if (*m_p == ']') {
+                ++m_p;
+                m_state = State::Done;
                 break;
-            return fail("expected , or ] after an element");
+            }
+            m_state = State::Element;
+            break;
+        case State::Element: {
+            if (*m_p != '{')
+                return hardFail("an element is not an object");
+            const char *start = m_p;
+            if (!readObject(&m_rows)) {
+                if (complete) {
+                    m_failed = true; // with readObject's reason
+                    return false;
+                }
+                // Not all here yet, or malformed (told once complete): read it
+                // again once what is unread has doubled, so that a long
+                // element is not read again for every piece.
+                m_p = start;
+                m_retryAt = received.size() + (m_end - start);
+                return true;
+            }
+            // One allocation for the list, not a doubling series (the list
+            // becomes the model's): the rest estimated from the first rows.
+            if (m_rows.size() == 64) {
+                const double total = double(qMax(m_expectedSize, received.size()));
+                m_rows.reserve(qsizetype(total / double(m_p - m_begin) * 64 * 1.05) + 1);
+            }
+            m_state = State::Separator;
+            break;
+        }
+        case State::Separator:
+            if (*m_p == ',')
+                m_state = State::Element;
+            else if (*m_p == ']')
+                m_state = State::Done;
+            else
+                return hardFail("expected , or ] after an element");
+            ++m_p;
+            break;
+        case State::Done:
+            return hardFail("garbage after the array");
         }
     }
-    skipSpace();
-    if (m_p != m_end)
-        return fail("garbage after the array");
-    if (rows->capacity() - rows->size() > rows->size() / 8)
-        rows->squeeze();
-    return true;
 }
 
 bool JsonRowReader::readObject(QList<PackedRow> *rows)

@@ -25,16 +25,34 @@ namespace Aiodata::Internal {
 // QJsonDocument as before. Objects and arrays in a cell are checked and
 // compacted by QJsonDocument, for that cell only. Keys that are no column
 // are skipped, missing columns are null, as TableModel::replaceRows() does.
+//
+// A body can also be read while it arrives (figure 6: the rows are read
+// during the transfer): begin(), then feed() with all of the body received
+// so far each time more has come, and once more with complete set. Each
+// feed reads the rows complete by then and keeps its place; an element cut
+// short is read again with more of the body.
 class JsonRowReader
 {
 public:
     explicit JsonRowReader(const QStringList &columns);
 
+    // The whole body at once: begin(), feed(json, true), takeRows().
     bool read(QByteArrayView json, QList<PackedRow> *rows);
-    // Why the last read() returned false, with the byte offset.
+
+    void begin(qsizetype expectedSize = -1); // -1: not known
+    // received: the body so far, the same bytes as last time and more. False
+    // once the body is known not to be the expected shape; with complete
+    // set, also if it is not all there.
+    bool feed(QByteArrayView received, bool complete);
+    QList<PackedRow> takeRows();
+    qsizetype rowsRead() const { return m_rows.size(); } // not yet taken
+
+    // Why read() or feed() returned false, with the byte offset.
     QString errorString() const { return m_error; }
 
 private:
+    enum class State { Start, First, Element, Separator, Done };
+
     bool fail(const char *reason);
     void skipSpace();
     // After an element or member: ',' (then More) or close (then Closed).
@@ -51,6 +69,13 @@ private:
     int findColumn(QByteArrayView key, int expected) const;
 
     QList<QByteArray> m_columns; // names as UTF-8
+    // Where a body read in pieces is.
+    State m_state = State::Start;
+    qsizetype m_consumed = 0;     // bytes read, up to the element cut short
+    qsizetype m_retryAt = 0;      // read again once this much has arrived
+    qsizetype m_expectedSize = -1;
+    bool m_failed = false;
+    QList<PackedRow> m_rows;
     const char *m_begin = nullptr;
     const char *m_p = nullptr;
     const char *m_end = nullptr;

@@ -618,6 +618,11 @@ void TableModel::replaceRows(const QJsonArray &rows)
     d->replaceAll(std::move(batch));
 }
 
+void TableModel::replaceRowsRead(QList<Internal::PackedRow> &&rows)
+{
+    d->replaceAll(std::move(rows));
+}
+
 bool TableModel::replaceRowsFromJson(const QByteArray &json)
 {
     QList<Row> batch;

@@ -14,6 +14,10 @@ namespace Aiodata {
 
 class Reply;
 class WriteTransport;
+namespace Internal {
+class PackedRow;
+class SnapshotReader;
+}
 
 // A live copy of one table: one column per table column, rows sorted by
 // primary key. The Client fills it and applies the server's events with
@@ -101,6 +105,10 @@ Q_SIGNALS:
     void writeFailed(const QString &errorString); // e.g. a refused setData
 
 private:
+    // A snapshot read while it arrived (Client's SnapshotReader), as rows.
+    friend class Internal::SnapshotReader;
+    void replaceRowsRead(QList<Internal::PackedRow> &&rows);
+
     struct Private;
     std::unique_ptr<Private> const d;
 };

@@ -1,0 +1,38 @@
+#include "snapshotreader.h"
+
+#include "tablemodel.h"
+
+namespace Aiodata::Internal {
+
+// A Content-Length above this is not trusted for one allocation up front.
+constexpr qint64 MaxReserve = qint64(256) << 20;
+
+SnapshotReader::SnapshotReader(TableModel *model)
+    : m_model(model)
+    , m_reader(model->columnNames())
+{
+}
+
+void SnapshotReader::append(const QByteArray &piece, qint64 bodySize)
+{
+    if (m_body.isEmpty() && bodySize > 0 && bodySize <= MaxReserve) {
+        // One buffer for the body instead of a doubling series, and a list of
+        // rows sized from the first ones.
+        m_body.reserve(qsizetype(bodySize));
+        m_reader.begin(qsizetype(bodySize));
+    }
+    m_body.append(piece);
+    m_reader.feed(m_body, false);
+}
+
+bool SnapshotReader::finish()
+{
+    if (m_reader.feed(m_body, true)) {
+        m_model->replaceRowsRead(m_reader.takeRows());
+        return true;
+    }
+    // Another shape: read again, as a whole, the way it always was.
+    return m_model->replaceRowsFromJson(m_body);
+}
+
+} // namespace Aiodata::Internal
