@@ -29,7 +29,9 @@ int main(int argc, char *argv[])
             const QStringList args = app.arguments();
             const qsizetype at = args.indexOf(QStringLiteral("--worker"));
             const qsizetype portAt = args.indexOf(QStringLiteral("--port"));
-            return fillWorker(args.value(at + 1), portAt > 0 ? args.value(portAt + 1).toUShort() : 0);
+            const qsizetype linkAt = args.indexOf(QStringLiteral("--link"));
+            return fillWorker(args.value(at + 1), portAt > 0 ? args.value(portAt + 1).toUShort() : 0,
+                              linkAt > 0 ? args.value(linkAt + 1).toLongLong() : 0);
         }
     }
 

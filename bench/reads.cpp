@@ -3,6 +3,7 @@
 
 #include "benchmarks.h"
 #include "benchsupport.h"
+#include "throttledrelay.h"
 
 #include <Aiodata/client.h>
 #include <Aiodata/tablemodel.h>
@@ -18,12 +19,14 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace Bench {
 
 namespace {
 
 const QString ReadDb = QStringLiteral("bench_read");
+constexpr qint64 GigabitBytesPerSecond = 125000000;
 
 QString sizeName(qint64 rows)
 {
@@ -43,11 +46,13 @@ int iterationsFor(qint64 rows)
 
 // Runs this executable as a worker: a fresh process, so that its heap and
 // caches start empty. Its last stdout line is a JSON object.
-QJsonObject runWorker(const QString &mode, quint16 port, QString *error)
+QJsonObject runWorker(const QString &mode, quint16 port, QString *error, qint64 linkBytesPerSecond = 0)
 {
     QByteArray out;
-    const int rc = runProgram(options().selfBin, {QStringLiteral("--worker"), mode, QStringLiteral("--port"), QString::number(port)},
-                              &out, nullptr, QString(), 300000);
+    QStringList args{QStringLiteral("--worker"), mode, QStringLiteral("--port"), QString::number(port)};
+    if (linkBytesPerSecond > 0)
+        args << QStringLiteral("--link") << QString::number(linkBytesPerSecond);
+    const int rc = runProgram(options().selfBin, args, &out, nullptr, QString(), 300000);
     const QJsonObject result = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
     if (rc != 0 || result.isEmpty() || result.contains(QLatin1String("error"))) {
         *error = QStringLiteral("worker %1 failed (%2): %3").arg(mode).arg(rc).arg(QString::fromUtf8(out.right(500)));
@@ -157,18 +162,31 @@ void benchFill(const QList<qint64> &sizes)
                                           Figure::Target::RatioAtMost, 2,
                                           QStringLiteral("client RSS the rows hold (RSS when ready minus RSS after the model "
                                                          "drops them, malloc_trim before each) / rows vs JSON bytes / rows"));
+        // The same over a 1 Gbit/s link: there the transfer takes longer than
+        // reading the rows, which the client does while the body arrives.
+        Figure &linked = results().figure(QStringLiteral("6 initial fill %1 rows, 1 Gbit/s link").arg(n), QStringLiteral("ms"),
+                                          Figure::Target::None, 0,
+                                          QStringLiteral("as above, both through a relay that passes the server's bytes at 125 MB/s"));
         Figure &growth = results().figure(QStringLiteral("7 client RSS growth per row, %1 rows").arg(n), QStringLiteral("bytes"),
                                           Figure::Target::None, 0,
                                           QStringLiteral("RSS when ready minus RSS before Client::start(), incl. fixed costs, / rows"));
         for (int run = 0; run < o.runs; ++run) {
-            QList<double> model, raw, parsing, building, reading, perRow, growthPerRow, jsonPerRow;
+            QList<double> model, raw, parsing, building, reading, perRow, growthPerRow, jsonPerRow, modelLinked, rawLinked;
             for (int i = 0; i < iterations; ++i) {
                 const QJsonObject m = runWorker(QStringLiteral("fill-model"), server.port(), &error);
                 const QJsonObject r = runWorker(QStringLiteral("fill-raw"), server.port(), &error);
-                if (m.isEmpty() || r.isEmpty()) {
+                const QJsonObject ml = runWorker(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond);
+                const QJsonObject rl = runWorker(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond);
+                if (m.isEmpty() || r.isEmpty() || ml.isEmpty() || rl.isEmpty()) {
                     results().error(QStringLiteral("fill: ") + error);
                     return;
                 }
+                if (ml.value(QLatin1String("rows")).toInteger() != rows || rl.value(QLatin1String("rows")).toInteger() != rows) {
+                    results().error(QStringLiteral("fill over the link: expected %1 rows").arg(rows));
+                    return;
+                }
+                modelLinked.append(ml.value(QLatin1String("ms")).toDouble());
+                rawLinked.append(rl.value(QLatin1String("ms")).toDouble());
                 if (m.value(QLatin1String("rows")).toInteger() != rows || r.value(QLatin1String("rows")).toInteger() != rows) {
                     results().error(QStringLiteral("fill: expected %1 rows, got %2 / %3").arg(rows)
                                         .arg(m.value(QLatin1String("rows")).toInteger()).arg(r.value(QLatin1String("rows")).toInteger()));
@@ -185,6 +203,8 @@ void benchFill(const QList<qint64> &sizes)
             }
             fill.ours.append(median(model));
             fill.baseline.append(median(raw));
+            linked.ours.append(median(modelLinked));
+            linked.baseline.append(median(rawLinked));
             parse.ours.append(median(parsing));
             parse.baseline.append(median(raw));
             build.ours.append(median(building));
@@ -196,9 +216,9 @@ void benchFill(const QList<qint64> &sizes)
             growth.ours.append(median(growthPerRow));
             growth.baseline.append(median(jsonPerRow));
             std::printf("  fill %lld rows run %d: model %.1f ms, fetch %.1f ms, parse %.1f ms, build %.1f ms, read into model %.1f ms; "
-                        "%.0f bytes/row cached, %.0f JSON bytes/row\n",
+                        "%.0f bytes/row cached, %.0f JSON bytes/row; over 1 Gbit/s: model %.1f ms, fetch %.1f ms\n",
                         rows, run + 1, median(model), median(raw), median(parsing), median(building), median(reading), median(perRow),
-                        median(jsonPerRow));
+                        median(jsonPerRow), median(modelLinked), median(rawLinked));
             std::fflush(stdout);
         }
     }
@@ -212,8 +232,17 @@ static void printJson(const QJsonObject &o)
     std::fflush(stdout);
 }
 
-int fillWorker(const QString &mode, quint16 port)
+int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond)
 {
+    std::unique_ptr<ThrottledRelay> relay;
+    if (linkBytesPerSecond > 0) {
+        relay = std::make_unique<ThrottledRelay>(port, linkBytesPerSecond);
+        port = relay->port();
+        if (!port) {
+            printJson({{QLatin1String("error"), QStringLiteral("the relay cannot listen")}});
+            return 1;
+        }
+    }
     const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(port));
     QJsonObject result;
     if (mode == QLatin1String("fill-model")) {
