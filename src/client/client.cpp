@@ -83,6 +83,10 @@ public:
     // Models made after a schema reload whose snapshot is on its way: their
     // events wait here (with their transaction's xid) and are applied over it.
     QHash<QString, QList<std::pair<Internal::ServerChange, quint32>>> loading;
+    // Models made for a new or changed table whose snapshot has not arrived:
+    // a resumed stream replays only what happened while away, so these are
+    // filled after it (a load that snapshots every table fills them too).
+    QSet<QString> unfilled;
     bool schemaStale = false;        // {"type":"schema"} came while loading: reload once ready
     QPointer<QNetworkReply> schemaReload; // the GET / of a reload under way
     bool reloadAgain = false;        // another {"type":"schema"} came meanwhile
@@ -221,8 +225,10 @@ void Client::Private::onSchema(QNetworkReply *reply)
     if (!body)
         return;
     const QJsonObject schema = QJsonDocument::fromJson(*body).object();
-    // Every model is snapshotted below, new or not.
-    mergeSchema(schema.value(QLatin1String("tables")).toArray());
+    // Every model is snapshotted below, new or not; after a resume, the new ones.
+    const QStringList added = mergeSchema(schema.value(QLatin1String("tables")).toArray());
+    for (const QString &name : added)
+        unfilled.insert(name);
     schemaStale = false;
 
     // Subscribe first: events from now on are buffered, then the snapshots
@@ -294,6 +300,7 @@ void Client::Private::removeModel(const QString &name)
     TableModel *model = models.take(name);
     described.remove(name);
     loading.remove(name);
+    unfilled.remove(name);
     snapshots.remove(name);
     if (!model)
         return;
@@ -333,6 +340,8 @@ void Client::Private::onSchemaReloaded(QNetworkReply *reply)
         return;
     }
     const QStringList added = mergeSchema(QJsonDocument::fromJson(*body).object().value(QLatin1String("tables")).toArray());
+    for (const QString &name : added)
+        unfilled.insert(name);
     // The same hand-off as the first load, per table: the stream is already
     // open, so events of a new table wait for its snapshot and are applied
     // over it unless the snapshot already holds them.
@@ -378,6 +387,14 @@ void Client::Private::onMessage(const QString &message)
             // Nothing lost: the server replays what we missed right after hello.
             qCDebug(lcClient) << "resumed after" << lastSeq;
             becomeReady();
+            // Tables that came or changed shape while away: the replay has
+            // only their recent changes. The schema reload's hand-off fills them.
+            for (const QString &name : std::as_const(unfilled)) {
+                if (TableModel *model = models.value(name); model && !loading.contains(name)) {
+                    loading.insert(name, {});
+                    fetchSnapshot(model);
+                }
+            }
             return;
         }
         epoch = newEpoch;
@@ -449,6 +466,7 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply, Intern
         fail(ProtocolError, Client::tr("The server sent an unreadable copy of table %1.").arg(model->name()), true);
         return;
     }
+    unfilled.remove(model->name());
     if (const auto waiting = loading.find(model->name()); waiting != loading.end()) {
         // A table that came with a schema reload: its events so far, over the snapshot.
         const auto changes = std::move(*waiting);

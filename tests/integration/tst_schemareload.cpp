@@ -58,6 +58,7 @@ private Q_SLOTS:
     void reloadConfigNotSupported();
     void clientFollowsTables();
     void clientFollowsPrivileges();
+    void clientResumesOverAChangedTable();
     void clientFollowsQuickChanges();
 
 private:
@@ -327,6 +328,41 @@ void tst_SchemaReload::clientFollowsTables()
     const int id = nextId();
     QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items (id) VALUES (%1)").arg(id)));
     QTRY_VERIFY_WITH_TIMEOUT(items->indexOfKey({id}) >= 0, 10000);
+}
+
+// Away while a table changed shape: the client resumes its event stream
+// (no full reload), and the model made again for the new shape is filled
+// with every row, not just the ones written while it was away.
+void tst_SchemaReload::clientResumesOverAChangedTable()
+{
+    Aiodata::Client client;
+    QVERIFY(startTestClient(client, m_server.url(), TestServer::token(QStringLiteral("auth"))));
+    QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.away (id int PRIMARY KEY, v text);"
+                                     "INSERT INTO api.away VALUES (1, 'a'), (2, 'b');"
+                                     "GRANT ALL ON api.away TO auth; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(client.table(QStringLiteral("away")) && client.table(QStringLiteral("away"))->rowCount() == 2, 10000);
+
+    client.stop();
+    QVERIFY(m_db.exec(QStringLiteral("ALTER TABLE api.away ADD COLUMN w int DEFAULT 7; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(describes(m_server.url(), QStringLiteral("away"), QStringLiteral("w")), 10000);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.away VALUES (3, 'c', 8)")));
+    QSignalSpy statuses(&client, &Aiodata::Client::statusChanged);
+    QSignalSpy ready(&client, &Aiodata::Client::ready);
+    client.start();
+    QVERIFY(ready.wait(10000));
+    QVERIFY(!statuses.contains(QVariantList{QVariant::fromValue(Aiodata::Client::Loading)})); // resumed
+
+    Aiodata::TableModel *away = client.table(QStringLiteral("away"));
+    QVERIFY(away);
+    QVERIFY(away->schema().columnIndex(QStringLiteral("w")) >= 0);
+    QTRY_COMPARE_WITH_TIMEOUT(away->rowCount(), 3, 10000);
+    QCOMPARE(away->row(away->indexOfKey({1})).value(QStringLiteral("w")).toInt(), 7);
+    QCOMPARE(away->row(away->indexOfKey({3})).value(QStringLiteral("w")).toInt(), 8);
+    // And it follows: an event after the fill.
+    QVERIFY(m_db.exec(QStringLiteral("UPDATE api.away SET v = 'z' WHERE id = 2")));
+    QTRY_COMPARE_WITH_TIMEOUT(away->row(away->indexOfKey({2})).value(QStringLiteral("v")).toString(), QStringLiteral("z"), 10000);
+    QVERIFY(m_db.exec(QStringLiteral("DROP TABLE api.away; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(!client.table(QStringLiteral("away")), 10000);
 }
 
 // A GRANT or REVOKE alone: the model stays, with its rows, and says what
