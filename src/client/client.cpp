@@ -226,9 +226,7 @@ void Client::Private::onSchema(QNetworkReply *reply)
         return;
     const QJsonObject schema = QJsonDocument::fromJson(*body).object();
     // Every model is snapshotted below, new or not; after a resume, the new ones.
-    const QStringList added = mergeSchema(schema.value(QLatin1String("tables")).toArray());
-    for (const QString &name : added)
-        unfilled.insert(name);
+    mergeSchema(schema.value(QLatin1String("tables")).toArray());
     schemaStale = false;
 
     // Subscribe first: events from now on are buffered, then the snapshots
@@ -281,6 +279,7 @@ QStringList Client::Private::mergeSchema(const QJsonArray &tables)
         }
         addModel(t);
         added.append(name);
+        unfilled.insert(name);
     }
     bool removed = false;
     const QStringList names = models.keys();
@@ -340,8 +339,6 @@ void Client::Private::onSchemaReloaded(QNetworkReply *reply)
         return;
     }
     const QStringList added = mergeSchema(QJsonDocument::fromJson(*body).object().value(QLatin1String("tables")).toArray());
-    for (const QString &name : added)
-        unfilled.insert(name);
     // The same hand-off as the first load, per table: the stream is already
     // open, so events of a new table wait for its snapshot and are applied
     // over it unless the snapshot already holds them.
