@@ -67,7 +67,12 @@ private:
                     start();
                 }
             });
-            QObject::connect(down, &QTcpSocket::disconnected, down, &QObject::deleteLater);
+            QObject::connect(down, &QTcpSocket::disconnected, down, [this, down, up] {
+                // up goes with down, and says "disconnected" while half
+                // destroyed: nothing of it may reach this any more.
+                QObject::disconnect(up, nullptr, this, nullptr);
+                down->deleteLater();
+            });
             up->connectToHost(QHostAddress::LocalHost, m_upstreamPort);
         }
     }
