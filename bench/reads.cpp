@@ -181,17 +181,15 @@ void benchFill(const QList<qint64> &sizes)
                     results().error(QStringLiteral("fill: ") + error);
                     return;
                 }
-                if (ml.value(QLatin1String("rows")).toInteger() != rows || rl.value(QLatin1String("rows")).toInteger() != rows) {
-                    results().error(QStringLiteral("fill over the link: expected %1 rows").arg(rows));
-                    return;
+                for (const QJsonObject *worker : {&m, &r, &ml, &rl}) {
+                    const qint64 got = worker->value(QLatin1String("rows")).toInteger();
+                    if (got != rows) {
+                        results().error(QStringLiteral("fill: expected %1 rows, a worker got %2").arg(rows).arg(got));
+                        return;
+                    }
                 }
                 modelLinked.append(ml.value(QLatin1String("ms")).toDouble());
                 rawLinked.append(rl.value(QLatin1String("ms")).toDouble());
-                if (m.value(QLatin1String("rows")).toInteger() != rows || r.value(QLatin1String("rows")).toInteger() != rows) {
-                    results().error(QStringLiteral("fill: expected %1 rows, got %2 / %3").arg(rows)
-                                        .arg(m.value(QLatin1String("rows")).toInteger()).arg(r.value(QLatin1String("rows")).toInteger()));
-                    return;
-                }
                 model.append(m.value(QLatin1String("ms")).toDouble());
                 raw.append(r.value(QLatin1String("ms")).toDouble());
                 parsing.append(r.value(QLatin1String("parseMs")).toDouble());

@@ -31,8 +31,8 @@ bool SnapshotReader::finish()
         m_model->replaceRowsRead(m_reader.takeRows());
         return true;
     }
-    // Another shape: read again, as a whole, the way it always was.
-    return m_model->replaceRowsFromJson(m_body);
+    // Another shape: the reader has said so; QJsonDocument reads the body.
+    return m_model->replaceRowsFromDocument(m_body, m_reader.errorString());
 }
 
 } // namespace Aiodata::Internal

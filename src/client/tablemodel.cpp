@@ -631,9 +631,13 @@ bool TableModel::replaceRowsFromJson(const QByteArray &json)
         d->replaceAll(std::move(batch));
         return true;
     }
+    return replaceRowsFromDocument(json, reader.errorString());
+}
+
+bool TableModel::replaceRowsFromDocument(const QByteArray &json, const QString &whyNotRead)
+{
     // Not the shape the server sends: QJsonDocument reads it as before.
-    qCDebug(lcModel) << d->schema.name << "snapshot read with QJsonDocument:" << reader.errorString();
-    batch.clear();
+    qCDebug(lcModel) << d->schema.name << "snapshot read with QJsonDocument:" << whyNotRead;
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     // Not a snapshot at all: keep the rows we have rather than empty the

@@ -105,9 +105,11 @@ Q_SIGNALS:
     void writeFailed(const QString &errorString); // e.g. a refused setData
 
 private:
-    // A snapshot read while it arrived (Client's SnapshotReader), as rows.
+    // A snapshot read while it arrived (Client's SnapshotReader), as rows;
+    // or, when the reader could not, the body read by QJsonDocument.
     friend class Internal::SnapshotReader;
     void replaceRowsRead(QList<Internal::PackedRow> &&rows);
+    bool replaceRowsFromDocument(const QByteArray &json, const QString &whyNotRead);
 
     struct Private;
     std::unique_ptr<Private> const d;
