@@ -172,6 +172,21 @@ bool createDatabase(const QString &name, qint64 rows, QString *error)
     const QByteArray quoted = '"' + name.toUtf8() + '"';
     {
         Pg admin(options().adminUri);
+        // WITH (FORCE) ends sessions, not walsenders: a server stopped just
+        // before still holds its temporary slot until its walsender has
+        // exited, and DROP DATABASE refuses while it does.
+        const QByteArray literal = '\'' + name.toUtf8() + '\'';
+        const auto slotsGone = [&] {
+            admin.exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                       " WHERE database = " + literal + " AND active_pid IS NOT NULL");
+            admin.exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                       " WHERE database = " + literal + " AND NOT active AND NOT temporary");
+            return admin.value("SELECT count(*) FROM pg_replication_slots WHERE database = " + literal) == "0";
+        };
+        if (admin.isOk() && !spinUntil(slotsGone, 10000)) {
+            *error = QStringLiteral("replication slots of %1 still in use after 10 s").arg(name);
+            return false;
+        }
         if (!admin.isOk() || !admin.exec("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)")
             || !admin.exec("CREATE DATABASE " + quoted)
             // Logical decoding only sends flushed WAL: with the fast cluster's
