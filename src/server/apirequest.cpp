@@ -16,6 +16,21 @@ static ApiError badRequest(const QByteArray &code, const QString &message, const
     return e;
 }
 
+static bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Where the first '%' not followed by two hex digits is, or -1.
+static qsizetype malformedEscape(const QByteArray &text)
+{
+    for (qsizetype i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+        if (i + 2 >= text.size() || !isHexDigit(text.at(i + 1)) || !isHexDigit(text.at(i + 2)))
+            return i;
+    }
+    return -1;
+}
+
 static QString decodeComponent(QByteArray part)
 {
     // Query strings from browsers and postgrest-js encode spaces as '+'.
@@ -161,6 +176,14 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     // refuses a raw one too; this does not count on it.)
     if (http.target.contains('\0') || http.target.contains("%00")) {
         *error = badRequest("PGRST100", QStringLiteral("The request URL contains a NUL character"));
+        return std::nullopt;
+    }
+    // QUrl::fromPercentEncoding() turns a '%' without two hex digits after
+    // it into an arbitrary byte (NUL among them), so such URLs go no further.
+    if (const qsizetype bad = malformedEscape(http.target); bad >= 0) {
+        *error = badRequest("PGRST100", QStringLiteral("The request URL contains a malformed percent escape"),
+                            QStringLiteral("'%' must be followed by two hexadecimal digits, at \"%1\"")
+                                .arg(QString::fromUtf8(http.target.mid(bad, 3))));
         return std::nullopt;
     }
     const QByteArray method = http.method;

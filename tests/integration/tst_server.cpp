@@ -248,6 +248,8 @@ private Q_SLOTS:
     // Injection and NUL smoke tests
     void hostileInput_data();
     void hostileInput();
+    void malformedPercentEscape_data();
+    void malformedPercentEscape();
 
 private:
     Response request(const QByteArray &method, const QByteArray &path, const QByteArray &body = QByteArray(),
@@ -1786,6 +1788,33 @@ void tst_Server::hostileInput()
     QCOMPARE(snapshot(), before);
     // And the server still answers.
     QCOMPARE(request("GET", "/query/pets").status, 200);
+}
+
+void tst_Server::malformedPercentEscape_data()
+{
+    QTest::addColumn<QByteArray>("requestLine");
+    // Sent as raw bytes: QUrl would mend them into "%25" first.
+    // QUrl::fromPercentEncoding() decodes "%@0" to NUL.
+    QTest::newRow("in the key path") << QByteArray("DELETE /query/pets/Dog%@0");
+    QTest::newRow("in the table") << QByteArray("GET /query/pe%t");
+    QTest::newRow("in a filter value") << QByteArray("GET /query/pets?name=eq.a%g1");
+    QTest::newRow("cut short at the end") << QByteArray("PATCH /query/pets?name=eq.a%4");
+    QTest::newRow("a lone percent sign") << QByteArray("DELETE /query/pets?breed=eq.%");
+}
+
+void tst_Server::malformedPercentEscape()
+{
+    QFETCH(QByteArray, requestLine);
+    const QJsonObject before = snapshot();
+    const QByteArray body = R"({"color":"red"})";
+    const QByteArray answer = rawRequest(requestLine + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                         + bearer(QStringLiteral("auth")) + "\r\nContent-Type: application/json\r\n"
+                                         "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QVERIFY2(answer.startsWith("HTTP/1.1 400 "), answer);
+    const QJsonObject error = QJsonDocument::fromJson(answer.mid(answer.indexOf("\r\n\r\n") + 4)).object();
+    QCOMPARE(error.value(QLatin1String("code")).toString(), QStringLiteral("PGRST100"));
+    QVERIFY2(error.value(QLatin1String("message")).toString().contains(QLatin1String("percent")), answer);
+    QCOMPARE(snapshot(), before);
 }
 
 QTEST_MAIN(tst_Server)
