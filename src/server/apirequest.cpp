@@ -127,6 +127,113 @@ static std::optional<Filter> parseFilter(const QString &column, const QString &e
     return f;
 }
 
+// `"a,b"` -> a,b; inside quotes a backslash escapes the next character.
+static QString unquoted(const QString &value)
+{
+    if (value.size() < 2 || !value.startsWith(QLatin1Char('"')) || !value.endsWith(QLatin1Char('"')))
+        return value;
+    QString out;
+    for (qsizetype i = 1; i < value.size() - 1; ++i) {
+        if (value.at(i) == QLatin1Char('\\') && i + 1 < value.size() - 1)
+            ++i;
+        out += value.at(i);
+    }
+    return out;
+}
+
+// The top-level, comma-separated items of a logic tree's body: commas inside
+// parentheses or double quotes do not split. Empty when quotes or
+// parentheses do not balance.
+static std::optional<QStringList> logicItems(QStringView body)
+{
+    QStringList items;
+    qsizetype start = 0;
+    int depth = 0;
+    bool quoted = false;
+    for (qsizetype i = 0; i < body.size(); ++i) {
+        const QChar c = body.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('\\'))
+                ++i;
+            else if (c == QLatin1Char('"'))
+                quoted = false;
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char('(')) {
+            ++depth;
+        } else if (c == QLatin1Char(')')) {
+            if (--depth < 0)
+                return std::nullopt;
+        } else if (c == QLatin1Char(',') && depth == 0) {
+            items.append(body.mid(start, i - start).toString());
+            start = i + 1;
+        }
+    }
+    if (quoted || depth != 0)
+        return std::nullopt;
+    items.append(body.mid(start).toString());
+    return items;
+}
+
+// One logic tree: `kind` and `negate` from the query key (or the nested
+// item's prefix), `body` the text in its parentheses.
+static std::optional<FilterTree> parseLogic(FilterTree::Kind kind, bool negate, QStringView body, int depth,
+                                            const QString &whole, ApiError *error)
+{
+    const auto fail = [&](const QString &details) {
+        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse logic tree (%1)\"").arg(whole), details);
+        return std::nullopt;
+    };
+    if (depth > FilterTree::MaxDepth)
+        return fail(QStringLiteral("logic trees nest at most %1 deep").arg(FilterTree::MaxDepth));
+    const auto items = logicItems(body);
+    if (!items)
+        return fail(QStringLiteral("unbalanced parentheses or quotes"));
+    FilterTree tree;
+    tree.kind = kind;
+    tree.negate = negate;
+    for (const QString &item : *items) {
+        QStringView rest(item);
+        bool notItem = false;
+        if (rest.startsWith(QLatin1String("not."))) {
+            notItem = true;
+            rest = rest.mid(4);
+        }
+        const bool isOr = rest.startsWith(QLatin1String("or("));
+        if ((isOr || rest.startsWith(QLatin1String("and("))) && rest.endsWith(QLatin1Char(')'))) {
+            const qsizetype open = rest.indexOf(QLatin1Char('('));
+            const auto child = parseLogic(isOr ? FilterTree::Kind::Or : FilterTree::Kind::And, notItem,
+                                          rest.mid(open + 1, rest.size() - open - 2), depth + 1, whole, error);
+            if (!child)
+                return std::nullopt;
+            tree.children.append(*child);
+            continue;
+        }
+        // column.[not.]op.value; a column with a '.' in it is double-quoted.
+        QStringView source(item);
+        qsizetype dot = -1;
+        if (source.startsWith(QLatin1Char('"'))) {
+            const qsizetype close = source.indexOf(QLatin1Char('"'), 1);
+            dot = close < 0 ? -1 : close + 1;
+            if (dot >= 0 && (dot >= source.size() || source.at(dot) != QLatin1Char('.')))
+                dot = -1;
+        } else {
+            dot = source.indexOf(QLatin1Char('.'));
+        }
+        if (dot <= 0)
+            return fail(QStringLiteral("expected column.operator.value, or(...) or and(...), found \"%1\"").arg(item));
+        const auto filter = parseFilter(unquoted(source.left(dot).toString()), source.mid(dot + 1).toString(), error);
+        if (!filter)
+            return std::nullopt;
+        FilterTree leaf;
+        leaf.filter = *filter;
+        if (leaf.filter.op != QLatin1String("in") && leaf.filter.op != QLatin1String("is"))
+            leaf.filter.value = unquoted(leaf.filter.value); // values with , . : ( ) come quoted
+        tree.children.append(leaf);
+    }
+    return tree;
+}
+
 static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError *error)
 {
     QList<OrderTerm> terms;
@@ -268,9 +375,18 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             }
         } else if (key == QLatin1String("on_conflict")) {
             // Upserts resolve on the primary key; accepted for client compatibility.
-        } else if (key == QLatin1String("or") || key == QLatin1String("and")) {
-            *error = badRequest("PGRST100", QStringLiteral("logical operators (or, and) are not supported yet"));
-            return std::nullopt;
+        } else if (const bool negate = key.startsWith(QLatin1String("not."));
+                   key.mid(negate ? 4 : 0) == QLatin1String("or") || key.mid(negate ? 4 : 0) == QLatin1String("and")) {
+            if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
+                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse logic tree (%1)\"").arg(value),
+                                    QStringLiteral("expected %1=(condition,...)").arg(key));
+                return std::nullopt;
+            }
+            const auto kind = key.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
+            const auto tree = parseLogic(kind, negate, QStringView(value).mid(1, value.size() - 2), 1, value, error);
+            if (!tree)
+                return std::nullopt;
+            r.logic.append(*tree);
         } else {
             const auto filter = parseFilter(key, value, error);
             if (!filter)

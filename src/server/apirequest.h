@@ -20,6 +20,19 @@ struct Filter
     QStringList values;  // for `in`
 };
 
+// `or=(...)`, `and=(...)` and their `not.` forms, nested as in PostgREST:
+// `or=(type.eq.Fish,and(type.eq.Dog,groomed.is.true))`.
+struct FilterTree
+{
+    enum class Kind { Leaf, And, Or };
+    Kind kind = Kind::Leaf;
+    Filter filter;               // Leaf (negated by its own `not.`)
+    bool negate = false;         // And, Or: not.and(...), not.or(...)
+    QList<FilterTree> children;  // And, Or: never empty
+
+    static constexpr int MaxDepth = 32; // nesting deeper than this is refused
+};
+
 struct OrderTerm
 {
     QString column;
@@ -40,6 +53,7 @@ struct ApiRequest
     QString table;
     QStringList keyPath;             // primary-key prefix from the path
     QList<Filter> filters;
+    QList<FilterTree> logic;         // or=, and=; ANDed with the filters
     QStringList select;              // empty = all columns
     QList<OrderTerm> order;
     qint64 limit = -1;               // -1 = none

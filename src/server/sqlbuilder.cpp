@@ -50,6 +50,61 @@ QString columnType(const TableInfo &table, const QString &column)
     return QString();
 }
 
+// One filter as SQL, its value a bound parameter.
+std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error)
+{
+    if (!table.hasColumn(f.column)) {
+        *error = unknownColumn(table, f.column);
+        return std::nullopt;
+    }
+    const QByteArray col = SqlBuilder::quoteIdentifier(f.column);
+    QByteArray expr;
+    if (f.op == QLatin1String("is")) {
+        static const QHash<QString, QByteArray> tests = {
+            {QStringLiteral("null"), "IS NULL"}, {QStringLiteral("not_null"), "IS NOT NULL"},
+            {QStringLiteral("true"), "IS TRUE"}, {QStringLiteral("false"), "IS FALSE"},
+            {QStringLiteral("unknown"), "IS UNKNOWN"}};
+        expr = col + ' ' + tests.value(f.value);
+    } else if (f.op == QLatin1String("in")) {
+        if (f.values.isEmpty()) {
+            expr = "FALSE";
+        } else {
+            QList<QByteArray> placeholders;
+            for (const QString &v : f.values)
+                placeholders.append(params.add(v));
+            expr = col + " IN (" + placeholders.join(", ") + ')';
+        }
+    } else if (f.op == QLatin1String("like") || f.op == QLatin1String("ilike")) {
+        // PostgREST's '*' wildcard avoids '%' in URLs.
+        QString pattern = f.value;
+        pattern.replace(QLatin1Char('*'), QLatin1Char('%'));
+        const QByteArray lhs = isTextType(columnType(table, f.column)) ? col : col + "::text";
+        expr = lhs + (f.op == QLatin1String("like") ? " LIKE " : " ILIKE ") + params.add(pattern);
+    } else {
+        static const QHash<QString, QByteArray> ops = {
+            {QStringLiteral("eq"), "="}, {QStringLiteral("neq"), "<>"}, {QStringLiteral("gt"), ">"},
+            {QStringLiteral("gte"), ">="}, {QStringLiteral("lt"), "<"}, {QStringLiteral("lte"), "<="}};
+        expr = col + ' ' + ops.value(f.op) + ' ' + params.add(f.value);
+    }
+    return f.negate ? "NOT (" + expr + ')' : expr;
+}
+
+// An or=/and= tree as one parenthesised condition.
+std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo &table, Params &params, ApiError *error)
+{
+    if (tree.kind == FilterTree::Kind::Leaf)
+        return filterCondition(tree.filter, table, params, error);
+    QList<QByteArray> parts;
+    for (const FilterTree &child : tree.children) {
+        const auto part = treeCondition(child, table, params, error);
+        if (!part)
+            return std::nullopt;
+        parts.append(*part);
+    }
+    const QByteArray group = '(' + parts.join(tree.kind == FilterTree::Kind::Or ? " OR " : " AND ") + ')';
+    return tree.negate ? "NOT " + group : group;
+}
+
 // WHERE clause from the key path and the filters; empty when there is none.
 std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error)
 {
@@ -67,40 +122,16 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
         conditions.append(SqlBuilder::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
 
     for (const Filter &f : r.filters) {
-        if (!table.hasColumn(f.column)) {
-            *error = unknownColumn(table, f.column);
+        const auto condition = filterCondition(f, table, params, error);
+        if (!condition)
             return std::nullopt;
-        }
-        const QByteArray col = SqlBuilder::quoteIdentifier(f.column);
-        QByteArray expr;
-        if (f.op == QLatin1String("is")) {
-            static const QHash<QString, QByteArray> tests = {
-                {QStringLiteral("null"), "IS NULL"}, {QStringLiteral("not_null"), "IS NOT NULL"},
-                {QStringLiteral("true"), "IS TRUE"}, {QStringLiteral("false"), "IS FALSE"},
-                {QStringLiteral("unknown"), "IS UNKNOWN"}};
-            expr = col + ' ' + tests.value(f.value);
-        } else if (f.op == QLatin1String("in")) {
-            if (f.values.isEmpty()) {
-                expr = "FALSE";
-            } else {
-                QList<QByteArray> placeholders;
-                for (const QString &v : f.values)
-                    placeholders.append(params.add(v));
-                expr = col + " IN (" + placeholders.join(", ") + ')';
-            }
-        } else if (f.op == QLatin1String("like") || f.op == QLatin1String("ilike")) {
-            // PostgREST's '*' wildcard avoids '%' in URLs.
-            QString pattern = f.value;
-            pattern.replace(QLatin1Char('*'), QLatin1Char('%'));
-            const QByteArray lhs = isTextType(columnType(table, f.column)) ? col : col + "::text";
-            expr = lhs + (f.op == QLatin1String("like") ? " LIKE " : " ILIKE ") + params.add(pattern);
-        } else {
-            static const QHash<QString, QByteArray> ops = {
-                {QStringLiteral("eq"), "="}, {QStringLiteral("neq"), "<>"}, {QStringLiteral("gt"), ">"},
-                {QStringLiteral("gte"), ">="}, {QStringLiteral("lt"), "<"}, {QStringLiteral("lte"), "<="}};
-            expr = col + ' ' + ops.value(f.op) + ' ' + params.add(f.value);
-        }
-        conditions.append(f.negate ? "NOT (" + expr + ')' : expr);
+        conditions.append(*condition);
+    }
+    for (const FilterTree &tree : r.logic) {
+        const auto condition = treeCondition(tree, table, params, error);
+        if (!condition)
+            return std::nullopt;
+        conditions.append(*condition);
     }
     if (conditions.isEmpty())
         return QByteArray();

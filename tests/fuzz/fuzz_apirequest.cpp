@@ -16,7 +16,8 @@
 //     the table) or an alias the request's select= asked for;
 //   - string literals are the builder's own, $n refers to a parameter and
 //     every parameter is used (PostgreSQL refuses unused ones);
-//   - values (filter operands, in-lists, key path segments) appear only as
+//   - values (filter operands, in-lists, key path segments, values in or=/
+//     and= trees) appear only as
 //     bound parameters: replacing each of them with another string leaves
 //     the SQL text byte for byte the same.
 
@@ -83,20 +84,44 @@ HttpRequest requestFrom(const QByteArray &input)
     return http;
 }
 
+void replaceValue(Filter &f)
+{
+    if (f.op == QLatin1String("is"))
+        return; // null/true/...: checked by the parser, picks the SQL test
+    f.value = QStringLiteral("V\"'$1;--");
+    for (QString &v : f.values)
+        v = QStringLiteral("W\"'$2");
+}
+
+void replaceValues(FilterTree &tree)
+{
+    replaceValue(tree.filter);
+    for (FilterTree &child : tree.children)
+        replaceValues(child);
+}
+
 // The request with every value replaced by another string (and the number
 // of values kept): the statement must not change.
 ApiRequest withOtherValues(ApiRequest r)
 {
     for (QString &k : r.keyPath)
         k = QStringLiteral("K\"'$1;--");
-    for (Filter &f : r.filters) {
-        if (f.op == QLatin1String("is"))
-            continue; // null/true/...: checked by the parser, picks the SQL test
-        f.value = QStringLiteral("V\"'$1;--");
-        for (QString &v : f.values)
-            v = QStringLiteral("W\"'$2");
-    }
+    for (Filter &f : r.filters)
+        replaceValue(f);
+    for (FilterTree &tree : r.logic)
+        replaceValues(tree);
     return r;
+}
+
+// How deep the tree nests; checks that no group is empty and that leaves have no children.
+int checkedDepth(const FilterTree &tree, const QByteArray &input)
+{
+    FUZZ_CHECK((tree.kind == FilterTree::Kind::Leaf) == tree.children.isEmpty(),
+               "an empty group, or a leaf with children, in a logic tree\ninput: " + input);
+    int deepest = 0;
+    for (const FilterTree &child : tree.children)
+        deepest = qMax(deepest, checkedDepth(child, input));
+    return deepest + 1;
 }
 
 // Splits SQL into quoted identifiers, string literals and the rest; checks
@@ -203,6 +228,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(r->limit >= -1 && r->offset >= 0, "negative limit/offset\ninput: " + input);
     for (const QString &k : r->keyPath)
         FUZZ_CHECK(!k.contains(QChar(0)), "NUL in a key path segment\ninput: " + input);
+    for (const FilterTree &tree : r->logic) {
+        FUZZ_CHECK(tree.kind != FilterTree::Kind::Leaf, "a leaf at the top of a logic tree\ninput: " + input);
+        FUZZ_CHECK(checkedDepth(tree, input) <= FilterTree::MaxDepth + 1, "logic tree deeper than allowed\ninput: " + input);
+    }
 
     // Whatever table the path names, build against pets: the builder only
     // takes names from the TableInfo.

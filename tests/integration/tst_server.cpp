@@ -532,6 +532,17 @@ void tst_Server::reads_data()
     row("not.in", "/query/pets?name=not.in.(Tom,Aqui)", {"Fifi", "Luna", "Munch", "Rex"});
     row("not.is.null", "/query/pets?color=not.is.null", {"Aqui", "Fifi", "Luna", "Munch", "Tom"});
     row("two filters AND", "/query/pets?type=eq.Dog&groomed=is.false", {"Fifi", "Munch"});
+    row("or", "/query/pets?or=(name.eq.Tom,name.eq.Rex)", {"Rex", "Tom"});
+    row("and", "/query/pets?and=(type.eq.Dog,groomed.is.false)", {"Fifi", "Munch"});
+    row("not.or", "/query/pets?not.or=(type.eq.Dog,color.is.null)", {"Aqui", "Luna", "Tom"});
+    row("or with and nested", "/query/pets?or=(type.eq.Fish,and(type.eq.Dog,groomed.is.true))", {"Aqui", "Rex"});
+    row("or with not.and nested", "/query/pets?or=(type.eq.Fish,not.and(type.eq.Dog,groomed.is.true))",
+        {"Aqui", "Fifi", "Luna", "Munch", "Tom"});
+    row("or with in and not.", "/query/pets?or=(name.in.(Tom,Luna),color.not.lt.16766362)", {"Fifi", "Luna", "Munch", "Tom"});
+    row("or with a quoted value", "/query/pets?or=(breed.eq.%22Shiba%20Inu%22,name.eq.%22a,b.c:(d)%22)", {"Munch", "Rex"});
+    row("or and a filter", "/query/pets?type=eq.Dog&or=(groomed.is.true,color.gt.16766362)", {"Fifi", "Rex"});
+    row("or and a key prefix", "/query/pets/Cat?or=(name.eq.Tom,name.eq.Rex)", {"Tom"});
+    row("two ors", "/query/pets?or=(type.eq.Dog,type.eq.Cat)&or=(groomed.is.true,name.like.L*)", {"Luna", "Rex", "Tom"});
     row("order desc", "/query/pets?order=name.desc", {"Tom", "Rex", "Munch", "Luna", "Fifi", "Aqui"}, true);
     row("order two terms", "/query/pets?order=type.asc,name.desc", {"Tom", "Luna", "Rex", "Munch", "Fifi", "Aqui"}, true);
     row("order nulls last (asc default)", "/query/pets?order=color",
@@ -1188,7 +1199,17 @@ void tst_Server::errors_data()
     row("bad order", "GET", "/query/pets?order=name.sideways", nullptr, {}, 400, "PGRST100");
     row("negative limit", "GET", "/query/pets?limit=-1", nullptr, {}, 400, "PGRST100");
     row("text offset", "GET", "/query/pets?offset=abc", nullptr, {}, 400, "PGRST100");
-    row("or is not supported", "GET", "/query/pets?or=(name.eq.Tom,name.eq.Rex)", nullptr, {}, 400, "PGRST100");
+    row("or without parentheses", "GET", "/query/pets?or=name.eq.Tom", nullptr, {}, 400, "PGRST100");
+    row("empty or", "GET", "/query/pets?or=()", nullptr, {}, 400, "PGRST100");
+    row("empty item in or", "GET", "/query/pets?or=(name.eq.Tom,)", nullptr, {}, 400, "PGRST100");
+    row("unbalanced and", "GET", "/query/pets?and=(name.eq.Tom,or(type.eq.Cat)", nullptr, {}, 400, "PGRST100");
+    row("open quote in or", "GET", "/query/pets?or=(name.eq.%22Tom)", nullptr, {}, 400, "PGRST100");
+    row("bad operator in or", "GET", "/query/pets?or=(name.foo.Tom)", nullptr, {}, 400, "PGRST100");
+    row("unknown column in or", "GET", "/query/pets?or=(nose.eq.Tom)", nullptr, {}, 400, "42703");
+    row("or nested too deep", "GET",
+        QByteArray("/query/pets?or=(" + QByteArray("or(").repeated(40) + "name.eq.Tom" + QByteArray(")").repeated(40) + ')')
+            .constData(),
+        nullptr, {}, 400, "PGRST100");
     row("bad operator on DELETE", "DELETE", "/query/pets?name=like", nullptr, auth, 400, "PGRST100");
     row("invalid JSON body", "POST", "/query/pets", "{", auth, 400, "PGRST102");
     row("empty body", "POST", "/query/pets", "", auth, 400, "PGRST102");

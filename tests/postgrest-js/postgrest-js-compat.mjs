@@ -175,6 +175,12 @@ const filters = [
   ['filter (generic)', (q) => q.filter('name', 'eq', 'Fifi'), ['Fifi']],
   ['match', (q) => q.match({ type: 'Dog', breed: 'Shiba Inu' }), ['Munch', 'Rex']],
   ['two filters are AND', (q) => q.eq('type', 'Dog').eq('groomed', false), ['Fifi', 'Munch']],
+  ['or', (q) => q.or('name.eq.Tom,name.eq.Rex'), ['Rex', 'Tom']],
+  ['or with and nested', (q) => q.or('type.eq.Fish,and(type.eq.Dog,groomed.is.true)'), ['Aqui', 'Rex']],
+  ['or with a quoted value', (q) => q.or('breed.eq."Shiba Inu",name.eq."a,b"'), ['Munch', 'Rex']],
+  ['or and eq', (q) => q.eq('type', 'Dog').or('groomed.is.true,color.gt.16766362'), ['Fifi', 'Rex']],
+  ['or with not.and nested', (q) => q.or('type.eq.Fish,not.and(type.neq.Fish,groomed.is.false)'),
+    ['Aqui', 'Luna', 'Rex', 'Tom']],
 ]
 for (const [name, apply, expected] of filters) {
   await check(`filter: ${name}`, async () => {
