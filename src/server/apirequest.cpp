@@ -434,6 +434,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             r.countExact = true;
         else if (p == "resolution=merge-duplicates")
             r.mergeDuplicates = true;
+        else if (p == "resolution=ignore-duplicates")
+            r.ignoreDuplicates = true;
     }
     r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
     r.body = http.body;

@@ -63,6 +63,7 @@ struct ApiRequest
     bool countExact = false;         // Prefer: count=exact
     bool singleObject = false;       // Accept: application/vnd.pgrst.object+json
     bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
+    bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)
     QByteArray body;
 
     // pathTail: the part after "/query/", still percent-encoded.

@@ -329,8 +329,10 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         } else {
             response.status = r.action == ApiRequest::Action::Create ? 201 : 200;
             addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));
-            addHeader(response, QByteArrayLiteral("Preference-Applied"),
-                      r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal"));
+            QByteArray applied = r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal");
+            if (r.action == ApiRequest::Action::Create && (r.mergeDuplicates || r.ignoreDuplicates))
+                applied += r.mergeDuplicates ? ", resolution=merge-duplicates" : ", resolution=ignore-duplicates";
+            addHeader(response, QByteArrayLiteral("Preference-Applied"), applied);
             if (!r.returnRepresentation) {
                 if (r.action != ApiRequest::Action::Create)
                     response.status = 204;

@@ -296,7 +296,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         // NUL separates the parts: no column name holds one (names with it
         // are not cached), and select= cannot (ApiRequest refuses a NUL in
         // the URL).
-        shape = QChar(r.mergeDuplicates ? u'm' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
+        shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
             + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
         const auto cached = table.insertStatements.constFind(shape);
         if (cached != table.insertStatements.constEnd())
@@ -323,12 +323,13 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         const QByteArray list = columns->join(", ");
         insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
             + params.add(body) + "::json)";
-        if (r.mergeDuplicates && !table.primaryKey.isEmpty()) {
+        // Both resolutions are on the primary key; merge wins if both are asked.
+        if ((r.mergeDuplicates || r.ignoreDuplicates) && !table.primaryKey.isEmpty()) {
             QList<QByteArray> keys, updates;
             for (const QString &k : table.primaryKey)
                 keys.append(SqlBuilder::quoteIdentifier(k));
             for (const QByteArray &c : *columns) {
-                if (!keys.contains(c))
+                if (r.mergeDuplicates && !keys.contains(c))
                     updates.append(c + " = EXCLUDED." + c);
             }
             insert += " ON CONFLICT (" + keys.join(", ") + ") DO "

@@ -211,6 +211,7 @@ private Q_SLOTS:
     void deletes_data();
     void deletes();
     void upsertMergeDuplicates();
+    void upsertIgnoreDuplicates();
     void awkwardIdentifiers();
     void createShapesKeepTheirOwnStatements();
     void severalPreferHeaders();
@@ -1016,6 +1017,7 @@ void tst_Server::upsertMergeDuplicates()
     const Response r = request("POST", "/query/pets?on_conflict=type,breed,name", body,
                                {bearer(QStringLiteral("auth")), "Prefer: resolution=merge-duplicates"});
     QCOMPARE(r.status, 201);
+    QCOMPARE(r.header("Preference-Applied"), QByteArray("return=representation, resolution=merge-duplicates"));
     QCOMPARE(names(r.array()), (strs({"Munch", "Polly"})));
     QCOMPARE(pets().size(), 7);
     QCOMPARE(m_db.rows(QStringLiteral("SELECT color, groomed FROM api.pets WHERE name IN ('Munch', 'Polly') ORDER BY name")),
@@ -1029,6 +1031,28 @@ void tst_Server::upsertMergeDuplicates()
     QCOMPARE(partial.status, 201);
     QCOMPARE(m_db.rows(QStringLiteral("SELECT color, groomed FROM api.pets WHERE name = 'Munch'")),
              parseArray(R"([{"color":1,"groomed":false}])"));
+}
+
+void tst_Server::upsertIgnoreDuplicates()
+{
+    const QByteArray body = R"([{"type":"Dog","breed":"Shiba Inu","name":"Munch","color":1,"groomed":true},
+                                {"type":"Bird","breed":"Parrot","name":"Polly","color":2,"groomed":false}])";
+    const Response r = request("POST", "/query/pets", body,
+                               {bearer(QStringLiteral("auth")), "Prefer: resolution=ignore-duplicates"});
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.header("Preference-Applied"), QByteArray("return=representation, resolution=ignore-duplicates"));
+    // Only the row that was inserted comes back, and only it changed the table.
+    QCOMPARE(names(r.array()), (strs({"Polly"})));
+    QCOMPARE(pets().size(), 7);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT color, groomed FROM api.pets WHERE name IN ('Munch', 'Polly') ORDER BY name")),
+             parseArray(R"([{"color":16766362,"groomed":false},{"color":2,"groomed":false}])"));
+
+    // Without it, the same body is a conflict and inserts nothing.
+    const Response plain = request("POST", "/query/pets",
+                                   R"({"type":"Bird","breed":"Parrot","name":"Polly","color":3,"groomed":true})",
+                                   {bearer(QStringLiteral("auth"))});
+    QCOMPARE(plain.status, 409);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT color FROM api.pets WHERE name = 'Polly'")), parseArray(R"([{"color":2}])"));
 }
 
 void tst_Server::severalPreferHeaders()
