@@ -78,11 +78,30 @@ static std::optional<QStringList> parseList(const QString &text)
 static const QStringList &filterOperators()
 {
     static const QStringList ops = {
-        QStringLiteral("eq"), QStringLiteral("neq"), QStringLiteral("gt"), QStringLiteral("gte"),
-        QStringLiteral("lt"), QStringLiteral("lte"), QStringLiteral("like"), QStringLiteral("ilike"),
-        QStringLiteral("is"), QStringLiteral("in"),
+        QStringLiteral("eq"),    QStringLiteral("neq"),   QStringLiteral("gt"),         QStringLiteral("gte"),
+        QStringLiteral("lt"),    QStringLiteral("lte"),   QStringLiteral("like"),       QStringLiteral("ilike"),
+        QStringLiteral("match"), QStringLiteral("imatch"), QStringLiteral("is"),        QStringLiteral("isdistinct"),
+        QStringLiteral("in"),    QStringLiteral("cs"),    QStringLiteral("cd"),         QStringLiteral("ov"),
+        QStringLiteral("sl"),    QStringLiteral("sr"),    QStringLiteral("nxr"),        QStringLiteral("nxl"),
+        QStringLiteral("adj"),   QStringLiteral("fts"),   QStringLiteral("plfts"),      QStringLiteral("phfts"),
+        QStringLiteral("wfts"),
     };
     return ops;
+}
+
+// Operators that take (any) or (all), as PostgREST's quantifiers.
+static bool takesQuantifier(const QString &op)
+{
+    static const QStringList ops = {
+        QStringLiteral("eq"), QStringLiteral("gt"),   QStringLiteral("gte"),   QStringLiteral("lt"),    QStringLiteral("lte"),
+        QStringLiteral("like"), QStringLiteral("ilike"), QStringLiteral("match"), QStringLiteral("imatch"),
+    };
+    return ops.contains(op);
+}
+
+static bool isTextSearch(const QString &op)
+{
+    return op.endsWith(QLatin1String("fts"));
 }
 
 static std::optional<Filter> parseFilter(const QString &column, const QString &expression, ApiError *error)
@@ -97,29 +116,37 @@ static std::optional<Filter> parseFilter(const QString &column, const QString &e
     const qsizetype dot = rest.indexOf(QLatin1Char('.'));
     f.op = dot < 0 ? rest : rest.left(dot);
     const QString value = dot < 0 ? QString() : rest.mid(dot + 1);
-    if (dot < 0 || !filterOperators().contains(f.op)) {
-        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression),
-                            QStringLiteral("unknown or missing operator; supported: %1")
-                                .arg(filterOperators().join(QLatin1String(", "))));
+    const auto fail = [&](const QString &details) {
+        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression), details);
         return std::nullopt;
+    };
+    // op(argument): eq(any), like(all), fts(english).
+    if (const qsizetype open = f.op.indexOf(QLatin1Char('(')); open > 0 && f.op.endsWith(QLatin1Char(')'))) {
+        const QString argument = f.op.mid(open + 1, f.op.size() - open - 2);
+        f.op.truncate(open);
+        if (isTextSearch(f.op) && !argument.isEmpty())
+            f.language = argument;
+        else if (takesQuantifier(f.op) && (argument == QLatin1String("any") || argument == QLatin1String("all")))
+            f.quantifier = argument == QLatin1String("any") ? Filter::Quantifier::Any : Filter::Quantifier::All;
+        else
+            return fail(QStringLiteral("(any) and (all) go with eq, gt, gte, lt, lte, like, ilike, match and imatch; "
+                                       "a text search configuration with fts, plfts, phfts and wfts"));
+    }
+    if (dot < 0 || !filterOperators().contains(f.op)) {
+        return fail(QStringLiteral("unknown or missing operator; supported: %1")
+                        .arg(filterOperators().join(QLatin1String(", "))));
     }
     if (f.op == QLatin1String("in")) {
         const auto list = parseList(value);
-        if (!list) {
-            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression),
-                                QStringLiteral("in. takes a list in parentheses: in.(a,b)"));
-            return std::nullopt;
-        }
+        if (!list)
+            return fail(QStringLiteral("in. takes a list in parentheses: in.(a,b)"));
         f.values = *list;
     } else if (f.op == QLatin1String("is")) {
         static const QStringList allowed = {QStringLiteral("null"), QStringLiteral("not_null"),
                                             QStringLiteral("true"), QStringLiteral("false"),
                                             QStringLiteral("unknown")};
-        if (!allowed.contains(value.toLower())) {
-            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression),
-                                QStringLiteral("is. takes null, not_null, true, false or unknown"));
-            return std::nullopt;
-        }
+        if (!allowed.contains(value.toLower()))
+            return fail(QStringLiteral("is. takes null, not_null, true, false or unknown"));
         f.value = value.toLower();
     } else {
         f.value = value;
@@ -142,7 +169,7 @@ static QString unquoted(const QString &value)
 }
 
 // The top-level, comma-separated items of a logic tree's body: commas inside
-// parentheses or double quotes do not split. Empty when quotes or
+// parentheses, braces or double quotes do not split. Empty when quotes or
 // parentheses do not balance.
 static std::optional<QStringList> logicItems(QStringView body)
 {
@@ -159,9 +186,9 @@ static std::optional<QStringList> logicItems(QStringView body)
                 quoted = false;
         } else if (c == QLatin1Char('"')) {
             quoted = true;
-        } else if (c == QLatin1Char('(')) {
+        } else if (c == QLatin1Char('(') || c == QLatin1Char('{')) { // {}: array values, cs.{a,b}
             ++depth;
-        } else if (c == QLatin1Char(')')) {
+        } else if (c == QLatin1Char(')') || c == QLatin1Char('}')) {
             if (--depth < 0)
                 return std::nullopt;
         } else if (c == QLatin1Char(',') && depth == 0) {

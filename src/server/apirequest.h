@@ -13,11 +13,16 @@ namespace Aiodata::Server {
 // One PostgREST horizontal filter: `column=[not.]op.value`.
 struct Filter
 {
+    enum class Quantifier { None, Any, All };
+
     QString column;
-    QString op;          // eq neq gt gte lt lte like ilike is in
+    QString op;          // eq neq gt gte lt lte like ilike match imatch is isdistinct in
+                         // cs cd ov sl sr nxr nxl adj fts plfts phfts wfts
     bool negate = false;
     QString value;       // for all but `in`
     QStringList values;  // for `in`
+    Quantifier quantifier = Quantifier::None; // eq(any).{a,b}: the value is an array
+    QString language;    // fts(english): the text search configuration; empty: the default
 };
 
 // `or=(...)`, `and=(...)` and their `not.` forms, nested as in PostgREST:

@@ -74,17 +74,37 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
                 placeholders.append(params.add(v));
             expr = col + " IN (" + placeholders.join(", ") + ')';
         }
-    } else if (f.op == QLatin1String("like") || f.op == QLatin1String("ilike")) {
-        // PostgREST's '*' wildcard avoids '%' in URLs.
-        QString pattern = f.value;
-        pattern.replace(QLatin1Char('*'), QLatin1Char('%'));
-        const QByteArray lhs = isTextType(columnType(table, f.column)) ? col : col + "::text";
-        expr = lhs + (f.op == QLatin1String("like") ? " LIKE " : " ILIKE ") + params.add(pattern);
+    } else if (f.op == QLatin1String("isdistinct")) {
+        expr = col + " IS DISTINCT FROM " + params.add(f.value);
+    } else if (f.op.endsWith(QLatin1String("fts"))) {
+        static const QHash<QString, QByteArray> parsers = {
+            {QStringLiteral("fts"), "to_tsquery"}, {QStringLiteral("plfts"), "plainto_tsquery"},
+            {QStringLiteral("phfts"), "phraseto_tsquery"}, {QStringLiteral("wfts"), "websearch_to_tsquery"}};
+        const QByteArray language = f.language.isEmpty() ? QByteArray() : params.add(f.language) + "::regconfig, ";
+        // A text column is turned into a tsvector with the query's
+        // configuration (text @@ tsquery alone would use the default one).
+        const QByteArray lhs = isTextType(columnType(table, f.column)) ? "to_tsvector(" + language + col + ')' : col;
+        expr = lhs + " @@ " + parsers.value(f.op) + '(' + language + params.add(f.value) + ')';
     } else {
+        // Comparisons; like and match on a column that is not text compare its text.
         static const QHash<QString, QByteArray> ops = {
-            {QStringLiteral("eq"), "="}, {QStringLiteral("neq"), "<>"}, {QStringLiteral("gt"), ">"},
-            {QStringLiteral("gte"), ">="}, {QStringLiteral("lt"), "<"}, {QStringLiteral("lte"), "<="}};
-        expr = col + ' ' + ops.value(f.op) + ' ' + params.add(f.value);
+            {QStringLiteral("eq"), "="},         {QStringLiteral("neq"), "<>"},       {QStringLiteral("gt"), ">"},
+            {QStringLiteral("gte"), ">="},       {QStringLiteral("lt"), "<"},         {QStringLiteral("lte"), "<="},
+            {QStringLiteral("like"), "LIKE"},    {QStringLiteral("ilike"), "ILIKE"},  {QStringLiteral("match"), "~"},
+            {QStringLiteral("imatch"), "~*"},    {QStringLiteral("cs"), "@>"},        {QStringLiteral("cd"), "<@"},
+            {QStringLiteral("ov"), "&&"},        {QStringLiteral("sl"), "<<"},        {QStringLiteral("sr"), ">>"},
+            {QStringLiteral("nxr"), "&<"},       {QStringLiteral("nxl"), "&>"},       {QStringLiteral("adj"), "-|-"}};
+        const bool pattern = f.op.contains(QLatin1String("like")) || f.op.contains(QLatin1String("match"));
+        QString value = f.value;
+        if (f.op.contains(QLatin1String("like")))
+            value.replace(QLatin1Char('*'), QLatin1Char('%')); // PostgREST's '*' wildcard avoids '%' in URLs
+        const QByteArray lhs = pattern && !isTextType(columnType(table, f.column)) ? col + "::text" : col;
+        QByteArray rhs = params.add(value);
+        if (f.quantifier != Filter::Quantifier::None) {
+            // The value is an array literal ({a,b}); for patterns, of text.
+            rhs = (f.quantifier == Filter::Quantifier::Any ? "ANY (" : "ALL (") + rhs + (pattern ? "::text[])" : ")");
+        }
+        expr = lhs + ' ' + ops.value(f.op) + ' ' + rhs;
     }
     return f.negate ? "NOT (" + expr + ')' : expr;
 }

@@ -40,6 +40,10 @@ CREATE TABLE api.items (id int PRIMARY KEY, label text NOT NULL, price numeric, 
 GRANT SELECT ON api.items TO anon;
 GRANT ALL ON api.items TO auth;
 
+-- Values for the array, range, JSON and text search operators.
+CREATE TABLE api.bookings (id int PRIMARY KEY, room text, during int4range, tags text[], doc jsonb, note text);
+GRANT SELECT ON api.bookings TO anon;
+
 CREATE TABLE api.secrets (id int PRIMARY KEY, v text);
 GRANT ALL ON api.secrets TO auth;
 
@@ -71,7 +75,7 @@ GRANT INSERT ON api.pets TO tst_server_writer;
 // The data every test starts from. Pet names are unique, so a name stands
 // for its row in the expectations below.
 const char *const Fixture = R"SQL(
-TRUNCATE api.pets, api.items, api.secrets, api.toys, api.owners, api."odd ""quoted"" täble";
+TRUNCATE api.pets, api.items, api.secrets, api.toys, api.owners, api.bookings, api."odd ""quoted"" täble";
 INSERT INTO api.pets (type, breed, name, color, groomed) VALUES
   ('Dog', 'Shiba Inu', 'Munch', 16766362, false),
   ('Dog', 'Shiba Inu', 'Rex', NULL, true),
@@ -80,6 +84,10 @@ INSERT INTO api.pets (type, breed, name, color, groomed) VALUES
   ('Cat', 'Siamese', 'Luna', 0, NULL),
   ('Fish', 'Koi', 'Aqui', 16753920, false);
 INSERT INTO api.items VALUES (1, 'apple', 1.5, '{fruit,red}'), (2, 'pear', NULL, '{fruit}');
+INSERT INTO api.bookings VALUES
+  (1, 'Oak', '[1,5)', '{quiet,window}', '{"size": 4, "av": true}', 'The quick brown fox jumps'),
+  (2, 'Elm', '[5,9)', '{window}', '{"size": 10}', 'Lazy dogs sleep all day'),
+  (3, 'oak annex', '[20,30)', '{}', NULL, NULL);
 INSERT INTO api.secrets VALUES (1, 's1');
 INSERT INTO api.owners VALUES (1, 'ann@example.org'), (2, 'bob@example.org');
 INSERT INTO api.toys VALUES (1, 1, 'ball');
@@ -191,6 +199,10 @@ private Q_SLOTS:
     // Reads
     void reads_data();
     void reads();
+    void operators_data();
+    void operators();
+    void operatorErrors_data();
+    void operatorErrors();
     void selectColumns_data();
     void selectColumns();
     void ranges_data();
@@ -556,6 +568,79 @@ void tst_Server::reads_data()
     row("limit offset", "/query/pets?order=name&limit=2&offset=2", {"Luna", "Munch"}, true);
     row("offset only", "/query/pets?order=name&offset=4", {"Rex", "Tom"}, true);
     row("limit 0", "/query/pets?limit=0", {});
+}
+
+void tst_Server::operators_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QList<int>>("expected"); // booking ids
+
+    auto row = [](const char *name, const char *query, QList<int> expected) {
+        QTest::newRow(name) << QByteArray(query) << expected;
+    };
+    row("isdistinct", "note=isdistinct.Lazy%20dogs%20sleep%20all%20day", {1, 3});
+    row("not.isdistinct", "note=not.isdistinct.Lazy%20dogs%20sleep%20all%20day", {2});
+    row("match", "room=match.^[A-Z]", {1, 2});
+    row("imatch", "room=imatch.^oak", {1, 3});
+    row("match on a range", "during=match.%5E%5C%5B2", {3}); // ^\[2: the column's text
+    row("cs on an array", "tags=cs.{window}", {1, 2});
+    row("cd on an array", "tags=cd.{window,door}", {2, 3});
+    row("ov on an array", "tags=ov.{quiet,door}", {1});
+    row("cs on jsonb", "doc=cs.%7B%22av%22:true%7D", {1});
+    row("cs on a range", "during=cs.[2,3)", {1});
+    row("ov on a range", "during=ov.[4,6)", {1, 2});
+    row("sl", "during=sl.[10,12)", {1, 2});
+    row("sr", "during=sr.[10,12)", {3});
+    row("nxr", "during=nxr.[0,9)", {1, 2});
+    row("nxl", "during=nxl.[5,6)", {2, 3});
+    row("adj", "during=adj.[9,20)", {2, 3});
+    row("fts on text", "note=fts.quick%20%26%20fox", {1});
+    row("fts with a configuration", "note=fts(english).dog", {2});
+    row("fts, simple configuration", "note=fts(simple).dog", {});
+    row("plfts", "note=plfts.brown%20fox", {1});
+    row("phfts", "note=phfts(english).sleep%20all", {2});
+    row("wfts", "note=wfts(english).%22lazy%20dogs%22%20or%20fox", {1, 2});
+    row("not.fts", "note=not.fts.fox", {2});
+    row("eq(any)", "room=eq(any).{Oak,Elm,Ash}", {1, 2});
+    row("gt(all) on an integer", "id=gt(all).{0,1}", {2, 3});
+    row("like(any)", "room=like(any).{O*,*annex}", {1, 3});
+    row("ilike(all)", "room=ilike(all).{oak*,*annex}", {3});
+    row("match(any) on a range", "during=match(any).{%5E.1,%5E.5}", {1, 2});
+    // A range's ')' would close the tree: quoted, as PostgREST asks for , . : ( )
+    row("in an or= tree", "or=(tags.cs.{quiet},during.sr.%22[10,12)%22)", {1, 3});
+}
+
+void tst_Server::operators()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(QList<int>, expected);
+
+    const Response r = request("GET", "/query/bookings?order=id&" + query);
+    QVERIFY2(r.status == 200, r.body);
+    QList<int> ids;
+    for (const QJsonValue &v : r.array())
+        ids.append(v.toObject().value(QLatin1String("id")).toInt());
+    QCOMPARE(ids, expected);
+}
+
+void tst_Server::operatorErrors_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::newRow("quantifier on neq") << QByteArray("room=neq(any).{Oak}");
+    QTest::newRow("quantifier on cs") << QByteArray("tags=cs(any).{a}");
+    QTest::newRow("other quantifier") << QByteArray("room=eq(some).{Oak}");
+    QTest::newRow("configuration on eq") << QByteArray("room=eq(english).Oak");
+    QTest::newRow("empty configuration") << QByteArray("note=fts().fox");
+    QTest::newRow("unknown operator with parentheses") << QByteArray("note=foo(any).x");
+}
+
+void tst_Server::operatorErrors()
+{
+    QFETCH(QByteArray, query);
+    const Response r = request("GET", "/query/bookings?" + query);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST100"));
+    QVERIFY2(!r.object().value(QLatin1String("details")).toString().isEmpty(), r.body);
 }
 
 void tst_Server::reads()
