@@ -44,8 +44,9 @@ public:
     // unless the server answered 200.
     std::optional<QByteArray> takeBody(QNetworkReply *reply);
     void onSchema(QNetworkReply *reply);
-    void onSocketConnected();
+    void openSocket();
     void onMessage(const QString &message);
+    void onHello(const QJsonObject &hello);
     void onSocketDisconnected();
     void fetchSnapshots();
     void onSnapshot(TableModel *model, QNetworkReply *reply, Internal::SnapshotReader *reader);
@@ -101,6 +102,11 @@ public:
     int snapshotsLeft = 0;
     int snapshotsTotal = 0;
     bool subscribed = false;
+    // GET / and the WebSocket start together (one round trip less); what
+    // the socket says before the description has arrived waits for it.
+    bool haveSchema = false;
+    std::optional<QJsonObject> heldHello;
+    std::optional<std::pair<Error, QString>> socketLost; // closed before the description came
     bool everReady = false;
     int backoffMs = 0;
     QTimer retryTimer;
@@ -157,6 +163,9 @@ void Client::Private::abortPending()
     buffered.clear();
     loading.clear(); // the next load snapshots every table
     subscribed = false;
+    haveSchema = false;
+    heldHello.reset();
+    socketLost.reset();
     snapshotsLeft = 0;
 }
 
@@ -180,9 +189,15 @@ void Client::Private::connectToServer()
 {
     abortPending();
     setProgress(0);
+    schemaStale = false;
     QNetworkReply *reply = network->get(request("/"));
     pending.append(reply);
     QObject::connect(reply, &QNetworkReply::finished, q, [this, reply] { onSchema(reply); });
+    // Subscribe at once: events from now on are buffered, then the snapshots
+    // are taken once both hello and the description are here; replaying the
+    // buffer over them is safe because events apply idempotently by key
+    // (see docs/protocol.md).
+    openSocket();
 }
 
 static int httpStatus(QNetworkReply *reply)
@@ -225,13 +240,19 @@ void Client::Private::onSchema(QNetworkReply *reply)
     if (!body)
         return;
     const QJsonObject schema = QJsonDocument::fromJson(*body).object();
-    // Every model is snapshotted below, new or not; after a resume, the new ones.
+    // Every model is snapshotted once hello is here, new or not; after a resume, the new ones.
     mergeSchema(schema.value(QLatin1String("tables")).toArray());
-    schemaStale = false;
+    haveSchema = true;
+    if (socketLost) {
+        const auto [e, message] = *socketLost;
+        fail(e, message, true);
+    } else if (heldHello) {
+        onHello(*std::exchange(heldHello, std::nullopt));
+    }
+}
 
-    // Subscribe first: events from now on are buffered, then the snapshots
-    // are taken; replaying the buffer over them is safe because events
-    // apply idempotently by key (see docs/protocol.md).
+void Client::Private::openSocket()
+{
     QByteArray base = url.toEncoded(QUrl::RemoveQuery | QUrl::RemoveFragment);
     while (base.endsWith('/'))
         base.chop(1);
@@ -379,28 +400,10 @@ void Client::Private::onMessage(const QString &message)
     const QString type = m.value(QLatin1String("type")).toString();
     if (type == QLatin1String("hello")) {
         subscribed = true;
-        const QString newEpoch = m.value(QLatin1String("epoch")).toString();
-        if (m.value(QLatin1String("resumed")).toBool() && newEpoch == epoch && everReady) {
-            // Nothing lost: the server replays what we missed right after hello.
-            qCDebug(lcClient) << "resumed after" << lastSeq;
-            becomeReady();
-            // Tables that came or changed shape while away: the replay has
-            // only their recent changes. The schema reload's hand-off fills them.
-            for (const QString &name : std::as_const(unfilled)) {
-                if (TableModel *model = models.value(name); model && !loading.contains(name)) {
-                    loading.insert(name, {});
-                    fetchSnapshot(model);
-                }
-            }
-            return;
-        }
-        epoch = newEpoch;
-        // Everything up to hello's position is in the snapshots about to be
-        // taken; later transactions come as events.
-        lastSeq = Internal::jsonToUnsigned<quint64>(m.value(QLatin1String("seq")));
-        haveSeq = true;
-        setStatus(Loading);
-        fetchSnapshots();
+        if (haveSchema)
+            onHello(m);
+        else
+            heldHello = m;
     } else if (type == QLatin1String("event") || type == QLatin1String("transaction")) {
         if (status == Ready)
             applyMessage(m);
@@ -413,6 +416,32 @@ void Client::Private::onMessage(const QString &message)
     } else {
         qCWarning(lcClient) << "unexpected message from the server:" << message.left(200);
     }
+}
+
+void Client::Private::onHello(const QJsonObject &m)
+{
+    const QString newEpoch = m.value(QLatin1String("epoch")).toString();
+    if (m.value(QLatin1String("resumed")).toBool() && newEpoch == epoch && everReady) {
+        // Nothing lost: the server replays what we missed right after hello.
+        qCDebug(lcClient) << "resumed after" << lastSeq;
+        becomeReady();
+        // Tables that came or changed shape while away: the replay has
+        // only their recent changes. The schema reload's hand-off fills them.
+        for (const QString &name : std::as_const(unfilled)) {
+            if (TableModel *model = models.value(name); model && !loading.contains(name)) {
+                loading.insert(name, {});
+                fetchSnapshot(model);
+            }
+        }
+        return;
+    }
+    epoch = newEpoch;
+    // Everything up to hello's position is in the snapshots about to be
+    // taken; later transactions come as events.
+    lastSeq = Internal::jsonToUnsigned<quint64>(m.value(QLatin1String("seq")));
+    haveSeq = true;
+    setStatus(Loading);
+    fetchSnapshots();
 }
 
 void Client::Private::fetchSnapshots()
@@ -541,8 +570,14 @@ void Client::Private::onSocketDisconnected()
         return;
     const QString reason = socket->closeReason().isEmpty() ? socket->errorString() : socket->closeReason();
     const bool refused = !subscribed && socket->closeCode() == QWebSocketProtocol::CloseCodePolicyViolated;
-    fail(refused ? AuthenticationError : ConnectionError,
-         Client::tr("Lost the connection to the server: %1").arg(reason), true);
+    const Error e = refused ? AuthenticationError : ConnectionError;
+    const QString message = Client::tr("Lost the connection to the server: %1").arg(reason);
+    if (!haveSchema) {
+        // GET / is still on its way: its answer (say, a refused token) tells more.
+        socketLost = std::pair(e, message);
+        return;
+    }
+    fail(e, message, true);
 }
 
 Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,

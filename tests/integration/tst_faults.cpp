@@ -30,6 +30,8 @@ private Q_SLOTS:
     void lostWriteAnswer();
     void connectionCut();
     void unreadableSnapshot();
+    void subscribesWhileDescriptionLoads();
+    void refusedTokenWhileDescriptionLoads();
 
 private:
     void startClient(Client &client, const QUrl &url, const QString &token = QString());
@@ -178,6 +180,70 @@ void tst_Faults::unreadableSnapshot()
     const QString message = errors.first().at(1).toString();
     QVERIFY2(message.contains(QLatin1String("items")), qPrintable(message));
     QVERIFY(modelEqualsTable(client.table(QStringLiteral("items"))));
+}
+
+// GET / and the WebSocket start together; hello waits for the description,
+// and events committed meanwhile are not lost.
+void tst_Faults::subscribesWhileDescriptionLoads()
+{
+    FaultyProxy proxy(m_server.port());
+    QVERIFY(proxy.listen());
+    QUrl url = m_server.url();
+    url.setPort(proxy.port());
+    proxy.holdRequests("GET / ");
+    Client client;
+    QSignalSpy ready(&client, &Client::ready);
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    client.setUrl(url);
+    client.start();
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.heldRequests(), 1, 5000);
+    // The subscription went out without waiting for the description...
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(proxy.requestLines().cbegin(), proxy.requestLines().cend(),
+                                         [](const QByteArray &l) { return l.startsWith("GET /state"); }),
+                             5000);
+    QTest::qWait(200); // ...and hello has had time to arrive
+    QCOMPARE(client.status(), Client::Connecting);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (300, 3); DELETE FROM api.items WHERE id = 1")));
+    proxy.releaseHeld();
+    QVERIFY(ready.wait(10000));
+    QVERIFY(errors.isEmpty());
+    TableModel *items = client.table(QStringLiteral("items"));
+    QVERIFY(items);
+    QAbstractItemModelTester tester(items, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_VERIFY_WITH_TIMEOUT(modelEqualsTable(items), 5000);
+    QVERIFY(m_db.exec(QStringLiteral("UPDATE api.items SET v = 7 WHERE id = 2")));
+    QTRY_VERIFY_WITH_TIMEOUT(modelEqualsTable(items), 5000);
+}
+
+// The WebSocket is refused before GET / answers: the answer's error (the
+// token is refused) is the one the app hears, once, with no retry.
+void tst_Faults::refusedTokenWhileDescriptionLoads()
+{
+    FaultyProxy proxy(m_server.port());
+    QVERIFY(proxy.listen());
+    QUrl url = m_server.url();
+    url.setPort(proxy.port());
+    proxy.holdRequests("GET / ");
+    Client client;
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    client.setUrl(url);
+    client.setToken(QStringLiteral("not-a-token"));
+    client.start();
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.heldRequests(), 1, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(proxy.requestLines().cbegin(), proxy.requestLines().cend(),
+                                         [](const QByteArray &l) { return l.startsWith("GET /state"); }),
+                             5000);
+    QTest::qWait(200); // the refusal of the WebSocket has had time to arrive
+    QVERIFY(errors.isEmpty());
+    QCOMPARE(client.status(), Client::Connecting);
+    proxy.releaseHeld();
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 5000);
+    QCOMPARE(errors.first().at(0).value<Client::Error>(), Client::AuthenticationError);
+    QVERIFY2(errors.first().at(1).toString().contains(QLatin1String("Access refused")),
+             qPrintable(errors.first().at(1).toString()));
+    QCOMPARE(client.status(), Client::Disconnected);
+    QTest::qWait(600);
+    QCOMPARE(errors.size(), 1);
 }
 
 QTEST_MAIN(tst_Faults)

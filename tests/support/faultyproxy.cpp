@@ -45,6 +45,20 @@ void FaultyProxy::resume()
     listen(m_port);
 }
 
+void FaultyProxy::releaseHeld()
+{
+    m_holdPrefix.clear();
+    for (const auto &p : std::as_const(m_pairs)) {
+        if (p->server && !p->held.isEmpty())
+            p->server->write(std::exchange(p->held, {}));
+    }
+}
+
+int FaultyProxy::heldRequests() const
+{
+    return int(std::count_if(m_pairs.cbegin(), m_pairs.cend(), [](const auto &p) { return !p->held.isEmpty(); }));
+}
+
 void FaultyProxy::onNewConnection()
 {
     while (QTcpSocket *client = m_listener.nextPendingConnection()) {
@@ -59,6 +73,13 @@ void FaultyProxy::onNewConnection()
             if (!pair->client || !pair->server || pair->server->state() != QAbstractSocket::ConnectedState)
                 return;
             const QByteArray data = pair->client->readAll();
+            static const QByteArrayList methods = {"GET ", "HEAD ", "POST ", "PATCH ", "DELETE "};
+            if (std::any_of(methods.cbegin(), methods.cend(), [&](const QByteArray &m) { return data.startsWith(m); }))
+                m_requestLines.append(data.left(data.indexOf("\r\n")));
+            if (!pair->held.isEmpty() || (!m_holdPrefix.isEmpty() && data.startsWith(m_holdPrefix))) {
+                pair->held += data;
+                return;
+            }
             if (m_dropWriteAnswers > 0
                 && (data.startsWith("POST ") || data.startsWith("PATCH ") || data.startsWith("DELETE "))) {
                 --m_dropWriteAnswers;

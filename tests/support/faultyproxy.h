@@ -30,6 +30,13 @@ public:
         m_garbleAnswers = count;
     }
     int garbledAnswers() const { return m_garbledAnswers; }
+    // Requests starting with requestPrefix (e.g. "GET / ") wait in the proxy
+    // until releaseHeld(); other connections go on.
+    void holdRequests(const QByteArray &requestPrefix) { m_holdPrefix = requestPrefix; }
+    void releaseHeld();
+    int heldRequests() const;
+    // The request lines that went through (or are held), in order.
+    QByteArrayList requestLines() const { return m_requestLines; }
     // Cuts every connection and stops accepting until resume().
     void cut();
     void resume();
@@ -44,6 +51,7 @@ private:
         bool garble = false;       // the current answer's body is garbled
         bool garbleInBody = false; // its header block has passed
         QByteArray garbleHead;     // its header bytes so far
+        QByteArray held;           // what the client sent while its request is held
     };
     void onNewConnection();
 
@@ -55,5 +63,7 @@ private:
     QByteArray m_garblePrefix;
     int m_garbleAnswers = 0;
     int m_garbledAnswers = 0;
+    QByteArray m_holdPrefix;
+    QByteArrayList m_requestLines;
     QList<std::shared_ptr<Pair>> m_pairs;
 };
