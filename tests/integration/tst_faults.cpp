@@ -35,6 +35,10 @@ private Q_SLOTS:
 
 private:
     void startClient(Client &client, const QUrl &url, const QString &token = QString());
+    QUrl urlThrough(const FaultyProxy &proxy) const;
+    // Starts the client through the proxy with GET / held there, and waits
+    // until /state has gone out and had time to answer.
+    bool startWithDescriptionHeld(Client &client, FaultyProxy &proxy);
     bool modelEqualsTable(TableModel *model);
 
     TestDatabase m_db{QStringLiteral("tst_faults")};
@@ -64,6 +68,28 @@ void tst_Faults::init()
 void tst_Faults::startClient(Client &client, const QUrl &url, const QString &token)
 {
     QVERIFY(startTestClient(client, url, token));
+}
+
+QUrl tst_Faults::urlThrough(const FaultyProxy &proxy) const
+{
+    QUrl url = m_server.url();
+    url.setPort(proxy.port());
+    return url;
+}
+
+bool tst_Faults::startWithDescriptionHeld(Client &client, FaultyProxy &proxy)
+{
+    proxy.holdRequests("GET / ");
+    client.setUrl(urlThrough(proxy));
+    client.start();
+    const auto subscribed = [&] {
+        const QByteArrayList lines = proxy.requestLines();
+        return std::any_of(lines.cbegin(), lines.cend(), [](const QByteArray &l) { return l.startsWith("GET /state"); });
+    };
+    if (!QTest::qWaitFor([&] { return proxy.heldRequests() == 1 && subscribed(); }, 5000))
+        return false;
+    QTest::qWait(200); // hello, or the refusal, has had time to arrive
+    return client.status() == Client::Connecting;
 }
 
 bool tst_Faults::modelEqualsTable(TableModel *model)
@@ -117,8 +143,7 @@ void tst_Faults::lostWriteAnswer()
     QFETCH(int, expectedError);
     FaultyProxy proxy(m_server.port());
     QVERIFY(proxy.listen());
-    QUrl url = m_server.url();
-    url.setPort(proxy.port());
+    const QUrl url = urlThrough(proxy);
     Client client;
     startClient(client, url, TestServer::token(QStringLiteral("auth")));
     TableModel *items = client.table(QStringLiteral("items"));
@@ -145,8 +170,7 @@ void tst_Faults::connectionCut()
 {
     FaultyProxy proxy(m_server.port());
     QVERIFY(proxy.listen());
-    QUrl url = m_server.url();
-    url.setPort(proxy.port());
+    const QUrl url = urlThrough(proxy);
     Client client;
     startClient(client, url);
     TableModel *items = client.table(QStringLiteral("items"));
@@ -168,8 +192,7 @@ void tst_Faults::unreadableSnapshot()
 {
     FaultyProxy proxy(m_server.port());
     QVERIFY(proxy.listen());
-    QUrl url = m_server.url();
-    url.setPort(proxy.port());
+    const QUrl url = urlThrough(proxy);
     proxy.garbleAnswers("GET /query/items", 1);
     Client client;
     QSignalSpy errors(&client, &Client::errorOccurred);
@@ -188,21 +211,10 @@ void tst_Faults::subscribesWhileDescriptionLoads()
 {
     FaultyProxy proxy(m_server.port());
     QVERIFY(proxy.listen());
-    QUrl url = m_server.url();
-    url.setPort(proxy.port());
-    proxy.holdRequests("GET / ");
     Client client;
     QSignalSpy ready(&client, &Client::ready);
     QSignalSpy errors(&client, &Client::errorOccurred);
-    client.setUrl(url);
-    client.start();
-    QTRY_COMPARE_WITH_TIMEOUT(proxy.heldRequests(), 1, 5000);
-    // The subscription went out without waiting for the description...
-    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(proxy.requestLines().cbegin(), proxy.requestLines().cend(),
-                                         [](const QByteArray &l) { return l.startsWith("GET /state"); }),
-                             5000);
-    QTest::qWait(200); // ...and hello has had time to arrive
-    QCOMPARE(client.status(), Client::Connecting);
+    QVERIFY(startWithDescriptionHeld(client, proxy));
     QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (300, 3); DELETE FROM api.items WHERE id = 1")));
     proxy.releaseHeld();
     QVERIFY(ready.wait(10000));
@@ -221,21 +233,11 @@ void tst_Faults::refusedTokenWhileDescriptionLoads()
 {
     FaultyProxy proxy(m_server.port());
     QVERIFY(proxy.listen());
-    QUrl url = m_server.url();
-    url.setPort(proxy.port());
-    proxy.holdRequests("GET / ");
     Client client;
     QSignalSpy errors(&client, &Client::errorOccurred);
-    client.setUrl(url);
     client.setToken(QStringLiteral("not-a-token"));
-    client.start();
-    QTRY_COMPARE_WITH_TIMEOUT(proxy.heldRequests(), 1, 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(proxy.requestLines().cbegin(), proxy.requestLines().cend(),
-                                         [](const QByteArray &l) { return l.startsWith("GET /state"); }),
-                             5000);
-    QTest::qWait(200); // the refusal of the WebSocket has had time to arrive
+    QVERIFY(startWithDescriptionHeld(client, proxy));
     QVERIFY(errors.isEmpty());
-    QCOMPARE(client.status(), Client::Connecting);
     proxy.releaseHeld();
     QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 5000);
     QCOMPARE(errors.first().at(0).value<Client::Error>(), Client::AuthenticationError);
