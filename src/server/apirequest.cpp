@@ -458,7 +458,11 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         else if (p == "return=representation")
             r.returnRepresentation = true;
         else if (p == "count=exact")
-            r.countExact = true;
+            r.count = Count::Exact;
+        else if (p == "count=planned")
+            r.count = Count::Planned;
+        else if (p == "count=estimated")
+            r.count = Count::Estimated;
         else if (p == "resolution=merge-duplicates")
             r.mergeDuplicates = true;
         else if (p == "resolution=ignore-duplicates")

@@ -65,7 +65,12 @@ struct ApiRequest
     qint64 offset = 0;
     QStringList columns;             // `columns=` for inserts
     bool returnRepresentation = true;// Prefer: return=minimal turns it off
-    bool countExact = false;         // Prefer: count=exact
+    // Prefer: count=exact | planned | estimated: the total in Content-Range.
+    // planned is the planner's row estimate (EXPLAIN), which costs no scan;
+    // estimated is exact up to EstimatedExactUpTo rows and planned above.
+    enum class Count { None, Exact, Planned, Estimated };
+    Count count = Count::None;
+    static constexpr qint64 EstimatedExactUpTo = 1000;
     bool singleObject = false;       // Accept: application/vnd.pgrst.object+json
     bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
     bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)

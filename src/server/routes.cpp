@@ -213,6 +213,31 @@ static ApiError jobError(const QList<PgResult> &results, const PgError &firstErr
     return e;
 }
 
+// A read's total for Content-Range; -1 when not asked for (or not known).
+static qint64 readTotal(const ApiRequest &r, qint64 answered, const PgResult &read, const PgResult &planned)
+{
+    const QByteArray counted = read.value(0, 2);
+    switch (r.count) {
+    case ApiRequest::Count::None:
+        return -1;
+    case ApiRequest::Count::Exact:
+        return counted.toLongLong();
+    case ApiRequest::Count::Planned:
+    case ApiRequest::Count::Estimated: {
+        const qint64 exact = counted.toLongLong(); // estimated: at most one past the bound
+        if (r.count == ApiRequest::Count::Estimated && exact <= ApiRequest::EstimatedExactUpTo)
+            return exact;
+        // An answer no limit cut short ends at the last row: that is the total.
+        if ((r.limit < 0 || answered < r.limit) && (answered > 0 || r.offset == 0))
+            return r.offset + answered;
+        // The planner's figure, but never below what was counted or is in the answer.
+        const qint64 plannedRows = SqlBuilder::plannedRows(planned.value(0, 0));
+        return plannedRows < 0 ? -1 : qMax(qMax(exact, plannedRows), r.offset + answered);
+    }
+    }
+    return -1;
+}
+
 void Routes::describe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity)
 {
     const QByteArray profile = request.header("Accept-Profile");
@@ -274,6 +299,11 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         // The writing transaction's id: clients compare it with snapshots.
         job.statements.append(PgStatement{QByteArrayLiteral("SELECT pg_current_xact_id()::text"), {}});
     }
+    if (!isWrite && (api->count == ApiRequest::Count::Planned || api->count == ApiRequest::Count::Estimated)) {
+        // Same WHERE as the read, so it cannot fail where the read built.
+        if (const auto planned = SqlBuilder::buildPlannedCount(*api, *table, &error))
+            job.statements.append(*planned); // results[2]
+    }
     const bool authenticated = identity.authenticated;
     const ApiRequest r = *api;
     QPointer<OwnWritesSource> ownWrites = m_ownWrites;
@@ -318,12 +348,13 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         // Literals: static data, no allocation for every answer.
         addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
         if (r.action == ApiRequest::Action::Read) {
-            const QByteArray total = r.countExact ? result.value(0, 2) : QByteArray("*");
+            const qint64 total = readTotal(r, count, result, results.value(2));
+            const QByteArray totalText = total < 0 ? QByteArray("*") : QByteArray::number(total);
             const QByteArray range = count > 0
-                ? QByteArray(QByteArray::number(r.offset) + '-' + QByteArray::number(r.offset + count - 1) + '/' + total)
-                : QByteArray("*/" + total);
+                ? QByteArray(QByteArray::number(r.offset) + '-' + QByteArray::number(r.offset + count - 1) + '/' + totalText)
+                : QByteArray("*/" + totalText);
             addHeader(response, QByteArrayLiteral("Content-Range"), range);
-            if (r.countExact && total.toLongLong() > r.offset + count)
+            if (total > r.offset + count)
                 response.status = 206;
             addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
         } else {

@@ -257,7 +257,13 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     if (r.offset > 0)
         inner += " OFFSET " + QByteArray::number(r.offset);
     QByteArray sql = "SELECT coalesce(json_agg(_r), '[]')::text, count(*), ";
-    sql += r.countExact ? "(SELECT count(*)" + from + *where + ')' : QByteArray("NULL");
+    if (r.count == ApiRequest::Count::Exact)
+        sql += "(SELECT count(*)" + from + *where + ')';
+    else if (r.count == ApiRequest::Count::Estimated) // counting stops one past the bound
+        sql += "(SELECT count(*) FROM (SELECT 1" + from + *where + " LIMIT "
+            + QByteArray::number(ApiRequest::EstimatedExactUpTo + 1) + ") AS _c)";
+    else
+        sql += "NULL";
     // The statement's own snapshot: which transactions the rows include.
     sql += ", pg_current_snapshot()::text FROM (" + inner + ") AS _r";
     return PgStatement{sql, params.values};
@@ -503,6 +509,24 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
         return buildDelete(request, table, error, rows);
     }
     return std::nullopt;
+}
+
+std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    Params params;
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    return PgStatement{"EXPLAIN (FORMAT JSON) SELECT 1 FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where,
+                       params.values};
+}
+
+qint64 SqlBuilder::plannedRows(const QByteArray &explainJson)
+{
+    // [{"Plan": {"Node Type": ..., "Plan Rows": 1234, ...}}]
+    const QJsonValue rows = QJsonDocument::fromJson(explainJson).array().at(0).toObject().value(QLatin1String("Plan"))
+                                .toObject().value(QLatin1String("Plan Rows"));
+    return rows.isDouble() ? qint64(rows.toDouble()) : -1;
 }
 
 } // namespace Aiodata::Server

@@ -18,7 +18,8 @@ namespace Aiodata::Server {
 //             for delete the removed rows)
 //   column 1: number of rows in column 0
 //   column 2: update: JSON array of the old rows (same order as column 0);
-//             read: total matching rows with count=exact, else NULL
+//             read: total matching rows with count=exact, the same but at
+//             most EstimatedExactUpTo + 1 with count=estimated, else NULL
 //   column 3: read: pg_current_snapshot() of the statement, for the
 //             snapshot/stream hand-off (see docs/protocol.md); writes: the
 //             written rows cut down to select= (NULL without select=)
@@ -33,6 +34,12 @@ public:
     enum class Rows { Needed, NotNeeded };
     static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
                                             Rows rows = Rows::Needed);
+
+    // A read's count=planned or count=estimated: the planner's estimate of
+    // the matching rows (all of them, before limit and offset), as the JSON
+    // of EXPLAIN (FORMAT JSON); plannedRows() reads it.
+    static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error);
+    static qint64 plannedRows(const QByteArray &explainJson);
 
     // Opens every request's transaction: SET LOCAL ROLE and the JWT claims
     // (set_config(..., true) is SET LOCAL: it ends with the transaction).

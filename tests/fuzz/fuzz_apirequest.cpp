@@ -244,6 +244,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     checkStatement(*r, table, *statement, input);
+    if (r->action == ApiRequest::Action::Read) {
+        // count=planned's EXPLAIN has the read's WHERE: it builds whenever the read does.
+        ApiError plannedError;
+        const std::optional<PgStatement> planned = SqlBuilder::buildPlannedCount(*r, table, &plannedError);
+        FUZZ_CHECK(planned.has_value(), "the read builds but its planned count does not\ninput: " + input);
+        checkStatement(*r, table, *planned, input);
+    }
     // The bare write (return=minimal in wal mode) follows the same rules,
     // and the same requests build or fail with it.
     ApiError bareError;
