@@ -424,15 +424,20 @@ void Client::Private::onHello(const QJsonObject &m)
     if (m.value(QLatin1String("resumed")).toBool() && newEpoch == epoch && everReady) {
         // Nothing lost: the server replays what we missed right after hello.
         qCDebug(lcClient) << "resumed after" << lastSeq;
-        becomeReady();
         // Tables that came or changed shape while away: the replay has
-        // only their recent changes. The schema reload's hand-off fills them.
+        // only their recent changes. The schema reload's hand-off fills them:
+        // their part of the replay (some of it may be buffered already, when
+        // hello waited for the description) waits for their snapshot.
+        QList<TableModel *> toFill;
         for (const QString &name : std::as_const(unfilled)) {
             if (TableModel *model = models.value(name); model && !loading.contains(name)) {
                 loading.insert(name, {});
-                fetchSnapshot(model);
+                toFill.append(model);
             }
         }
+        becomeReady();
+        for (TableModel *model : std::as_const(toFill))
+            fetchSnapshot(model);
         return;
     }
     epoch = newEpoch;

@@ -4,6 +4,7 @@
 // notifications is one reload; the listener reconnects after its
 // connection is killed. Real PostgreSQL, the real server, real sockets.
 
+#include "faultyproxy.h"
 #include "testclient.h"
 #include "testdatabase.h"
 #include "statesubscriber.h"
@@ -59,6 +60,7 @@ private Q_SLOTS:
     void clientFollowsTables();
     void clientFollowsPrivileges();
     void clientResumesOverAChangedTable();
+    void resumedReplayWaitsForTheSnapshot();
     void clientFollowsQuickChanges();
 
 private:
@@ -363,6 +365,55 @@ void tst_SchemaReload::clientResumesOverAChangedTable()
     QTRY_COMPARE_WITH_TIMEOUT(away->row(away->indexOfKey({2})).value(QStringLiteral("v")).toString(), QStringLiteral("z"), 10000);
     QVERIFY(m_db.exec(QStringLiteral("DROP TABLE api.away; NOTIFY pgrst, 'reload schema'")));
     QTRY_VERIFY_WITH_TIMEOUT(!client.table(QStringLiteral("away")), 10000);
+}
+
+// The same, made deterministic with a proxy: hello waits for a held GET /,
+// so the replay (with a row of the table's old shape) is buffered before
+// the client knows the table changed; then the new model's snapshot is held.
+// Until it arrives the model shows no rows, rather than rows of the old
+// shape, and after it every row has the new column.
+void tst_SchemaReload::resumedReplayWaitsForTheSnapshot()
+{
+    FaultyProxy proxy(m_server.port());
+    QVERIFY(proxy.listen());
+    QUrl url = m_server.url();
+    url.setPort(proxy.port());
+    Aiodata::Client client;
+    QVERIFY(startTestClient(client, url, TestServer::token(QStringLiteral("auth"))));
+    QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.later (id int PRIMARY KEY, v text);"
+                                     "INSERT INTO api.later VALUES (1, 'a');"
+                                     "GRANT ALL ON api.later TO auth; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(client.table(QStringLiteral("later")) && client.table(QStringLiteral("later"))->rowCount() == 1, 10000);
+    QTest::qWait(300); // the insert's event too, so that the replay starts after it
+
+    client.stop();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.later VALUES (2, 'b')"))); // replayed in the old shape
+    QVERIFY(m_db.exec(QStringLiteral("ALTER TABLE api.later ADD COLUMN w int DEFAULT 7; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(describes(m_server.url(), QStringLiteral("later"), QStringLiteral("w")), 10000);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.later VALUES (3, 'c', 8)")));
+
+    proxy.holdRequests("GET / ");
+    QSignalSpy ready(&client, &Aiodata::Client::ready);
+    client.start();
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.heldRequests(), 1, 5000);
+    QTest::qWait(300); // hello and the replay arrive meanwhile
+    proxy.releaseHeld();
+    proxy.holdRequests("GET /query/later");
+    QVERIFY(ready.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.heldRequests(), 1, 5000);
+    Aiodata::TableModel *later = client.table(QStringLiteral("later"));
+    QVERIFY(later);
+    QVERIFY(later->schema().columnIndex(QStringLiteral("w")) >= 0);
+    QTest::qWait(100);
+    QCOMPARE(later->rowCount(), 0);
+
+    proxy.releaseHeld();
+    QTRY_COMPARE_WITH_TIMEOUT(later->rowCount(), 3, 10000);
+    QCOMPARE(later->row(later->indexOfKey({1})).value(QStringLiteral("w")).toInt(), 7);
+    QCOMPARE(later->row(later->indexOfKey({2})).value(QStringLiteral("w")).toInt(), 7);
+    QCOMPARE(later->row(later->indexOfKey({3})).value(QStringLiteral("w")).toInt(), 8);
+    QVERIFY(m_db.exec(QStringLiteral("DROP TABLE api.later; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(!client.table(QStringLiteral("later")), 10000);
 }
 
 // A GRANT or REVOKE alone: the model stays, with its rows, and says what
