@@ -17,7 +17,8 @@ void benchEvents();      // 8: events applied to a model with a QTableView vs JS
 void benchInstructions(); // 9 (info): server instructions per POST vs a pgbench client's per INSERT (callgrind)
 
 // Child-process entry points (fresh heap for time and memory figures).
-// linkBytesPerSecond > 0: through a ThrottledRelay of that rate.
-int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond = 0);
+// linkBytesPerSecond > 0: through a ThrottledRelay of that rate, whose
+// bytes each way take oneWayDelayUs.
+int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond = 0, qint64 oneWayDelayUs = 0);
 
 } // namespace Bench

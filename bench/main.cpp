@@ -30,8 +30,10 @@ int main(int argc, char *argv[])
             const qsizetype at = args.indexOf(QStringLiteral("--worker"));
             const qsizetype portAt = args.indexOf(QStringLiteral("--port"));
             const qsizetype linkAt = args.indexOf(QStringLiteral("--link"));
+            const qsizetype delayAt = args.indexOf(QStringLiteral("--delay-us"));
             return fillWorker(args.value(at + 1), portAt > 0 ? args.value(portAt + 1).toUShort() : 0,
-                              linkAt > 0 ? args.value(linkAt + 1).toLongLong() : 0);
+                              linkAt > 0 ? args.value(linkAt + 1).toLongLong() : 0,
+                              delayAt > 0 ? args.value(delayAt + 1).toLongLong() : 0);
         }
     }
 

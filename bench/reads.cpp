@@ -27,6 +27,7 @@ namespace {
 
 const QString ReadDb = QStringLiteral("bench_read");
 constexpr qint64 GigabitBytesPerSecond = 125000000;
+constexpr qint64 WanOneWayDelayUs = 10000; // a server 20 ms of round trip away
 
 QString sizeName(qint64 rows)
 {
@@ -46,12 +47,15 @@ int iterationsFor(qint64 rows)
 
 // Runs this executable as a worker: a fresh process, so that its heap and
 // caches start empty. Its last stdout line is a JSON object.
-QJsonObject runWorker(const QString &mode, quint16 port, QString *error, qint64 linkBytesPerSecond = 0)
+QJsonObject runWorker(const QString &mode, quint16 port, QString *error, qint64 linkBytesPerSecond = 0,
+                      qint64 oneWayDelayUs = 0)
 {
     QByteArray out;
     QStringList args{QStringLiteral("--worker"), mode, QStringLiteral("--port"), QString::number(port)};
     if (linkBytesPerSecond > 0)
         args << QStringLiteral("--link") << QString::number(linkBytesPerSecond);
+    if (oneWayDelayUs > 0)
+        args << QStringLiteral("--delay-us") << QString::number(oneWayDelayUs);
     const int rc = runProgram(options().selfBin, args, &out, nullptr, QString(), 300000);
     const QJsonObject result = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
     if (rc != 0 || result.isEmpty() || result.contains(QLatin1String("error"))) {
@@ -167,21 +171,30 @@ void benchFill(const QList<qint64> &sizes)
         Figure &linked = results().figure(QStringLiteral("6 initial fill %1 rows, 1 Gbit/s link").arg(n), QStringLiteral("ms"),
                                           Figure::Target::None, 0,
                                           QStringLiteral("as above, both through a relay that passes the server's bytes at 125 MB/s"));
+        Figure &wan = results().figure(QStringLiteral("6 initial fill %1 rows, 1 Gbit/s link, 20 ms round trip").arg(n),
+                                       QStringLiteral("ms"), Figure::Target::None, 0,
+                                       QStringLiteral("as above, the relay also delaying bytes 10 ms each way and new "
+                                                      "connections by a round trip (a TCP handshake)"));
         Figure &growth = results().figure(QStringLiteral("7 client RSS growth per row, %1 rows").arg(n), QStringLiteral("bytes"),
                                           Figure::Target::None, 0,
                                           QStringLiteral("RSS when ready minus RSS before Client::start(), incl. fixed costs, / rows"));
         for (int run = 0; run < o.runs; ++run) {
-            QList<double> model, raw, parsing, building, reading, perRow, growthPerRow, jsonPerRow, modelLinked, rawLinked;
+            QList<double> model, raw, parsing, building, reading, perRow, growthPerRow, jsonPerRow, modelLinked, rawLinked,
+                modelWan, rawWan;
             for (int i = 0; i < iterations; ++i) {
                 const QJsonObject m = runWorker(QStringLiteral("fill-model"), server.port(), &error);
                 const QJsonObject r = runWorker(QStringLiteral("fill-raw"), server.port(), &error);
                 const QJsonObject ml = runWorker(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond);
                 const QJsonObject rl = runWorker(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond);
-                if (m.isEmpty() || r.isEmpty() || ml.isEmpty() || rl.isEmpty()) {
+                const QJsonObject mw = runWorker(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond,
+                                                 WanOneWayDelayUs);
+                const QJsonObject rw = runWorker(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond,
+                                                 WanOneWayDelayUs);
+                if (m.isEmpty() || r.isEmpty() || ml.isEmpty() || rl.isEmpty() || mw.isEmpty() || rw.isEmpty()) {
                     results().error(QStringLiteral("fill: ") + error);
                     return;
                 }
-                for (const QJsonObject *worker : {&m, &r, &ml, &rl}) {
+                for (const QJsonObject *worker : {&m, &r, &ml, &rl, &mw, &rw}) {
                     const qint64 got = worker->value(QLatin1String("rows")).toInteger();
                     if (got != rows) {
                         results().error(QStringLiteral("fill: expected %1 rows, a worker got %2").arg(rows).arg(got));
@@ -190,6 +203,8 @@ void benchFill(const QList<qint64> &sizes)
                 }
                 modelLinked.append(ml.value(QLatin1String("ms")).toDouble());
                 rawLinked.append(rl.value(QLatin1String("ms")).toDouble());
+                modelWan.append(mw.value(QLatin1String("ms")).toDouble());
+                rawWan.append(rw.value(QLatin1String("ms")).toDouble());
                 model.append(m.value(QLatin1String("ms")).toDouble());
                 raw.append(r.value(QLatin1String("ms")).toDouble());
                 parsing.append(r.value(QLatin1String("parseMs")).toDouble());
@@ -203,6 +218,8 @@ void benchFill(const QList<qint64> &sizes)
             fill.baseline.append(median(raw));
             linked.ours.append(median(modelLinked));
             linked.baseline.append(median(rawLinked));
+            wan.ours.append(median(modelWan));
+            wan.baseline.append(median(rawWan));
             parse.ours.append(median(parsing));
             parse.baseline.append(median(raw));
             build.ours.append(median(building));
@@ -214,9 +231,10 @@ void benchFill(const QList<qint64> &sizes)
             growth.ours.append(median(growthPerRow));
             growth.baseline.append(median(jsonPerRow));
             std::printf("  fill %lld rows run %d: model %.1f ms, fetch %.1f ms, parse %.1f ms, build %.1f ms, read into model %.1f ms; "
-                        "%.0f bytes/row cached, %.0f JSON bytes/row; over 1 Gbit/s: model %.1f ms, fetch %.1f ms\n",
+                        "%.0f bytes/row cached, %.0f JSON bytes/row; over 1 Gbit/s: model %.1f ms, fetch %.1f ms; "
+                        "and 20 ms round trips: model %.1f ms, fetch %.1f ms\n",
                         rows, run + 1, median(model), median(raw), median(parsing), median(building), median(reading), median(perRow),
-                        median(jsonPerRow), median(modelLinked), median(rawLinked));
+                        median(jsonPerRow), median(modelLinked), median(rawLinked), median(modelWan), median(rawWan));
             std::fflush(stdout);
         }
     }
@@ -230,11 +248,11 @@ static void printJson(const QJsonObject &o)
     std::fflush(stdout);
 }
 
-int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond)
+int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond, qint64 oneWayDelayUs)
 {
     std::unique_ptr<ThrottledRelay> relay;
     if (linkBytesPerSecond > 0) {
-        relay = std::make_unique<ThrottledRelay>(port, linkBytesPerSecond);
+        relay = std::make_unique<ThrottledRelay>(port, linkBytesPerSecond, oneWayDelayUs);
         port = relay->port();
         if (!port) {
             printJson({{QLatin1String("error"), QStringLiteral("the relay cannot listen")}});

@@ -11,11 +11,13 @@ class RelayWorker;
 // bytes to the client no faster than a given rate, as a network link would:
 // figure 6 through a 1 Gbit/s link, where the transfer takes longer than on
 // loopback and what a client does while the body arrives shows. Bytes to the
-// server pass at once.
+// server pass at once, unless the link has a delay: then bytes each way
+// arrive oneWayDelayUs late, and a new connection reaches the server a round
+// trip late (its TCP handshake), as over a wide-area network.
 class ThrottledRelay
 {
 public:
-    ThrottledRelay(quint16 upstreamPort, qint64 bytesPerSecond);
+    ThrottledRelay(quint16 upstreamPort, qint64 bytesPerSecond, qint64 oneWayDelayUs = 0);
     ~ThrottledRelay();
     Q_DISABLE_COPY_MOVE(ThrottledRelay)
 
