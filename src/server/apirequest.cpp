@@ -467,6 +467,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             r.mergeDuplicates = true;
         else if (p == "resolution=ignore-duplicates")
             r.ignoreDuplicates = true;
+        else if (p == "missing=default")
+            r.missingDefault = true;
     }
     r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
     r.body = http.body;

@@ -74,6 +74,7 @@ struct ApiRequest
     bool singleObject = false;       // Accept: application/vnd.pgrst.object+json
     bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
     bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)
+    bool missingDefault = false;     // Prefer: missing=default (a key a row lacks takes the column default)
     QByteArray body;
 
     // pathTail: the part after "/query/", still percent-encoded.

@@ -51,6 +51,12 @@ SELECT json_build_object(
           'dims', greatest(a.attndims, CASE WHEN t.typcategory = 'A' THEN 1 ELSE 0 END),
           'nullable', NOT a.attnotnull,
           'hasDefault', a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
+          -- What DEFAULT would insert (Prefer: missing=default). NULL for
+          -- generated columns, which take no value, and identities, whose
+          -- sequence DEFAULT may use without the privilege nextval() needs.
+          'default', CASE WHEN a.attgenerated <> '' OR a.attidentity <> '' THEN NULL
+                          ELSE (SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+                                WHERE d.adrelid = c.oid AND d.adnum = a.attnum) END,
           'comment', col_description(c.oid, a.attnum),
           'references', (SELECT json_build_object('table', fc.relname, 'column', fa.attname)
                          FROM pg_constraint f
@@ -137,7 +143,8 @@ bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson,
         for (const QJsonValue &c : t.value(QLatin1String("columns")).toArray()) {
             const QJsonObject col = c.toObject();
             info.columns.append({col.value(QLatin1String("name")).toString(),
-                                 col.value(QLatin1String("type")).toString()});
+                                 col.value(QLatin1String("type")).toString(),
+                                 col.value(QLatin1String("default")).toString().toUtf8()});
         }
         tables.insert(info.name, info);
     }

@@ -12,6 +12,7 @@ struct ColumnInfo
 {
     QString name;
     QString type;
+    QByteArray defaultExpression; // SQL of the column's default, from the catalog; empty: none
 };
 
 // A row-security policy that decides which rows a role may SELECT (FOR

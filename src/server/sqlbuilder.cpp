@@ -41,6 +41,16 @@ bool isTextType(const QString &type)
         || type == QLatin1String("name") || type == QLatin1String("citext");
 }
 
+// The column's default as SQL, parenthesised; empty when it has none.
+QByteArray columnDefault(const TableInfo &table, const QString &column)
+{
+    for (const ColumnInfo &c : table.columns) {
+        if (c.name == column)
+            return c.defaultExpression.isEmpty() ? QByteArray() : '(' + c.defaultExpression + ')';
+    }
+    return QByteArray();
+}
+
 QString columnType(const TableInfo &table, const QString &column)
 {
     for (const ColumnInfo &c : table.columns) {
@@ -322,7 +332,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         // NUL separates the parts: no column name holds one (names with it
         // are not cached), and select= cannot (ApiRequest refuses a NUL in
         // the URL).
-        shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
+        shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(r.missingDefault ? u'd' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
             + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
         const auto cached = table.insertStatements.constFind(shape);
         if (cached != table.insertStatements.constEnd())
@@ -347,8 +357,27 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
             insert += "DEFAULT VALUES";
     } else {
         const QByteArray list = columns->join(", ");
-        insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
-            + params.add(body) + "::json)";
+        // missing=default: a key a row lacks takes the column's default
+        // (evaluated per row, as DEFAULT would be) instead of NULL.
+        QList<QByteArray> values;
+        bool anyDefault = false;
+        if (r.missingDefault) {
+            for (qsizetype i = 0; i < names.size(); ++i) {
+                const QByteArray expression = columnDefault(table, names.at(i));
+                const QByteArray value = "_r." + columns->at(i);
+                anyDefault = anyDefault || !expression.isEmpty();
+                values.append(expression.isEmpty() ? value
+                                                   : QByteArray("CASE WHEN _e.j::jsonb ? " + params.add(names.at(i)) + " THEN "
+                                                                + value + " ELSE " + expression + " END"));
+            }
+        }
+        if (!anyDefault) {
+            insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
+                + params.add(body) + "::json)";
+        } else {
+            insert += '(' + list + ") SELECT " + values.join(", ") + " FROM json_array_elements(" + params.add(body)
+                + "::json) AS _e(j) CROSS JOIN LATERAL json_populate_record(NULL::" + target + ", _e.j) AS _r";
+        }
         // Both resolutions are on the primary key; merge wins if both are asked.
         if ((r.mergeDuplicates || r.ignoreDuplicates) && !table.primaryKey.isEmpty()) {
             QList<QByteArray> keys, updates;
@@ -370,7 +399,9 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         ? insert
         : "WITH _w AS (" + insert + " RETURNING _t.*) "
           "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
-    if (cacheable) {
+    // Only statements whose sole parameter is the body are kept: a cached
+    // one is replayed with {body} (missing=default's column names are more).
+    if (cacheable && params.values.size() == 1) {
         // Bounded: a client inventing column sets must not grow it forever.
         if (table.insertStatements.size() >= 256)
             table.insertStatements.clear();

@@ -43,11 +43,12 @@ TableInfo petsTable(const QString &schema)
     TableInfo t;
     t.schema = schema;
     t.name = QStringLiteral("pets");
-    t.columns = {{QStringLiteral("type"), QStringLiteral("text")},
-                 {QStringLiteral("breed"), QStringLiteral("text")},
-                 {QStringLiteral("name"), QStringLiteral("text")},
-                 {QStringLiteral("color"), QStringLiteral("integer")},
-                 {QStringLiteral("groomed"), QStringLiteral("boolean")}};
+    // Defaults as the catalog gives them (missing=default builds them in).
+    t.columns = {{QStringLiteral("type"), QStringLiteral("text"), {}},
+                 {QStringLiteral("breed"), QStringLiteral("text"), {}},
+                 {QStringLiteral("name"), QStringLiteral("text"), {}},
+                 {QStringLiteral("color"), QStringLiteral("integer"), "(16777215 - 1)"},
+                 {QStringLiteral("groomed"), QStringLiteral("boolean"), "false"}};
     t.primaryKey = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
     return t;
 }

@@ -41,8 +41,11 @@ GRANT SELECT ON api.items TO anon;
 GRANT ALL ON api.items TO auth;
 
 -- Values for the array, range, JSON and text search operators.
-CREATE TABLE api.bookings (id int PRIMARY KEY, room text, during int4range, tags text[], doc jsonb, note text);
+CREATE TABLE api.bookings (id int PRIMARY KEY, room text, during int4range, tags text[], doc jsonb, note text,
+                           n bigserial);
 GRANT SELECT ON api.bookings TO anon;
+GRANT ALL ON api.bookings TO auth;
+GRANT USAGE ON SEQUENCE api.bookings_n_seq TO auth;
 
 CREATE TABLE api.secrets (id int PRIMARY KEY, v text);
 GRANT ALL ON api.secrets TO auth;
@@ -225,6 +228,7 @@ private Q_SLOTS:
     void deletes();
     void upsertMergeDuplicates();
     void upsertIgnoreDuplicates();
+    void missingDefault();
     void awkwardIdentifiers();
     void createShapesKeepTheirOwnStatements();
     void severalPreferHeaders();
@@ -1173,6 +1177,39 @@ void tst_Server::upsertIgnoreDuplicates()
                                    {bearer(QStringLiteral("auth"))});
     QCOMPARE(plain.status, 409);
     QCOMPARE(m_db.rows(QStringLiteral("SELECT color FROM api.pets WHERE name = 'Polly'")), parseArray(R"([{"color":2}])"));
+}
+
+// Prefer: missing=default: in a bulk insert, a key a row lacks takes the
+// column's default (per row, so a serial counts on), not NULL. Identity
+// columns are left out: nextval() of their sequence needs a privilege their
+// DEFAULT does not.
+void tst_Server::missingDefault()
+{
+    const QByteArray pets = R"([{"type":"Bird","breed":"Parrot","name":"P1","groomed":true},
+                               {"type":"Bird","breed":"Parrot","name":"P2"}])";
+    const Response plain = request("POST", "/query/pets", pets, {bearer(QStringLiteral("auth"))});
+    QCOMPARE(plain.status, 201);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT groomed FROM api.pets WHERE name = 'P2'")), parseArray(R"([{"groomed":null}])"));
+    QVERIFY(m_db.exec(QStringLiteral("DELETE FROM api.pets WHERE type = 'Bird'")));
+    const Response defaulted = request("POST", "/query/pets", pets, {bearer(QStringLiteral("auth")), "Prefer: missing=default"});
+    QCOMPARE(defaulted.status, 201);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT name, groomed FROM api.pets WHERE type = 'Bird' ORDER BY name")),
+             parseArray(R"([{"name":"P1","groomed":true},{"name":"P2","groomed":false}])"));
+    // The answer holds the rows as inserted.
+    QCOMPARE(defaulted.array().size(), 2);
+
+    // A serial: NULL is refused, the default is the next value, row by row.
+    const QByteArray bookings = R"([{"id":10,"n":100},{"id":11},{"id":12}])";
+    QCOMPARE(request("POST", "/query/bookings", bookings, {bearer(QStringLiteral("auth"))}).status, 400);
+    const Response numbered = request("POST", "/query/bookings", bookings,
+                                      {bearer(QStringLiteral("auth")), "Prefer: missing=default, return=minimal"});
+    QCOMPARE(numbered.status, 201);
+    const QJsonArray rows = m_db.rows(QStringLiteral("SELECT id, n FROM api.bookings WHERE id >= 10 ORDER BY id"));
+    QCOMPARE(rows.size(), 3);
+    QCOMPARE(rows.at(0).toObject().value(QLatin1String("n")).toInteger(), 100);
+    const qint64 n11 = rows.at(1).toObject().value(QLatin1String("n")).toInteger();
+    const qint64 n12 = rows.at(2).toObject().value(QLatin1String("n")).toInteger();
+    QVERIFY2(n11 > 0 && n12 > 0 && n11 != n12, qPrintable(QString::number(n11) + u' ' + QString::number(n12)));
 }
 
 void tst_Server::severalPreferHeaders()
