@@ -6,13 +6,13 @@
 
 namespace Aiodata::Server {
 
-bool TableInfo::hasColumn(const QString &column) const
+const ColumnInfo *TableInfo::column(const QString &name) const
 {
     for (const ColumnInfo &c : columns) {
-        if (c.name == column)
-            return true;
+        if (c.name == name)
+            return &c;
     }
-    return false;
+    return nullptr;
 }
 
 QByteArray SchemaCache::describeSql()

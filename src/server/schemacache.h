@@ -43,7 +43,8 @@ struct TableInfo
     // so an entry never outlives the columns it was checked against.
     mutable QHash<QString, QByteArray> insertStatements;
 
-    bool hasColumn(const QString &column) const;
+    bool hasColumn(const QString &column) const { return this->column(column); }
+    const ColumnInfo *column(const QString &name) const; // nullptr if there is none
 };
 
 // What the server knows of the exposed schemas: the names a request may use.

@@ -41,32 +41,15 @@ bool isTextType(const QString &type)
         || type == QLatin1String("name") || type == QLatin1String("citext");
 }
 
-// The column's default as SQL, parenthesised; empty when it has none.
-QByteArray columnDefault(const TableInfo &table, const QString &column)
-{
-    for (const ColumnInfo &c : table.columns) {
-        if (c.name == column)
-            return c.defaultExpression.isEmpty() ? QByteArray() : '(' + c.defaultExpression + ')';
-    }
-    return QByteArray();
-}
-
-QString columnType(const TableInfo &table, const QString &column)
-{
-    for (const ColumnInfo &c : table.columns) {
-        if (c.name == column)
-            return c.type;
-    }
-    return QString();
-}
-
 // One filter as SQL, its value a bound parameter.
 std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error)
 {
-    if (!table.hasColumn(f.column)) {
+    const ColumnInfo *column = table.column(f.column);
+    if (!column) {
         *error = unknownColumn(table, f.column);
         return std::nullopt;
     }
+    const bool textColumn = isTextType(column->type);
     const QByteArray col = SqlBuilder::quoteIdentifier(f.column);
     QByteArray expr;
     if (f.op == QLatin1String("is")) {
@@ -93,7 +76,7 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
         const QByteArray language = f.language.isEmpty() ? QByteArray() : params.add(f.language) + "::regconfig, ";
         // A text column is turned into a tsvector with the query's
         // configuration (text @@ tsquery alone would use the default one).
-        const QByteArray lhs = isTextType(columnType(table, f.column)) ? "to_tsvector(" + language + col + ')' : col;
+        const QByteArray lhs = textColumn ? "to_tsvector(" + language + col + ')' : col;
         expr = lhs + " @@ " + parsers.value(f.op) + '(' + language + params.add(f.value) + ')';
     } else {
         // Comparisons; like and match on a column that is not text compare its text.
@@ -108,7 +91,7 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
         QString value = f.value;
         if (f.op.contains(QLatin1String("like")))
             value.replace(QLatin1Char('*'), QLatin1Char('%')); // PostgREST's '*' wildcard avoids '%' in URLs
-        const QByteArray lhs = pattern && !isTextType(columnType(table, f.column)) ? col + "::text" : col;
+        const QByteArray lhs = pattern && !textColumn ? col + "::text" : col;
         QByteArray rhs = params.add(value);
         if (f.quantifier != Filter::Quantifier::None) {
             // The value is an array literal ({a,b}); for patterns, of text.
@@ -363,7 +346,9 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         bool anyDefault = false;
         if (r.missingDefault) {
             for (qsizetype i = 0; i < names.size(); ++i) {
-                const QByteArray expression = columnDefault(table, names.at(i));
+                // Parenthesised: it stands in a CASE. Every name is a column (writeColumns checked).
+                const QByteArray stored = table.column(names.at(i))->defaultExpression;
+                const QByteArray expression = stored.isEmpty() ? QByteArray() : '(' + stored + ')';
                 const QByteArray value = "_r." + columns->at(i);
                 anyDefault = anyDefault || !expression.isEmpty();
                 values.append(expression.isEmpty() ? value
