@@ -72,9 +72,10 @@ int main(int argc, char *argv[])
     o.setNoGlib = setNoGlib;
     o.serverBin = qEnvironmentVariable("AIODATA_SERVER_BIN",
                                        QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("aiodata")));
-    o.pgBin = qEnvironmentVariable("AIODATA_PG_BIN", QStringLiteral("/usr/lib/postgresql/15/bin"));
-    if (o.adminUri.isEmpty()) {
-        std::fprintf(stderr, "aiodata_bench: AIODATA_BENCH_ADMIN_URI is not set; run bench/run\n");
+    // bench/run finds the installed PostgreSQL's binaries (any major) as scripts/devdb does.
+    o.pgBin = qEnvironmentVariable("AIODATA_PG_BIN");
+    if (o.adminUri.isEmpty() || o.pgBin.isEmpty()) {
+        std::fprintf(stderr, "aiodata_bench: AIODATA_BENCH_ADMIN_URI or AIODATA_PG_BIN is not set; run bench/run\n");
         return 2;
     }
     if (!QFileInfo(o.serverBin).isExecutable()) {
