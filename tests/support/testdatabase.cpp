@@ -66,8 +66,40 @@ QString TestDatabase::authenticatorUri() const
     return withDatabase(adminUri(), QStringLiteral("authenticator"), m_name);
 }
 
+bool TestDatabase::isRecordedCluster(const QString &uri, const QString &recordFile, QString *error)
+{
+    QFile record(recordFile);
+    if (!record.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = QStringLiteral("no record of the test cluster in %1 (%2): was it started by scripts/devdb?")
+                         .arg(recordFile, record.errorString());
+        return false;
+    }
+    const QByteArray expected = record.readAll().trimmed();
+    QByteArray actual;
+    if (!run(uri, "SELECT current_setting('data_directory') || ' ' || pg_postmaster_start_time()", error, &actual))
+        return false;
+    if (actual != expected) {
+        if (error)
+            *error = QStringLiteral("the server at %1 is not the cluster the test harness started: it is \"%2\", "
+                                    "the harness started \"%3\"")
+                         .arg(uri, QString::fromUtf8(actual), QString::fromUtf8(expected));
+        return false;
+    }
+    return true;
+}
+
 bool TestDatabase::create(QString *error)
 {
+    // Once per process: every integration test then fails rather than run
+    // against a cluster the harness did not start.
+    static bool verified = false;
+    const QString dir = qEnvironmentVariable("AIODATA_TEST_DB_DIR");
+    if (!verified && !dir.isEmpty()) {
+        if (!isRecordedCluster(adminUri(), dir + QStringLiteral("/cluster"), error))
+            return false;
+        verified = true;
+    }
     const QByteArray name = m_name.toUtf8();
     // A server left over from an aborted run may still stream from this
     // database; its walsender holds a slot that FORCE does not end.

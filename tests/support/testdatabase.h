@@ -24,6 +24,13 @@ public:
 
     static QString adminUri();            // AIODATA_TEST_ADMIN_URI
 
+    // True when the server at uri is the cluster that scripts/devdb recorded
+    // in recordFile (its data directory and postmaster start time): a cluster
+    // that merely answers on the port (another checkout's, one left from an
+    // earlier run) is refused with a message in *error. create() checks this
+    // once per process against $AIODATA_TEST_DB_DIR/cluster.
+    static bool isRecordedCluster(const QString &uri, const QString &recordFile, QString *error);
+
 private:
     QString m_name;
 };

@@ -8,6 +8,9 @@
 #include <QRegularExpression>
 #include <QTcpServer>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 TestServer::TestServer() = default;
 
 TestServer::~TestServer()
@@ -50,6 +53,10 @@ bool TestServer::start(const QString &dbUri, const QString &extraConfig, QString
     m_output.clear();
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     m_process.setProcessEnvironment(environment);
+    // A test that crashes or is killed by ctest's timeout must not leave its
+    // server running against the next run's cluster: the kernel ends the
+    // server with the test.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
     m_process.start(QStringLiteral(AIODATA_SERVER_BIN),
                     QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)} + extraArguments
                         + QStringList{configPath()});
