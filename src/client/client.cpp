@@ -117,7 +117,7 @@ QNetworkRequest Client::Private::request(const QByteArray &path) const
     QByteArray base = url.toEncoded(QUrl::RemoveQuery | QUrl::RemoveFragment);
     while (base.endsWith('/'))
         base.chop(1);
-    QNetworkRequest r(QUrl::fromEncoded(base + path, QUrl::StrictMode));
+    QNetworkRequest r(QUrl::fromEncoded(QByteArray(base + path), QUrl::StrictMode));
     if (!token.isEmpty())
         r.setRawHeader("Authorization", "Bearer " + token.toUtf8());
     r.setRawHeader("Accept", "application/json");
@@ -256,7 +256,7 @@ void Client::Private::openSocket()
     QByteArray base = url.toEncoded(QUrl::RemoveQuery | QUrl::RemoveFragment);
     while (base.endsWith('/'))
         base.chop(1);
-    QUrl wsUrl = QUrl::fromEncoded(base + "/state", QUrl::StrictMode);
+    QUrl wsUrl = QUrl::fromEncoded(QByteArray(base + "/state"), QUrl::StrictMode);
     wsUrl.setScheme(url.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
     if (haveSeq && !epoch.isEmpty()) {
         // Ask to resume after the last transaction we applied; the server

@@ -3,6 +3,7 @@
 
 #include "testdatabase.h"
 #include "testserver.h"
+#include "websocketcompat.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -96,7 +97,7 @@ int tst_Security::subscribe(const QUrl &base, const QByteArray &origin, const QS
     if (!token.isEmpty())
         r.setRawHeader("Authorization", "Bearer " + token.toUtf8());
     QSignalSpy connected(socket, &QWebSocket::connected);
-    QSignalSpy failed(socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error)); // errorOccurred is 6.5+
+    QSignalSpy failed(socket, webSocketErrorSignal);
     QSignalSpy closed(socket, &QWebSocket::disconnected);
     socket->open(r);
     if (!QTest::qWaitFor([&] { return connected.size() + failed.size() + closed.size() > 0; }, 10000))

@@ -10,6 +10,7 @@
 #include "jwt.h"
 #include "testdatabase.h"
 #include "testserver.h"
+#include "websocketcompat.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -119,7 +120,7 @@ public:
             messages.append(QJsonDocument::fromJson(message.toUtf8()).object());
         });
         connect(&socket, &QWebSocket::connected, this, [this] { everConnected = true; });
-        connect(&socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+        connect(&socket, webSocketErrorSignal, this,
                 [this](QAbstractSocket::SocketError e) { errors.append(e); });
     }
     ~Subscriber() override { disconnect(&socket, nullptr, this, nullptr); }
@@ -298,7 +299,7 @@ QNetworkRequest tst_Server::networkRequest(const QByteArray &path, bool hasBody,
                                            quint16 port) const
 {
     // fromEncoded: the path goes out exactly as written here.
-    QNetworkRequest req(QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(port ? port : m_server.port()) + path));
+    QNetworkRequest req(QUrl::fromEncoded(QByteArray("http://127.0.0.1:" + QByteArray::number(port ? port : m_server.port()) + path)));
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     if (hasBody)
@@ -361,8 +362,8 @@ QJsonObject tst_Server::snapshot() const
 
 QUrl tst_Server::stateUrl(const QByteArray &query) const
 {
-    return QUrl::fromEncoded("ws://127.0.0.1:" + QByteArray::number(m_server.port()) + "/state"
-                             + (query.isEmpty() ? QByteArray() : '?' + query));
+    return QUrl::fromEncoded(QByteArray("ws://127.0.0.1:" + QByteArray::number(m_server.port()) + "/state"
+                                        + (query.isEmpty() ? QByteArray() : '?' + query)));
 }
 
 bool tst_Server::subscribe(Subscriber &s, const QByteArray &authorization, const QByteArray &query)
@@ -1606,16 +1607,33 @@ void tst_Server::wsRefused()
     QFETCH(QByteArray, query);
     QFETCH(int, status);
 
+    // The answer to the handshake, read off the wire: QWebSocket names the
+    // status in its errorString only up to Qt 6.5; from 6.6 on a 401 with a
+    // Bearer challenge (as PostgREST sends) reads "Unsupported
+    // WWW-Authenticate challenge encountered".
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, m_server.port());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write("GET /state" + (query.isEmpty() ? QByteArray() : '?' + query) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              + (authorization.isEmpty() ? QByteArray() : "Authorization: " + authorization + "\r\n") + "\r\n");
+    QByteArray answer;
+    QVERIFY(QTest::qWaitFor([&] {
+        answer += raw.readAll();
+        return answer.contains("\r\n\r\n") || raw.state() == QAbstractSocket::UnconnectedState;
+    }, 5000));
+    QVERIFY2(answer.startsWith(QByteArray("HTTP/1.1 " + QByteArray::number(status) + ' ')), answer.constData());
+    if (status == 401)
+        QVERIFY2(answer.toLower().contains("\r\nwww-authenticate: bearer"), answer.constData());
+
+    // A QWebSocket reports the refusal and never opens, on every Qt version.
     Subscriber s;
     QNetworkRequest req(stateUrl(query));
     if (!authorization.isEmpty())
         req.setRawHeader("Authorization", authorization);
     s.socket.open(req);
-    // The server answers the handshake with an HTTP error: the socket
-    // reports it and never opens.
     QTRY_VERIFY_WITH_TIMEOUT(!s.errors.isEmpty(), 5000);
-    QCOMPARE(s.errors.first(), QAbstractSocket::ConnectionRefusedError);
-    QVERIFY2(s.socket.errorString().contains(QString::number(status)), qPrintable(s.socket.errorString()));
     QTRY_COMPARE_WITH_TIMEOUT(s.socket.state(), QAbstractSocket::UnconnectedState, 5000);
     QVERIFY(!s.everConnected);
     QVERIFY(s.messages.isEmpty());

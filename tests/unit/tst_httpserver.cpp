@@ -2,6 +2,7 @@
 // mostly raw QTcpSocket clients so the exact bytes on the wire are checked.
 
 #include "httpserver.h"
+#include "websocketcompat.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -729,7 +730,7 @@ void TestHttpServer::webSocketRejected()
     QSignalSpy accepted(m_server.get(), &HttpServer::webSocketAccepted);
     QWebSocket client;
     QSignalSpy connected(&client, &QWebSocket::connected);
-    QSignalSpy errors(&client, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error));
+    QSignalSpy errors(&client, webSocketErrorSignal);
     client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/state").arg(port())));
 
     QTRY_VERIFY(errors.size() >= 1);
