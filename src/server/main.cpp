@@ -19,12 +19,20 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <clocale>
 #include <cstdio>
+#include <cstring>
 #include <functional>
+#include <langinfo.h>
 #include <memory>
 #include <utility>
 
 using namespace Aiodata::Server;
+
+// The oldest PostgreSQL served (server_version_num): pg_current_snapshot()
+// and libpq's pipeline are 13+ and 14+, and 14 is the oldest major still
+// supported by the PostgreSQL project.
+static constexpr int MinimumServerVersion = 140000;
 
 static int fatal(const QString &message, int code = 1)
 {
@@ -34,8 +42,21 @@ static int fatal(const QString &message, int code = 1)
     return code;
 }
 
+// A server started with no UTF-8 locale (a container, a systemd unit without
+// LANG): Qt switches LC_CTYPE to C.UTF-8 itself, and says so in a warning
+// that would come before every start-up error. Make the same switch quietly.
+static void useUtf8Locale()
+{
+    std::setlocale(LC_ALL, "");
+    if (std::strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
+        return;
+    qputenv("LC_CTYPE", "C.UTF-8");
+    std::setlocale(LC_CTYPE, "C.UTF-8");
+}
+
 int main(int argc, char *argv[])
 {
+    useUtf8Locale();
     // Qt's glib event dispatcher walks every socket when one is added or
     // removed: with 1,000 subscribers each event costs 2.5x the CPU
     // (docs/performance.md). The plain Unix dispatcher has no such cost.
@@ -222,28 +243,38 @@ int main(int argc, char *argv[])
         serve();
     };
     chooseSource = [&] {
-        if (events == QLatin1String("own")) {
-            useOwnWrites(QString());
-            return;
-        }
-        // wal_level and the publication decide; a missing publication is
-        // created when the role may (FOR TABLES IN SCHEMA needs a superuser).
+        // The server's version first: what it lacks is said here, once, not
+        // as a syntax error later. wal_level and the publication then decide;
+        // a missing publication is created when the role may (FOR TABLES IN
+        // SCHEMA needs a superuser, and PostgreSQL 15).
         QList<QByteArray> schemas;
         for (const QString &s : std::as_const(config->dbSchemas))
             schemas.append(SqlBuilder::quoteIdentifier(s));
         const QByteArray create = "CREATE PUBLICATION " + SqlBuilder::quoteIdentifier(publication)
             + " FOR TABLES IN SCHEMA " + schemas.join(", ");
         PgJob job;
-        job.statements = {PgStatement{QByteArrayLiteral("SELECT current_setting('wal_level'), "
+        job.statements = {PgStatement{QByteArrayLiteral("SELECT current_setting('server_version_num')::int, "
+                                                        "current_setting('server_version'), current_setting('wal_level'), "
                                                         "EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)"),
                                       {publication.toUtf8()}}};
         job.done = [&, create](const QList<PgResult> &results, const PgError &error) {
             if (!error.isNull()) {
-                useOwnWrites(error.message);
+                useOwnWrites(events == QLatin1String("own") ? QString() : error.message);
                 return;
             }
-            if (results.at(0).value(0, 0) != "logical") {
-                useOwnWrites(QStringLiteral("wal_level is %1, not logical").arg(QString::fromUtf8(results.at(0).value(0, 0))));
+            const PgResult &r = results.at(0);
+            const int version = r.value(0, 0).toInt();
+            if (version < MinimumServerVersion) {
+                stop(QStringLiteral("PostgreSQL %1 is not supported: aiodata needs PostgreSQL 14 or newer")
+                         .arg(QString::fromUtf8(r.value(0, 1))));
+                return;
+            }
+            if (events == QLatin1String("own")) {
+                useOwnWrites(QString());
+                return;
+            }
+            if (r.value(0, 2) != "logical") {
+                useOwnWrites(QStringLiteral("wal_level is %1, not logical").arg(QString::fromUtf8(r.value(0, 2))));
                 return;
             }
             auto startStream = [&] {
@@ -256,8 +287,15 @@ int main(int argc, char *argv[])
                 });
                 wal->start();
             };
-            if (results.at(0).value(0, 1) == "t") {
+            if (r.value(0, 3) == "t") {
                 startStream();
+                return;
+            }
+            if (version < 150000) {
+                useOwnWrites(QStringLiteral("publication \"%1\" does not exist, and PostgreSQL %2 cannot publish a "
+                                            "whole schema (FOR TABLES IN SCHEMA is new in 15); create it, e.g. "
+                                            "CREATE PUBLICATION %1 FOR ALL TABLES")
+                                 .arg(publication, QString::fromUtf8(r.value(0, 1))));
                 return;
             }
             PgJob createJob;

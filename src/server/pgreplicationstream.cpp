@@ -10,11 +10,13 @@
 
 namespace Aiodata::Server {
 
-// PostgreSQL's epoch for replication timestamps: 2000-01-01, in microseconds.
+// PostgreSQL's epoch for replication timestamps: 2000-01-01 00:00 UTC, in
+// microseconds. A constant: QDateTime's Qt::TimeSpec constructor is
+// deprecated in newer Qt, and this date never changes.
 static qint64 pgNowMicros()
 {
-    static const qint64 offsetMs = QDateTime(QDate(2000, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
-    return (QDateTime::currentMSecsSinceEpoch() - offsetMs) * 1000;
+    constexpr qint64 pgEpochMs = 946684800000; // 2000-01-01T00:00:00Z since 1970
+    return (QDateTime::currentMSecsSinceEpoch() - pgEpochMs) * 1000;
 }
 
 PgReplicationStream::PgReplicationStream(QObject *parent)
@@ -36,6 +38,14 @@ QString PgReplicationStream::lsnToString(quint64 lsn)
     return QStringLiteral("%1/%2").arg(lsn >> 32, 0, 16).arg(lsn & 0xffffffffu, 0, 16).toUpper();
 }
 
+QByteArray PgReplicationStream::createSlotCommand(const QByteArray &slotName, int serverVersion)
+{
+    const QByteArray head = "CREATE_REPLICATION_SLOT " + slotName + " TEMPORARY LOGICAL pgoutput";
+    if (serverVersion >= 150000)
+        return head + " (SNAPSHOT 'nothing')";
+    return head + " NOEXPORT_SNAPSHOT";
+}
+
 void PgReplicationStream::start(const QByteArray &conninfo, const QString &slotName, const QString &publication)
 {
     m_slotName = slotName;
@@ -53,7 +63,7 @@ void PgReplicationStream::onOpened()
 {
     m_phase = Phase::CreatingSlot;
     // The slot name is ours ([a-z0-9_]), never the client's.
-    const QByteArray sql = "CREATE_REPLICATION_SLOT " + m_slotName.toLatin1() + " TEMPORARY LOGICAL pgoutput (SNAPSHOT 'nothing')";
+    const QByteArray sql = createSlotCommand(m_slotName.toLatin1(), PQserverVersion(m_connection->handle()));
     qCDebug(lcPg) << sql;
     if (!PQsendQuery(m_connection->handle(), sql.constData())) {
         fail(QString::fromUtf8(PQerrorMessage(m_connection->handle())).trimmed());

@@ -28,6 +28,10 @@ public:
     quint64 confirmedLsn() const { return m_confirmed; }
 
     static QString lsnToString(quint64 lsn);
+    // The command that creates our temporary slot without exporting a
+    // snapshot, in the syntax the server of that version (PQserverVersion)
+    // takes: the option list is PostgreSQL 15+, 14 knows only the keyword.
+    static QByteArray createSlotCommand(const QByteArray &slotName, int serverVersion);
 
 Q_SIGNALS:
     void started(quint64 consistentPoint);
