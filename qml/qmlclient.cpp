@@ -1,4 +1,5 @@
 #include "qmlclient.h"
+#include "tablesmap.h"
 
 #include <Aiodata/reply.h>
 #include <Aiodata/tablemodel.h>
@@ -6,13 +7,12 @@
 #include <QChildEvent>
 #include <QJSEngine>
 #include <QPointer>
-#include <QQmlPropertyMap>
 
 namespace Aiodata {
 
 QmlClient::QmlClient(QObject *parent)
     : Client(parent)
-    , m_tables(new QQmlPropertyMap(this))
+    , m_tables(new TablesMap(this))
 {
     connect(this, &Client::tableAdded, this, [this](TableModel *model) {
         m_tables->insert(model->name(), QVariant::fromValue(model));

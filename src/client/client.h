@@ -25,6 +25,9 @@ class TableModel;
 class AIODATA_EXPORT Client : public QObject
 {
     Q_OBJECT
+    // moc's code asks whether TableModel is complete; let it be (g++ 15
+    // warns when a type completes after such a question, -Wsfinae-incomplete).
+    Q_MOC_INCLUDE("tablemodel.h")
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlChanged)
     Q_PROPERTY(QString token READ token WRITE setToken NOTIFY tokenChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)

@@ -26,6 +26,7 @@ class SnapshotReader;
 class AIODATA_EXPORT TableModel : public QAbstractTableModel
 {
     Q_OBJECT
+    Q_MOC_INCLUDE("reply.h") // as in client.h: Reply complete for moc's code
     Q_PROPERTY(QString name READ name CONSTANT)
     Q_PROPERTY(QStringList columnNames READ columnNames CONSTANT)
     Q_PROPERTY(QStringList primaryKey READ primaryKey CONSTANT)
