@@ -594,12 +594,13 @@ Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table
     QNetworkRequest r = request(path);
     r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     r.setRawHeader("Prefer", "return=representation");
-    // QNetworkAccessManager resends a request whose answer was lost, even a
-    // POST: the key lets the server run the write once and replay its answer.
+    // A request whose answer was lost is sent again (by Reply, and by
+    // QNetworkAccessManager itself up to Qt 6.10), even a POST: the key lets
+    // the server run the write once and replay its answer.
     r.setRawHeader("Idempotency-Key", QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
     auto *reply = new Reply(q);
     // The reply object is the caller's to keep; free it with the client otherwise.
-    reply->setNetworkReply(network->sendCustomRequest(r, method, body));
+    reply->sendRequest([network = network, r, method, body] { return network->sendCustomRequest(r, method, body); });
     return reply;
 }
 

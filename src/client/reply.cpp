@@ -18,6 +18,8 @@ struct Reply::Private
     int httpStatus = 0;
     QVariantList rows;
     QPromise<QVariantList> promise;
+    std::function<QNetworkReply *()> send;
+    int resendsLeft = 2;
 };
 
 Reply::Reply(QObject *parent)
@@ -56,8 +58,10 @@ static Reply::Error errorForStatus(int status)
     return Reply::InvalidRequest;
 }
 
-void Reply::setNetworkReply(QNetworkReply *reply)
+void Reply::sendRequest(std::function<QNetworkReply *()> send)
 {
+    d->send = std::move(send);
+    QNetworkReply *reply = d->send();
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();
         // QNetworkReply::error() hides the HTTP status: read it ourselves.
@@ -68,6 +72,14 @@ void Reply::setNetworkReply(QNetworkReply *reply)
             // sending leaves the outcome open (the model will still show it).
             const bool unsent = reply->error() == QNetworkReply::ConnectionRefusedError
                 || reply->error() == QNetworkReply::HostNotFoundError;
+            // Qt up to 6.10 resends such a request by itself; newer Qt
+            // resends no POST. Ask again here, on every version, with the same key.
+            if (!unsent && reply->error() != QNetworkReply::OperationCanceledError && d->resendsLeft > 0) {
+                --d->resendsLeft;
+                qCDebug(lcClient) << "write answer lost, asking again:" << reply->errorString();
+                sendRequest(std::move(d->send));
+                return;
+            }
             finish(NetworkError,
                    unsent ? tr("The server could not be reached: %1").arg(reply->errorString())
                           : tr("No answer from the server; the write may still have been applied: %1").arg(reply->errorString()),

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QVariantList>
 
+#include <functional>
 #include <memory>
 
 QT_BEGIN_NAMESPACE
@@ -49,8 +50,11 @@ public:
     // on failure, so `.then()` chains stop at an error.
     QFuture<QVariantList> future() const;
 
-    // Used by the library: completes the reply from a network answer.
-    void setNetworkReply(QNetworkReply *reply);
+    // Used by the library: sends the write with send() and completes the
+    // reply from its answer. An answer lost after sending is asked for
+    // again, twice at most, by calling send() again: the write carries an
+    // Idempotency-Key, so the server runs it once and replays its answer.
+    void sendRequest(std::function<QNetworkReply *()> send);
     void finish(Error error, const QString &errorString, int httpStatus, const QVariantList &rows);
 
 Q_SIGNALS:

@@ -130,11 +130,14 @@ void tst_Faults::lostWriteAnswer_data()
 {
     QTest::addColumn<int>("lostAnswers");
     QTest::addColumn<int>("expectedError");
-    // Qt resends a request whose answer was lost (twice at most): with one
-    // lost answer the resend gets the first answer replayed, with more the
-    // caller gets a clear network error. Either way the row is written once.
+    // A write whose answer was lost is sent again (by the client twice at
+    // most, on every Qt version; up to Qt 6.10 QNetworkAccessManager also
+    // resends it twice by itself): with one lost answer the resend gets the
+    // first answer replayed, when every answer is lost the caller gets a
+    // clear network error. Either way the row is written once.
     QTest::newRow("answer lost once") << 1 << int(Reply::NoError);
-    QTest::newRow("answer always lost") << 5 << int(Reply::NetworkError);
+    QTest::newRow("answer lost twice") << 2 << int(Reply::NoError);
+    QTest::newRow("answer always lost") << 1000 << int(Reply::NetworkError);
 }
 
 void tst_Faults::lostWriteAnswer()
