@@ -594,9 +594,9 @@ Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table
     QNetworkRequest r = request(path);
     r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     r.setRawHeader("Prefer", "return=representation");
-    // A request whose answer was lost is sent again (by Reply, and by
-    // QNetworkAccessManager itself up to Qt 6.10), even a POST: the key lets
-    // the server run the write once and replay its answer.
+    // A request whose answer was lost is sent again (by Reply; Qt 6.4 and
+    // 6.8's QNetworkAccessManager also does, 6.11's not), even a POST: the
+    // key lets the server run the write once and replay its answer.
     r.setRawHeader("Idempotency-Key", QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
     auto *reply = new Reply(q);
     // The reply object is the caller's to keep; free it with the client otherwise.

@@ -72,8 +72,8 @@ void Reply::sendRequest(std::function<QNetworkReply *()> send)
             // sending leaves the outcome open (the model will still show it).
             const bool unsent = reply->error() == QNetworkReply::ConnectionRefusedError
                 || reply->error() == QNetworkReply::HostNotFoundError;
-            // Qt up to 6.10 resends such a request by itself; newer Qt
-            // resends no POST. Ask again here, on every version, with the same key.
+            // Qt 6.4 and 6.8 resend such a request by themselves, 6.11 does
+            // not: ask again here, on every version, with the same key.
             if (!unsent && reply->error() != QNetworkReply::OperationCanceledError && d->resendsLeft > 0) {
                 --d->resendsLeft;
                 qCDebug(lcClient) << "write answer lost, asking again:" << reply->errorString();

@@ -131,8 +131,8 @@ void tst_Faults::lostWriteAnswer_data()
     QTest::addColumn<int>("lostAnswers");
     QTest::addColumn<int>("expectedError");
     // A write whose answer was lost is sent again (by the client twice at
-    // most, on every Qt version; up to Qt 6.10 QNetworkAccessManager also
-    // resends it twice by itself): with one lost answer the resend gets the
+    // most, on every Qt version; Qt 6.4 and 6.8's QNetworkAccessManager also
+    // resends it twice by itself, 6.11's does not): with one lost answer the resend gets the
     // first answer replayed, when every answer is lost the caller gets a
     // clear network error. Either way the row is written once.
     QTest::newRow("answer lost once") << 1 << int(Reply::NoError);
