@@ -77,6 +77,7 @@ bool TestDatabase::isRecordedCluster(const QString &uri, const QString &recordFi
     }
     const QByteArray expected = record.readAll().trimmed();
     QByteArray actual;
+    // The same query as scripts/devdb's when it writes the record: change both or neither.
     if (!run(uri, "SELECT current_setting('data_directory') || ' ' || pg_postmaster_start_time()", error, &actual))
         return false;
     if (actual != expected) {
