@@ -1,19 +1,19 @@
 // aiodata: serves the tables of a PostgreSQL schema as a PostgREST-compatible
 // REST API plus a WebSocket of committed changes. Reads PostgREST's config.
 
-#include "config.h"
-#include "fanout.h"
-#include "httpserver.h"
-#include "logging.h"
-#include "ownwritessource.h"
-#include "pglistener.h"
-#include "pgpool.h"
-#include "routes.h"
-#include "rowfilter.h"
-#include "sqlbuilder.h"
-#include "schemacache.h"
-#include "schemareloader.h"
-#include "walsource.h"
+#include "app/config.h"
+#include "fanout/fanout.h"
+#include "http/httpserver.h"
+#include "app/logging.h"
+#include "capture/ownwritessource.h"
+#include "pg/pglistener.h"
+#include "pg/pgpool.h"
+#include "rest/routes.h"
+#include "fanout/rowfilter.h"
+#include "rest/sqlbuilder.h"
+#include "schema/schemacache.h"
+#include "schema/schemareloader.h"
+#include "capture/walsource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -21,11 +21,11 @@
 //     bound parameters: replacing each of them with another string leaves
 //     the SQL text byte for byte the same.
 
-#include "apirequest.h"
+#include "rest/apirequest.h"
 #include "fuzzsupport.h"
-#include "httpserver.h"
-#include "schemacache.h"
-#include "sqlbuilder.h"
+#include "http/httpserver.h"
+#include "schema/schemacache.h"
+#include "rest/sqlbuilder.h"
 
 #include <QSet>
 

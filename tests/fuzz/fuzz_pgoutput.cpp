@@ -15,7 +15,7 @@
 //     made PostgreSQL describe the relation again.
 
 #include "fuzzsupport.h"
-#include "pgoutputdecoder.h"
+#include "capture/pgoutputdecoder.h"
 
 #include <QtEndian>
 

@@ -4,8 +4,8 @@
 // cache, a lost connection fails every job in flight once, and only jobs
 // known to be quick wait behind others.
 
-#include "pgconnection.h"
-#include "pgpool.h"
+#include "pg/pgconnection.h"
+#include "pg/pgpool.h"
 #include "testdatabase.h"
 
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
 #include "testserver.h"
 
-#include "jwt.h"
+#include "rest/jwt.h"
 
 #include <QElapsedTimer>
 #include <QFile>

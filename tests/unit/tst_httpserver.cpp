@@ -1,7 +1,7 @@
 // Tests for the hand-written HTTP/1.1 server: real sockets on 127.0.0.1,
 // mostly raw QTcpSocket clients so the exact bytes on the wire are checked.
 
-#include "httpserver.h"
+#include "http/httpserver.h"
 #include "websocketcompat.h"
 
 #include <QElapsedTimer>

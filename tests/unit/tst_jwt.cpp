@@ -1,4 +1,4 @@
-#include "jwt.h"
+#include "rest/jwt.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

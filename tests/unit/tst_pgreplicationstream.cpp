@@ -2,7 +2,7 @@
 // version (the streaming itself is tested against the real cluster in
 // tst_changecapture).
 
-#include "pgreplicationstream.h"
+#include "pg/pgreplicationstream.h"
 
 #include <QtTest>
 

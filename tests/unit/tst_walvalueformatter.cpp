@@ -2,7 +2,7 @@
 // row_to_json writes. tst_walvalues checks the same against PostgreSQL; this
 // pins the edges and the refusals (false: PostgreSQL converts instead).
 
-#include "walvalueformatter.h"
+#include "capture/walvalueformatter.h"
 
 #include <QtTest>
 

@@ -1,0 +1,392 @@
+#include "fanout/fanout.h"
+
+#include "app/logging.h"
+#include "fanout/rowfilter.h"
+#include "capture/walvalueformatter.h"
+
+#include <QPointer>
+#include <QSet>
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <utility>
+
+namespace Aiodata::Server {
+
+namespace {
+
+// What one pass over the subscribers works out per kind of subscriber
+// (a message, a verdict). Runs of the same kind, the usual case, take the
+// last value; the hash is only built once a second kind shows up.
+template<typename T>
+class PerKind
+{
+public:
+    template<typename Compute>
+    const T &value(const QString &kind, Compute compute)
+    {
+        if (m_lastKind.isNull() || kind != m_lastKind) {
+            if (!m_lastKind.isNull())
+                m_earlier.insert(m_lastKind, m_last);
+            const auto it = m_earlier.constFind(kind);
+            m_last = it != m_earlier.constEnd() ? *it : compute();
+            m_lastKind = kind;
+        }
+        return m_last;
+    }
+
+private:
+    QString m_lastKind;
+    T m_last{};
+    QHash<QString, T> m_earlier;
+};
+
+} // namespace
+
+// Appends one change's fields ("action":...,"rows":[...]) to an event.
+static void appendChange(QByteArray &m, const Change &change)
+{
+    m += "\"action\":\"";
+    m += Change::actionName(change.action);
+    m += "\",\"schema\":";
+    WalValueFormatter::appendString(m, change.schema.toUtf8());
+    m += ",\"table\":";
+    WalValueFormatter::appendString(m, change.table.toUtf8());
+    m += ",\"rows\":";
+    m += change.rows;
+    if (change.action == Change::Action::Update) {
+        m += ",\"old\":";
+        m += change.oldRows;
+    }
+}
+
+Fanout::Fanout(ChangeSource *source, QObject *parent)
+    : QObject(parent)
+    , m_source(source)
+{
+    connect(source, &ChangeSource::committed, this, &Fanout::onCommitted);
+    connect(source, &ChangeSource::reset, this, [this] {
+        // Positions of the old epoch mean nothing now: everyone re-snapshots.
+        m_history.clear();
+        m_historyBytes = 0;
+        m_historyFloor = 0;
+        m_checkQueues.clear();
+        ++m_generation; // row checks still running belong to the old stream
+        const QList<Subscriber> subscribers = m_subscribers;
+        for (const Subscriber &s : subscribers)
+            s.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("event stream restarted"));
+    });
+}
+
+Fanout::~Fanout() = default;
+
+QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContext &context)
+{
+    // One buffer, sized up front: this runs for every event and kind.
+    qsizetype visible = 0;
+    qsizetype size = 64;
+    auto isVisible = [&context](const Change &c) {
+        return c.schema == context.schema && context.readableTables.contains(c.table);
+    };
+    for (const Change &c : transaction.changes) {
+        if (isVisible(c)) {
+            ++visible;
+            size += 64 + c.schema.size() + c.table.size() + c.rows.size() + c.oldRows.size();
+        }
+    }
+    if (visible == 0)
+        return QByteArray();
+    QByteArray m;
+    m.reserve(size);
+    m += visible == 1 ? "{\"type\":\"event\",\"seq\":" : "{\"type\":\"transaction\",\"seq\":";
+    m += QByteArray::number(transaction.seq);
+    m += ",\"xid\":";
+    m += QByteArray::number(transaction.xid);
+    if (visible == 1) {
+        m += ',';
+        for (const Change &c : transaction.changes) {
+            if (isVisible(c))
+                appendChange(m, c);
+        }
+        m += '}';
+        return m;
+    }
+    m += ",\"events\":[";
+    bool first = true;
+    for (const Change &c : transaction.changes) {
+        if (!isVisible(c))
+            continue;
+        m += first ? "{" : ",{";
+        first = false;
+        appendChange(m, c);
+        m += '}';
+    }
+    m += "]}";
+    return m;
+}
+
+void Fanout::classify(Subscriber &subscriber)
+{
+    const SubscriberContext &context = subscriber.context;
+    QStringList tables(context.readableTables.begin(), context.readableTables.end());
+    tables.sort();
+    subscriber.kind = context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n') + tables.join(QLatin1Char(','));
+    subscriber.identity = subscriber.kind + QLatin1Char('\n') + QString::fromUtf8(context.claimsJson);
+}
+
+void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
+{
+    Subscriber subscriber{socket, context, QString(), QString()};
+    classify(subscriber);
+    m_subscribers.append(subscriber);
+    connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
+    if (context.expiresAt > 0) {
+        // The token's validity ends the subscription, as it would end its requests.
+        const qint64 ms = qMax<qint64>(0, context.expiresAt * 1000 - QDateTime::currentMSecsSinceEpoch());
+        QTimer::singleShot(ms, socket, [socket] {
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("JWT expired"));
+        });
+    }
+    // Resuming needs the same epoch and every transaction since the client's position.
+    bool resumed = context.resume && context.sinceEpoch == m_source->epoch() && context.since >= m_historyFloor
+        && context.since <= m_source->lastSeq();
+    // Kept transactions are unfiltered: where rows need a check, re-snapshot instead.
+    for (const Transaction &t : std::as_const(m_history)) {
+        if (resumed && t.seq > context.since && m_rowFilter && m_rowFilter->needsCheck(t, context))
+            resumed = false;
+    }
+    QJsonObject hello;
+    hello.insert(QLatin1String("type"), QStringLiteral("hello"));
+    hello.insert(QLatin1String("seq"), qint64(m_source->lastSeq()));
+    hello.insert(QLatin1String("epoch"), m_source->epoch());
+    hello.insert(QLatin1String("resumed"), resumed);
+    hello.insert(QLatin1String("role"), context.role);
+    hello.insert(QLatin1String("schema"), context.schema);
+    hello.insert(QLatin1String("source"), m_source->name());
+    socket->sendTextMessage(QString::fromUtf8(QJsonDocument(hello).toJson(QJsonDocument::Compact)));
+    if (resumed) {
+        for (const Transaction &t : std::as_const(m_history)) {
+            if (t.seq <= context.since)
+                continue;
+            const QByteArray message = encode(t, context);
+            if (!message.isEmpty())
+                socket->sendTextMessage(QString::fromUtf8(message));
+        }
+    }
+    qCDebug(lcFanout) << "subscriber" << socket->peerAddress() << socket->peerPort() << "role" << context.role
+                      << (resumed ? "resumed" : "fresh");
+    Q_EMIT subscriberCountChanged(subscriberCount());
+}
+
+QList<SubscriberContext> Fanout::subscriberRoles() const
+{
+    QList<SubscriberContext> out;
+    QSet<QString> seen;
+    for (const Subscriber &s : m_subscribers) {
+        const QString key = roleKey(s.context.role, s.context.schema);
+        if (!seen.contains(key)) {
+            seen.insert(key);
+            out.append(s.context);
+        }
+    }
+    return out;
+}
+
+void Fanout::schemaReloaded(const QHash<QString, Readable> &readable, const QSet<QString> &changedSchemas)
+{
+    static const QString schemaMessage = QStringLiteral("{\"type\":\"schema\"}");
+    QList<QWebSocket *> told;
+    // Every member of an identity has the same role and schema, so members
+    // of one old identity all move to the same new one.
+    QHash<QString, QString> identityOf;
+    for (Subscriber &s : m_subscribers) {
+        bool changed = changedSchemas.contains(s.context.schema);
+        const auto it = readable.constFind(roleKey(s.context.role, s.context.schema));
+        if (it != readable.constEnd()) {
+            changed = changed || it->privileges != s.context.privileges || it->tables != s.context.readableTables;
+            const QString before = s.identity;
+            s.context.readableTables = it->tables;
+            s.context.privileges = it->privileges;
+            classify(s);
+            identityOf.insert(before, s.identity);
+        }
+        if (changed)
+            told.append(s.socket);
+    }
+    // Clients learn of the change before any event judged by the new rules.
+    for (QWebSocket *socket : std::as_const(told))
+        socket->sendTextMessage(schemaMessage);
+    // Transactions waiting for a row check were queued under the old
+    // identities and judged with the old readable tables: queue them under
+    // the new ones (merged in commit order where identities now coincide)
+    // and check them again, so a REVOKE holds back even those.
+    ++m_generation;
+    const QHash<QString, CheckQueue> old = std::exchange(m_checkQueues, {});
+    for (auto q = old.constBegin(); q != old.constEnd(); ++q) {
+        CheckQueue &target = m_checkQueues[identityOf.value(q.key(), q.key())];
+        QMap<quint64, Transaction> merged;
+        for (const Transaction &t : std::as_const(target.pending))
+            merged.insert(t.seq, t);
+        for (const Transaction &t : q->pending)
+            merged.insert(t.seq, t);
+        target.pending.clear();
+        for (const Transaction &t : std::as_const(merged))
+            target.pending.enqueue(t);
+        target.checking = false;
+    }
+    const QStringList identities = m_checkQueues.keys();
+    for (const QString &identity : identities)
+        pump(identity);
+    qCDebug(lcFanout) << "schema reloaded:" << told.size() << "of" << m_subscribers.size() << "subscribers told";
+}
+
+int Fanout::subscriberCount(const QByteArray &claimsJson) const
+{
+    int n = 0;
+    for (const Subscriber &s : m_subscribers)
+        n += s.context.claimsJson == claimsJson;
+    return n;
+}
+
+void Fanout::remove(QWebSocket *socket)
+{
+    for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
+        if (m_subscribers.at(i).socket == socket) {
+            m_subscribers.removeAt(i);
+            socket->deleteLater();
+            Q_EMIT subscriberCountChanged(subscriberCount());
+            return;
+        }
+    }
+}
+
+bool Fanout::send(const Subscriber &subscriber, const QString &message)
+{
+    if (subscriber.socket->bytesToWrite() > m_maxBufferedBytes)
+        return false;
+    subscriber.socket->sendTextMessage(message);
+    subscriber.socket->flush(); // now, not on the next event-loop pass (see HttpConnection::writeResponse)
+    return true;
+}
+
+void Fanout::onCommitted(const Transaction &transaction)
+{
+    m_history.enqueue(transaction);
+    m_historyBytes += transaction.byteSize();
+    while (m_historyBytes > m_maxHistoryBytes && m_history.size() > 1) {
+        const Transaction evicted = m_history.dequeue();
+        m_historyBytes -= evicted.byteSize();
+        m_historyFloor = evicted.seq;
+    }
+    // Subscribers that may see rows of tables with row-level security wait
+    // for PostgreSQL's verdict, once per identity; everyone else gets the
+    // transaction now.
+    // Per event and subscriber this loop is the fan-out's own cost (see
+    // docs/performance.md): needsCheck() depends only on what makes a kind
+    // (schema, readable tables), so it is asked once per kind, and the
+    // common case (nobody waits) hands the list on without copying it.
+    QSet<QString> queued;
+    QList<bool> waits(m_subscribers.size(), false);
+    PerKind<bool> checks;
+    for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
+        const Subscriber &s = m_subscribers.at(i);
+        if (!m_rowFilter)
+            break;
+        const bool needsCheck = checks.value(s.kind, [&] { return m_rowFilter->needsCheck(transaction, s.context); });
+        bool waiting = false;
+        if (!m_checkQueues.isEmpty()) {
+            const auto q = m_checkQueues.constFind(s.identity);
+            waiting = q != m_checkQueues.constEnd() && !q->pending.isEmpty();
+        }
+        if (waiting || needsCheck) {
+            waits[i] = true;
+            if (!queued.contains(s.identity)) {
+                queued.insert(s.identity);
+                m_checkQueues[s.identity].pending.enqueue(transaction);
+            }
+        }
+    }
+    if (queued.isEmpty()) {
+        // A shallow copy: a subscriber removed while sending does not disturb the loop.
+        deliver(transaction, QList<Subscriber>(m_subscribers));
+    } else {
+        QList<Subscriber> now;
+        for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
+            if (!waits.at(i))
+                now.append(m_subscribers.at(i));
+        }
+        deliver(transaction, now);
+    }
+    for (const QString &identity : std::as_const(queued))
+        pump(identity);
+}
+
+QList<Fanout::Subscriber> Fanout::subscribersOf(const QString &identity) const
+{
+    QList<Subscriber> out;
+    for (const Subscriber &s : m_subscribers) {
+        if (s.identity == identity)
+            out.append(s);
+    }
+    return out;
+}
+
+void Fanout::pump(const QString &identity)
+{
+    while (true) {
+        auto q = m_checkQueues.find(identity);
+        if (q == m_checkQueues.end() || q->checking)
+            return;
+        const QList<Subscriber> members = subscribersOf(identity);
+        if (q->pending.isEmpty() || members.isEmpty()) {
+            m_checkQueues.erase(q); // nobody left to wait for
+            return;
+        }
+        const Transaction transaction = q->pending.head();
+        if (!m_rowFilter->needsCheck(transaction, members.first().context)) {
+            q->pending.dequeue();
+            deliver(transaction, members);
+            continue;
+        }
+        q->checking = true;
+        const quint64 generation = m_generation;
+        m_rowFilter->filter(transaction, members.first().context, [this, identity, generation](const Transaction &filtered) {
+            if (generation != m_generation)
+                return;
+            auto q = m_checkQueues.find(identity);
+            if (q == m_checkQueues.end())
+                return;
+            q->checking = false;
+            q->pending.dequeue();
+            deliver(filtered, subscribersOf(identity));
+            pump(identity);
+        });
+        return;
+    }
+}
+
+void Fanout::deliver(const Transaction &transaction, const QList<Subscriber> &subscribers)
+{
+    // One serialisation per kind of subscriber, not per subscriber.
+    PerKind<QString> messages;
+    QList<QWebSocket *> overflowing;
+    for (const Subscriber &s : subscribers) {
+        const QString &message = messages.value(s.kind, [&] { return QString::fromUtf8(encode(transaction, s.context)); });
+        if (message.isEmpty())
+            continue;
+        if (!send(s, message))
+            overflowing.append(s.socket);
+    }
+    for (QWebSocket *socket : overflowing) {
+        qCWarning(lcFanout) << "dropping a subscriber that does not read:" << socket->peerAddress();
+        socket->abort();
+        remove(socket);
+    }
+}
+
+} // namespace Aiodata::Server

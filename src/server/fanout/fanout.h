@@ -1,0 +1,120 @@
+#pragma once
+
+#include "capture/changesource.h"
+
+#include <QHash>
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QQueue>
+#include <QSet>
+#include <QString>
+
+QT_BEGIN_NAMESPACE
+class QWebSocket;
+QT_END_NAMESPACE
+
+namespace Aiodata::Server {
+
+// Who a WebSocket subscriber is, decided when it connects; what it may read
+// is decided again at each schema reload.
+struct SubscriberContext
+{
+    QString role;
+    QByteArray claimsJson;         // the token's claims: row-level security may depend on them
+    QString schema;
+    QSet<QString> readableTables;  // tables the role may SELECT
+    QByteArray privileges;         // SchemaCache::readableTablesSql()'s second column: changes with any grant
+    qint64 expiresAt = 0;          // token's exp (seconds since epoch), 0 = never
+    // Resume: the client's last applied position and the epoch it belongs to.
+    bool resume = false;
+    quint64 since = 0;
+    QString sinceEpoch;
+};
+
+// Sends every committed transaction to the subscribers allowed to read its
+// tables. A transaction is filtered and serialised once per kind of
+// subscriber (role, schema, readable tables), and the same message goes to
+// all of them. A subscriber that does not read (send buffer past the limit)
+// is dropped and resumes or resyncs when it reconnects, so it never delays
+// the others. The newest transactions are kept (bounded) for resuming.
+class RowFilter;
+
+class Fanout : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Fanout(ChangeSource *source, QObject *parent = nullptr);
+    // Tables with row-level security get their rows checked per subscriber.
+    void setRowFilter(RowFilter *filter) { m_rowFilter = filter; }
+    ~Fanout() override;
+
+    void addSubscriber(QWebSocket *socket, const SubscriberContext &context);
+    int subscriberCount() const { return int(m_subscribers.size()); }
+    // Subscribers holding exactly these token claims.
+    int subscriberCount(const QByteArray &claimsJson) const;
+    void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
+    void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
+
+    // What a role may read in a schema (SchemaCache::readableTablesSql()).
+    struct Readable
+    {
+        QSet<QString> tables;
+        QByteArray privileges;
+    };
+    static QString roleKey(const QString &role, const QString &schema) { return role + QLatin1Char('\n') + schema; }
+    // One context per role and schema among the subscribers: whom to ask
+    // what they may read after a schema reload.
+    QList<SubscriberContext> subscriberRoles() const;
+    // A schema reload took effect: every subscriber whose roleKey() is in
+    // readable reads that from now on (at once: also transactions still
+    // waiting for a row check); those not in it (subscribed meanwhile)
+    // keep theirs. Subscribers of a schema in changedSchemas, or whose
+    // privileges changed, get {"type":"schema"}.
+    void schemaReloaded(const QHash<QString, Readable> &readable, const QSet<QString> &changedSchemas);
+
+    // The wire form of the part of a transaction a subscriber may see
+    // (see docs/protocol.md); empty when it may see none of it.
+    static QByteArray encode(const Transaction &transaction, const SubscriberContext &context);
+
+Q_SIGNALS:
+    void subscriberCountChanged(int count);
+
+private:
+    struct Subscriber
+    {
+        QWebSocket *socket;
+        SubscriberContext context;
+        QString kind;              // role, schema and readable tables: same kind, same messages
+        QString identity;          // kind plus token claims: same rows under row-level security
+    };
+    // Transactions waiting for row checks, per identity: one slow or failing
+    // check delays only the subscribers of that identity, in commit order.
+    struct CheckQueue
+    {
+        QQueue<Transaction> pending;
+        bool checking = false;
+    };
+    static void classify(Subscriber &subscriber);
+    void onCommitted(const Transaction &transaction);
+    void pump(const QString &identity);
+    QList<Subscriber> subscribersOf(const QString &identity) const;
+    void deliver(const Transaction &transaction, const QList<Subscriber> &subscribers);
+    void remove(QWebSocket *socket);
+    bool send(const Subscriber &subscriber, const QString &message);
+
+    ChangeSource *m_source;
+    QList<Subscriber> m_subscribers;
+    qint64 m_maxBufferedBytes = 64 * 1024 * 1024;
+    QQueue<Transaction> m_history;
+    qint64 m_historyBytes = 0;
+    qint64 m_maxHistoryBytes = 64 * 1024 * 1024;
+    quint64 m_historyFloor = 0;    // transactions after this position are all in m_history
+    RowFilter *m_rowFilter = nullptr;
+    QHash<QString, CheckQueue> m_checkQueues;
+    quint64 m_generation = 0;
+};
+
+} // namespace Aiodata::Server
+
+Q_DECLARE_METATYPE(Aiodata::Server::SubscriberContext)

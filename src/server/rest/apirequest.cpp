@@ -1,0 +1,478 @@
+#include "rest/apirequest.h"
+
+#include <QUrl>
+
+#include <limits>
+
+namespace Aiodata::Server {
+
+static ApiError badRequest(const QByteArray &code, const QString &message, const QString &details = {})
+{
+    ApiError e;
+    e.status = 400;
+    e.code = code;
+    e.message = message;
+    e.details = details;
+    return e;
+}
+
+static bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Where the first '%' not followed by two hex digits is, or -1.
+static qsizetype malformedEscape(const QByteArray &text)
+{
+    for (qsizetype i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+        if (i + 2 >= text.size() || !isHexDigit(text.at(i + 1)) || !isHexDigit(text.at(i + 2)))
+            return i;
+    }
+    return -1;
+}
+
+static QString decodeComponent(QByteArray part)
+{
+    // Query strings from browsers and postgrest-js encode spaces as '+'.
+    part.replace('+', ' ');
+    return QUrl::fromPercentEncoding(part);
+}
+
+// `(a,b,"c,d")` -> a | b | c,d
+static std::optional<QStringList> parseList(const QString &text)
+{
+    if (!text.startsWith(QLatin1Char('(')) || !text.endsWith(QLatin1Char(')')))
+        return std::nullopt;
+    const QString inner = text.mid(1, text.size() - 2);
+    QStringList out;
+    if (inner.isEmpty())
+        return out;
+    QString current;
+    bool quoted = false;
+    bool wasQuoted = false;
+    for (qsizetype i = 0; i < inner.size(); ++i) {
+        const QChar c = inner.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('\\') && i + 1 < inner.size())
+                current += inner.at(++i);
+            else if (c == QLatin1Char('"'))
+                quoted = false;
+            else
+                current += c;
+        } else if (c == QLatin1Char('"')) {
+            quoted = wasQuoted = true;
+        } else if (c == QLatin1Char(',')) {
+            out.append(wasQuoted ? current : current.trimmed());
+            current.clear();
+            wasQuoted = false;
+        } else {
+            current += c;
+        }
+    }
+    if (quoted)
+        return std::nullopt;
+    out.append(wasQuoted ? current : current.trimmed());
+    return out;
+}
+
+static const QStringList &filterOperators()
+{
+    static const QStringList ops = {
+        QStringLiteral("eq"),    QStringLiteral("neq"),   QStringLiteral("gt"),         QStringLiteral("gte"),
+        QStringLiteral("lt"),    QStringLiteral("lte"),   QStringLiteral("like"),       QStringLiteral("ilike"),
+        QStringLiteral("match"), QStringLiteral("imatch"), QStringLiteral("is"),        QStringLiteral("isdistinct"),
+        QStringLiteral("in"),    QStringLiteral("cs"),    QStringLiteral("cd"),         QStringLiteral("ov"),
+        QStringLiteral("sl"),    QStringLiteral("sr"),    QStringLiteral("nxr"),        QStringLiteral("nxl"),
+        QStringLiteral("adj"),   QStringLiteral("fts"),   QStringLiteral("plfts"),      QStringLiteral("phfts"),
+        QStringLiteral("wfts"),
+    };
+    return ops;
+}
+
+// Operators that take (any) or (all), as PostgREST's quantifiers.
+static bool takesQuantifier(const QString &op)
+{
+    static const QStringList ops = {
+        QStringLiteral("eq"), QStringLiteral("gt"),   QStringLiteral("gte"),   QStringLiteral("lt"),    QStringLiteral("lte"),
+        QStringLiteral("like"), QStringLiteral("ilike"), QStringLiteral("match"), QStringLiteral("imatch"),
+    };
+    return ops.contains(op);
+}
+
+static bool isTextSearch(const QString &op)
+{
+    return op.endsWith(QLatin1String("fts"));
+}
+
+static std::optional<Filter> parseFilter(const QString &column, const QString &expression, ApiError *error)
+{
+    Filter f;
+    f.column = column;
+    QString rest = expression;
+    if (rest.startsWith(QLatin1String("not."))) {
+        f.negate = true;
+        rest = rest.mid(4);
+    }
+    const qsizetype dot = rest.indexOf(QLatin1Char('.'));
+    f.op = dot < 0 ? rest : rest.left(dot);
+    const QString value = dot < 0 ? QString() : rest.mid(dot + 1);
+    const auto fail = [&](const QString &details) {
+        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression), details);
+        return std::nullopt;
+    };
+    // op(argument): eq(any), like(all), fts(english).
+    if (const qsizetype open = f.op.indexOf(QLatin1Char('(')); open > 0 && f.op.endsWith(QLatin1Char(')'))) {
+        const QString argument = f.op.mid(open + 1, f.op.size() - open - 2);
+        f.op.truncate(open);
+        if (isTextSearch(f.op) && !argument.isEmpty())
+            f.language = argument;
+        else if (takesQuantifier(f.op) && (argument == QLatin1String("any") || argument == QLatin1String("all")))
+            f.quantifier = argument == QLatin1String("any") ? Filter::Quantifier::Any : Filter::Quantifier::All;
+        else
+            return fail(QStringLiteral("(any) and (all) go with eq, gt, gte, lt, lte, like, ilike, match and imatch; "
+                                       "a text search configuration with fts, plfts, phfts and wfts"));
+    }
+    if (dot < 0 || !filterOperators().contains(f.op)) {
+        return fail(QStringLiteral("unknown or missing operator; supported: %1")
+                        .arg(filterOperators().join(QLatin1String(", "))));
+    }
+    if (f.op == QLatin1String("in")) {
+        const auto list = parseList(value);
+        if (!list)
+            return fail(QStringLiteral("in. takes a list in parentheses: in.(a,b)"));
+        f.values = *list;
+    } else if (f.op == QLatin1String("is")) {
+        static const QStringList allowed = {QStringLiteral("null"), QStringLiteral("not_null"),
+                                            QStringLiteral("true"), QStringLiteral("false"),
+                                            QStringLiteral("unknown")};
+        if (!allowed.contains(value.toLower()))
+            return fail(QStringLiteral("is. takes null, not_null, true, false or unknown"));
+        f.value = value.toLower();
+    } else {
+        f.value = value;
+    }
+    return f;
+}
+
+// `"a,b"` -> a,b; inside quotes a backslash escapes the next character.
+static QString unquoted(const QString &value)
+{
+    if (value.size() < 2 || !value.startsWith(QLatin1Char('"')) || !value.endsWith(QLatin1Char('"')))
+        return value;
+    QString out;
+    for (qsizetype i = 1; i < value.size() - 1; ++i) {
+        if (value.at(i) == QLatin1Char('\\') && i + 1 < value.size() - 1)
+            ++i;
+        out += value.at(i);
+    }
+    return out;
+}
+
+// The top-level, comma-separated items of a logic tree's body: commas inside
+// parentheses, braces or double quotes do not split. Empty when quotes or
+// parentheses do not balance.
+static std::optional<QStringList> logicItems(QStringView body)
+{
+    QStringList items;
+    qsizetype start = 0;
+    int depth = 0;
+    bool quoted = false;
+    for (qsizetype i = 0; i < body.size(); ++i) {
+        const QChar c = body.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('\\'))
+                ++i;
+            else if (c == QLatin1Char('"'))
+                quoted = false;
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char('(') || c == QLatin1Char('{')) { // {}: array values, cs.{a,b}
+            ++depth;
+        } else if (c == QLatin1Char(')') || c == QLatin1Char('}')) {
+            if (--depth < 0)
+                return std::nullopt;
+        } else if (c == QLatin1Char(',') && depth == 0) {
+            items.append(body.mid(start, i - start).toString());
+            start = i + 1;
+        }
+    }
+    if (quoted || depth != 0)
+        return std::nullopt;
+    items.append(body.mid(start).toString());
+    return items;
+}
+
+// One logic tree: `kind` and `negate` from the query key (or the nested
+// item's prefix), `body` the text in its parentheses.
+static std::optional<FilterTree> parseLogic(FilterTree::Kind kind, bool negate, QStringView body, int depth,
+                                            const QString &whole, ApiError *error)
+{
+    const auto fail = [&](const QString &details) {
+        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse logic tree (%1)\"").arg(whole), details);
+        return std::nullopt;
+    };
+    if (depth > FilterTree::MaxDepth)
+        return fail(QStringLiteral("logic trees nest at most %1 deep").arg(FilterTree::MaxDepth));
+    const auto items = logicItems(body);
+    if (!items)
+        return fail(QStringLiteral("unbalanced parentheses or quotes"));
+    FilterTree tree;
+    tree.kind = kind;
+    tree.negate = negate;
+    for (const QString &item : *items) {
+        QStringView rest(item);
+        bool notItem = false;
+        if (rest.startsWith(QLatin1String("not."))) {
+            notItem = true;
+            rest = rest.mid(4);
+        }
+        const bool isOr = rest.startsWith(QLatin1String("or("));
+        if ((isOr || rest.startsWith(QLatin1String("and("))) && rest.endsWith(QLatin1Char(')'))) {
+            const qsizetype open = rest.indexOf(QLatin1Char('('));
+            const auto child = parseLogic(isOr ? FilterTree::Kind::Or : FilterTree::Kind::And, notItem,
+                                          rest.mid(open + 1, rest.size() - open - 2), depth + 1, whole, error);
+            if (!child)
+                return std::nullopt;
+            tree.children.append(*child);
+            continue;
+        }
+        // column.[not.]op.value; a column with a '.' in it is double-quoted.
+        QStringView source(item);
+        qsizetype dot = -1;
+        if (source.startsWith(QLatin1Char('"'))) {
+            const qsizetype close = source.indexOf(QLatin1Char('"'), 1);
+            dot = close < 0 ? -1 : close + 1;
+            if (dot >= 0 && (dot >= source.size() || source.at(dot) != QLatin1Char('.')))
+                dot = -1;
+        } else {
+            dot = source.indexOf(QLatin1Char('.'));
+        }
+        if (dot <= 0)
+            return fail(QStringLiteral("expected column.operator.value, or(...) or and(...), found \"%1\"").arg(item));
+        const auto filter = parseFilter(unquoted(source.left(dot).toString()), source.mid(dot + 1).toString(), error);
+        if (!filter)
+            return std::nullopt;
+        FilterTree leaf;
+        leaf.filter = *filter;
+        if (leaf.filter.op != QLatin1String("in") && leaf.filter.op != QLatin1String("is"))
+            leaf.filter.value = unquoted(leaf.filter.value); // values with , . : ( ) come quoted
+        tree.children.append(leaf);
+    }
+    return tree;
+}
+
+static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError *error)
+{
+    QList<OrderTerm> terms;
+    for (const QString &part : text.split(QLatin1Char(','))) {
+        const QStringList bits = part.split(QLatin1Char('.'));
+        OrderTerm term;
+        term.column = bits.value(0);
+        bool ok = !term.column.isEmpty() && bits.size() <= 3;
+        for (qsizetype i = 1; ok && i < bits.size(); ++i) {
+            const QString &b = bits.at(i);
+            if (b == QLatin1String("asc"))
+                term.descending = false;
+            else if (b == QLatin1String("desc"))
+                term.descending = true;
+            else if (b == QLatin1String("nullsfirst"))
+                term.nulls = OrderTerm::NullsFirst;
+            else if (b == QLatin1String("nullslast"))
+                term.nulls = OrderTerm::NullsLast;
+            else
+                ok = false;
+        }
+        if (!ok) {
+            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse order (%1)\"").arg(text),
+                                QStringLiteral("expected column[.asc|.desc][.nullsfirst|.nullslast], comma separated"));
+            return std::nullopt;
+        }
+        terms.append(term);
+    }
+    return terms;
+}
+
+static std::optional<qint64> parseCount(const QString &text)
+{
+    bool ok = false;
+    const qint64 n = text.toLongLong(&ok);
+    if (!ok || n < 0)
+        return std::nullopt;
+    return n;
+}
+
+std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayView pathTail,
+                                            const QStringList &schemas, ApiError *error)
+{
+    ApiRequest r;
+    // NUL cannot be stored in PostgreSQL text and would cut C strings short.
+    // Raw, or as "%00": the only escape that decodes to it. (The HTTP layer
+    // refuses a raw one too; this does not count on it.)
+    if (http.target.contains('\0') || http.target.contains("%00")) {
+        *error = badRequest("PGRST100", QStringLiteral("The request URL contains a NUL character"));
+        return std::nullopt;
+    }
+    // QUrl::fromPercentEncoding() turns a '%' without two hex digits after
+    // it into an arbitrary byte (NUL among them), so such URLs go no further.
+    if (const qsizetype bad = malformedEscape(http.target); bad >= 0) {
+        *error = badRequest("PGRST100", QStringLiteral("The request URL contains a malformed percent escape"),
+                            QStringLiteral("'%' must be followed by two hexadecimal digits, at \"%1\"")
+                                .arg(QString::fromUtf8(http.target.mid(bad, 3))));
+        return std::nullopt;
+    }
+    const QByteArray method = http.method;
+    if (method == "GET" || method == "HEAD") {
+        r.action = Action::Read;
+        r.headOnly = method == "HEAD";
+    } else if (method == "POST") {
+        r.action = Action::Create;
+    } else if (method == "PATCH") {
+        r.action = Action::Update;
+    } else if (method == "DELETE") {
+        r.action = Action::Delete;
+    } else {
+        error->status = 405;
+        error->code = "PGRST117";
+        error->message = QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(method));
+        return std::nullopt;
+    }
+
+    // Path: <table>[/<key>...]; every segment percent-decoded on its own so a
+    // key may contain an encoded '/'.
+    const QList<QByteArray> segments = QByteArray(pathTail.data(), pathTail.size()).split('/');
+    r.table = QUrl::fromPercentEncoding(segments.value(0));
+    if (r.table.isEmpty()) {
+        *error = badRequest("PGRST125", QStringLiteral("Invalid path specified in request URL"),
+                            QStringLiteral("expected /query/<table>[/<key>...]"));
+        error->status = 404;
+        return std::nullopt;
+    }
+    for (qsizetype i = 1; i < segments.size(); ++i) {
+        if (i == segments.size() - 1 && segments.at(i).isEmpty())
+            break; // tolerate one trailing slash
+        r.keyPath.append(QUrl::fromPercentEncoding(segments.at(i)));
+    }
+
+    // Schema selection, as PostgREST: Accept-Profile for reads, Content-Profile for writes.
+    const QByteArray profile = http.header(r.action == Action::Read ? "Accept-Profile" : "Content-Profile");
+    r.schema = profile.isEmpty() ? schemas.value(0) : QString::fromUtf8(profile);
+    if (!schemas.contains(r.schema)) {
+        error->status = 406;
+        error->code = "PGRST106";
+        error->message = QStringLiteral("The schema must be one of the following: %1").arg(schemas.join(QLatin1String(", ")));
+        error->details.clear();
+        error->hint.clear();
+        return std::nullopt;
+    }
+
+    for (const QByteArray &pair : http.query.split('&')) {
+        if (pair.isEmpty())
+            continue;
+        const qsizetype eq = pair.indexOf('=');
+        const QString key = decodeComponent(eq < 0 ? pair : pair.left(eq));
+        const QString value = eq < 0 ? QString() : decodeComponent(pair.mid(eq + 1));
+        if (key == QLatin1String("select")) {
+            if (value != QLatin1String("*") && !value.isEmpty()) {
+                for (const QString &c : value.split(QLatin1Char(',')))
+                    r.select.append(c.trimmed());
+            }
+        } else if (key == QLatin1String("order")) {
+            const auto order = parseOrder(value, error);
+            if (!order)
+                return std::nullopt;
+            r.order = *order;
+        } else if (key == QLatin1String("limit") || key == QLatin1String("offset")) {
+            const auto n = parseCount(value);
+            if (!n) {
+                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse %1 (%2)\"").arg(key, value),
+                                    QStringLiteral("expected a non-negative integer"));
+                return std::nullopt;
+            }
+            (key == QLatin1String("limit") ? r.limit : r.offset) = *n;
+        } else if (key == QLatin1String("columns")) {
+            // postgrest-js sends columns="a","b": names may be double-quoted.
+            const auto names = parseList(QLatin1Char('(') + value + QLatin1Char(')'));
+            if (!names) {
+                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse columns parameter (%1)\"").arg(value));
+                return std::nullopt;
+            }
+            for (const QString &c : *names) {
+                if (!c.isEmpty())
+                    r.columns.append(c);
+            }
+        } else if (key == QLatin1String("on_conflict")) {
+            // Upserts resolve on the primary key; accepted for client compatibility.
+        } else if (const bool negate = key.startsWith(QLatin1String("not."));
+                   key.mid(negate ? 4 : 0) == QLatin1String("or") || key.mid(negate ? 4 : 0) == QLatin1String("and")) {
+            if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
+                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse logic tree (%1)\"").arg(value),
+                                    QStringLiteral("expected %1=(condition,...)").arg(key));
+                return std::nullopt;
+            }
+            const auto kind = key.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
+            const auto tree = parseLogic(kind, negate, QStringView(value).mid(1, value.size() - 2), 1, value, error);
+            if (!tree)
+                return std::nullopt;
+            r.logic.append(*tree);
+        } else {
+            const auto filter = parseFilter(key, value, error);
+            if (!filter)
+                return std::nullopt;
+            r.filters.append(*filter);
+        }
+    }
+
+    // Range: 0-9 (items), as postgrest-js and PostgREST use it.
+    const QByteArray range = http.header("Range");
+    if (!range.isEmpty() && r.action == Action::Read) {
+        const QByteArray spec = range.startsWith("items=") ? range.mid(6) : range;
+        const qsizetype dash = spec.indexOf('-');
+        bool okFrom = false, okTo = true;
+        const qint64 from = spec.left(dash).trimmed().toLongLong(&okFrom);
+        const QByteArray toText = dash < 0 ? QByteArray() : spec.mid(dash + 1).trimmed();
+        const qint64 to = toText.isEmpty() ? -1 : toText.toLongLong(&okTo);
+        if (dash < 0 || !okFrom || !okTo || from < 0 || (to >= 0 && to < from)) {
+            error->status = 416;
+            error->code = "PGRST103";
+            error->message = QStringLiteral("Requested range not satisfiable");
+            return std::nullopt;
+        }
+        constexpr qint64 maxCount = std::numeric_limits<qint64>::max();
+        r.offset = from > maxCount - r.offset ? maxCount : r.offset + from; // no overflow
+        if (to >= 0) {
+            const qint64 span = to - from < maxCount ? to - from + 1 : maxCount;
+            r.limit = r.limit < 0 ? span : qMin(r.limit, span);
+        }
+    }
+
+    // Several Prefer fields are one comma-separated list (RFC 9110 5.3).
+    QByteArrayList preferences;
+    for (const auto &h : http.headers) {
+        if (h.first.compare("Prefer", Qt::CaseInsensitive) == 0)
+            preferences += h.second.split(',');
+    }
+    for (const QByteArray &prefer : std::as_const(preferences)) {
+        const QByteArray p = prefer.trimmed();
+        if (p == "return=minimal" || p == "return=headers-only")
+            r.returnRepresentation = false;
+        else if (p == "return=representation")
+            r.returnRepresentation = true;
+        else if (p == "count=exact")
+            r.count = Count::Exact;
+        else if (p == "count=planned")
+            r.count = Count::Planned;
+        else if (p == "count=estimated")
+            r.count = Count::Estimated;
+        else if (p == "resolution=merge-duplicates")
+            r.mergeDuplicates = true;
+        else if (p == "resolution=ignore-duplicates")
+            r.ignoreDuplicates = true;
+        else if (p == "missing=default")
+            r.missingDefault = true;
+    }
+    r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
+    r.body = http.body;
+    return r;
+}
+
+} // namespace Aiodata::Server

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "rest/apierror.h"
+#include "http/httpserver.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Aiodata::Server {
+
+// One PostgREST horizontal filter: `column=[not.]op.value`.
+struct Filter
+{
+    enum class Quantifier { None, Any, All };
+
+    QString column;
+    QString op;          // eq neq gt gte lt lte like ilike match imatch is isdistinct in
+                         // cs cd ov sl sr nxr nxl adj fts plfts phfts wfts
+    bool negate = false;
+    QString value;       // for all but `in`
+    QStringList values;  // for `in`
+    Quantifier quantifier = Quantifier::None; // eq(any).{a,b}: the value is an array
+    QString language;    // fts(english): the text search configuration; empty: the default
+};
+
+// `or=(...)`, `and=(...)` and their `not.` forms, nested as in PostgREST:
+// `or=(type.eq.Fish,and(type.eq.Dog,groomed.is.true))`.
+struct FilterTree
+{
+    enum class Kind { Leaf, And, Or };
+    Kind kind = Kind::Leaf;
+    Filter filter;               // Leaf (negated by its own `not.`)
+    bool negate = false;         // And, Or: not.and(...), not.or(...)
+    QList<FilterTree> children;  // And, Or: never empty
+
+    static constexpr int MaxDepth = 32; // nesting deeper than this is refused
+};
+
+struct OrderTerm
+{
+    QString column;
+    bool descending = false;
+    enum Nulls { NullsDefault, NullsFirst, NullsLast } nulls = NullsDefault;
+};
+
+// A request to /query/<table>[/<key>...] parsed into a plain object, before
+// any name is checked against the schema: SQL is built from this, never from
+// the client's strings.
+struct ApiRequest
+{
+    enum class Action { Read, Create, Update, Delete };
+
+    Action action = Action::Read;
+    bool headOnly = false;
+    QString schema;                  // from Accept-Profile / Content-Profile, or the default
+    QString table;
+    QStringList keyPath;             // primary-key prefix from the path
+    QList<Filter> filters;
+    QList<FilterTree> logic;         // or=, and=; ANDed with the filters
+    QStringList select;              // empty = all columns
+    QList<OrderTerm> order;
+    qint64 limit = -1;               // -1 = none
+    qint64 offset = 0;
+    QStringList columns;             // `columns=` for inserts
+    bool returnRepresentation = true;// Prefer: return=minimal turns it off
+    // Prefer: count=exact | planned | estimated: the total in Content-Range.
+    // planned is the planner's row estimate (EXPLAIN), which costs no scan;
+    // estimated is exact up to EstimatedExactUpTo rows and planned above.
+    enum class Count { None, Exact, Planned, Estimated };
+    Count count = Count::None;
+    static constexpr qint64 EstimatedExactUpTo = 1000;
+    bool singleObject = false;       // Accept: application/vnd.pgrst.object+json
+    bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
+    bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)
+    bool missingDefault = false;     // Prefer: missing=default (a key a row lacks takes the column default)
+    QByteArray body;
+
+    // pathTail: the part after "/query/", still percent-encoded.
+    static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,
+                                           const QStringList &schemas, ApiError *error);
+};
+
+} // namespace Aiodata::Server

@@ -1,0 +1,548 @@
+#include "rest/sqlbuilder.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace Aiodata::Server {
+
+namespace {
+
+ApiError unknownColumn(const TableInfo &table, const QString &column)
+{
+    ApiError e;
+    e.status = 400;
+    e.code = "42703";
+    e.message = QStringLiteral("column %1.%2 does not exist").arg(table.name, column);
+    return e;
+}
+
+// Collects $n parameters while a statement is built.
+struct Params
+{
+    QList<QByteArray> values;
+    QByteArray add(const QString &value)
+    {
+        values.append(value.toUtf8());
+        return '$' + QByteArray::number(values.size());
+    }
+    QByteArray add(const QByteArray &value)
+    {
+        values.append(value);
+        return '$' + QByteArray::number(values.size());
+    }
+};
+
+bool isTextType(const QString &type)
+{
+    return type == QLatin1String("text") || type.startsWith(QLatin1String("character"))
+        || type == QLatin1String("name") || type == QLatin1String("citext");
+}
+
+// One filter as SQL, its value a bound parameter.
+std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error)
+{
+    const ColumnInfo *column = table.column(f.column);
+    if (!column) {
+        *error = unknownColumn(table, f.column);
+        return std::nullopt;
+    }
+    const bool textColumn = isTextType(column->type);
+    const QByteArray col = SqlBuilder::quoteIdentifier(f.column);
+    QByteArray expr;
+    if (f.op == QLatin1String("is")) {
+        static const QHash<QString, QByteArray> tests = {
+            {QStringLiteral("null"), "IS NULL"}, {QStringLiteral("not_null"), "IS NOT NULL"},
+            {QStringLiteral("true"), "IS TRUE"}, {QStringLiteral("false"), "IS FALSE"},
+            {QStringLiteral("unknown"), "IS UNKNOWN"}};
+        expr = col + ' ' + tests.value(f.value);
+    } else if (f.op == QLatin1String("in")) {
+        if (f.values.isEmpty()) {
+            expr = "FALSE";
+        } else {
+            QList<QByteArray> placeholders;
+            for (const QString &v : f.values)
+                placeholders.append(params.add(v));
+            expr = col + " IN (" + placeholders.join(", ") + ')';
+        }
+    } else if (f.op == QLatin1String("isdistinct")) {
+        expr = col + " IS DISTINCT FROM " + params.add(f.value);
+    } else if (f.op.endsWith(QLatin1String("fts"))) {
+        static const QHash<QString, QByteArray> parsers = {
+            {QStringLiteral("fts"), "to_tsquery"}, {QStringLiteral("plfts"), "plainto_tsquery"},
+            {QStringLiteral("phfts"), "phraseto_tsquery"}, {QStringLiteral("wfts"), "websearch_to_tsquery"}};
+        const QByteArray language = f.language.isEmpty() ? QByteArray() : params.add(f.language) + "::regconfig, ";
+        // A text column is turned into a tsvector with the query's
+        // configuration (text @@ tsquery alone would use the default one).
+        const QByteArray lhs = textColumn ? "to_tsvector(" + language + col + ')' : col;
+        expr = lhs + " @@ " + parsers.value(f.op) + '(' + language + params.add(f.value) + ')';
+    } else {
+        // Comparisons; like and match on a column that is not text compare its text.
+        static const QHash<QString, QByteArray> ops = {
+            {QStringLiteral("eq"), "="},         {QStringLiteral("neq"), "<>"},       {QStringLiteral("gt"), ">"},
+            {QStringLiteral("gte"), ">="},       {QStringLiteral("lt"), "<"},         {QStringLiteral("lte"), "<="},
+            {QStringLiteral("like"), "LIKE"},    {QStringLiteral("ilike"), "ILIKE"},  {QStringLiteral("match"), "~"},
+            {QStringLiteral("imatch"), "~*"},    {QStringLiteral("cs"), "@>"},        {QStringLiteral("cd"), "<@"},
+            {QStringLiteral("ov"), "&&"},        {QStringLiteral("sl"), "<<"},        {QStringLiteral("sr"), ">>"},
+            {QStringLiteral("nxr"), "&<"},       {QStringLiteral("nxl"), "&>"},       {QStringLiteral("adj"), "-|-"}};
+        const bool pattern = f.op.contains(QLatin1String("like")) || f.op.contains(QLatin1String("match"));
+        QString value = f.value;
+        if (f.op.contains(QLatin1String("like")))
+            value.replace(QLatin1Char('*'), QLatin1Char('%')); // PostgREST's '*' wildcard avoids '%' in URLs
+        const QByteArray lhs = pattern && !textColumn ? col + "::text" : col;
+        QByteArray rhs = params.add(value);
+        if (f.quantifier != Filter::Quantifier::None) {
+            // The value is an array literal ({a,b}); for patterns, of text.
+            rhs = (f.quantifier == Filter::Quantifier::Any ? "ANY (" : "ALL (") + rhs + (pattern ? "::text[])" : ")");
+        }
+        expr = lhs + ' ' + ops.value(f.op) + ' ' + rhs;
+    }
+    return f.negate ? "NOT (" + expr + ')' : expr;
+}
+
+// An or=/and= tree as one parenthesised condition.
+std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo &table, Params &params, ApiError *error)
+{
+    if (tree.kind == FilterTree::Kind::Leaf)
+        return filterCondition(tree.filter, table, params, error);
+    QList<QByteArray> parts;
+    for (const FilterTree &child : tree.children) {
+        const auto part = treeCondition(child, table, params, error);
+        if (!part)
+            return std::nullopt;
+        parts.append(*part);
+    }
+    const QByteArray group = '(' + parts.join(tree.kind == FilterTree::Kind::Or ? " OR " : " AND ") + ')';
+    return tree.negate ? "NOT " + group : group;
+}
+
+// WHERE clause from the key path and the filters; empty when there is none.
+std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error)
+{
+    QList<QByteArray> conditions;
+    if (r.keyPath.size() > table.primaryKey.size()) {
+        error->status = 400;
+        error->code = "AIODATA001";
+        error->message = table.primaryKey.isEmpty()
+            ? QStringLiteral("Table %1 has no primary key to select by path").arg(table.name)
+            : QStringLiteral("Too many key values for %1: its primary key is (%2)")
+                  .arg(table.name, table.primaryKey.join(QLatin1String(", ")));
+        return std::nullopt;
+    }
+    for (qsizetype i = 0; i < r.keyPath.size(); ++i)
+        conditions.append(SqlBuilder::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
+
+    for (const Filter &f : r.filters) {
+        const auto condition = filterCondition(f, table, params, error);
+        if (!condition)
+            return std::nullopt;
+        conditions.append(*condition);
+    }
+    for (const FilterTree &tree : r.logic) {
+        const auto condition = treeCondition(tree, table, params, error);
+        if (!condition)
+            return std::nullopt;
+        conditions.append(*condition);
+    }
+    if (conditions.isEmpty())
+        return QByteArray();
+    return " WHERE " + conditions.join(" AND ");
+}
+
+std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    if (r.select.isEmpty())
+        return QByteArray("*");
+    QList<QByteArray> items;
+    for (const QString &item : r.select) {
+        // alias:column renames, as in PostgREST.
+        const qsizetype colon = item.indexOf(QLatin1Char(':'));
+        const QString alias = colon < 0 ? QString() : item.left(colon);
+        const QString column = colon < 0 ? item : item.mid(colon + 1);
+        if (!table.hasColumn(column)) {
+            *error = unknownColumn(table, column);
+            return std::nullopt;
+        }
+        items.append(SqlBuilder::quoteIdentifier(column)
+                     + (alias.isEmpty() ? QByteArray() : " AS " + SqlBuilder::quoteIdentifier(alias)));
+    }
+    return items.join(", ");
+}
+
+std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    if (r.order.isEmpty())
+        return QByteArray();
+    QList<QByteArray> terms;
+    for (const OrderTerm &t : r.order) {
+        if (!table.hasColumn(t.column)) {
+            *error = unknownColumn(table, t.column);
+            return std::nullopt;
+        }
+        QByteArray term = SqlBuilder::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
+        if (t.nulls == OrderTerm::NullsFirst)
+            term += " NULLS FIRST";
+        else if (t.nulls == OrderTerm::NullsLast)
+            term += " NULLS LAST";
+        terms.append(term);
+    }
+    return " ORDER BY " + terms.join(", ");
+}
+
+ApiError invalidBody(const QString &details)
+{
+    ApiError e;
+    e.status = 400;
+    e.code = "PGRST102";
+    e.message = QStringLiteral("Empty or invalid json");
+    e.details = details;
+    return e;
+}
+
+// Checks the write's columns exist; returns them quoted, in order.
+std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const TableInfo &table, ApiError *error)
+{
+    QList<QByteArray> quoted;
+    for (const QString &c : names) {
+        if (!table.hasColumn(c)) {
+            error->status = 400;
+            error->code = "PGRST204";
+            error->message = QStringLiteral("Could not find the '%1' column of '%2' in the schema cache").arg(c, table.name);
+            return std::nullopt;
+        }
+        quoted.append(SqlBuilder::quoteIdentifier(c));
+    }
+    return quoted;
+}
+
+// A write's answer when select= names columns: the written rows of `source`
+// projected as a read would, as a fourth result column (the full rows stay
+// in column 0 for the change events); ", NULL" when there is no select=.
+std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &table, const QByteArray &source,
+                                          ApiError *error)
+{
+    if (r.select.isEmpty())
+        return QByteArray(", NULL");
+    const auto select = selectList(r, table, error);
+    if (!select)
+        return std::nullopt;
+    return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + *select + " FROM " + source + ") AS _s)";
+}
+
+std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    Params params;
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    const auto select = selectList(r, table, error);
+    if (!select)
+        return std::nullopt;
+    const auto order = orderClause(r, table, error);
+    if (!order)
+        return std::nullopt;
+    const QByteArray from = " FROM " + SqlBuilder::qualifiedName(table) + " AS _t";
+    QByteArray inner = "SELECT " + *select + from + *where + *order;
+    if (r.limit >= 0)
+        inner += " LIMIT " + QByteArray::number(r.limit);
+    if (r.offset > 0)
+        inner += " OFFSET " + QByteArray::number(r.offset);
+    QByteArray sql = "SELECT coalesce(json_agg(_r), '[]')::text, count(*), ";
+    if (r.count == ApiRequest::Count::Exact)
+        sql += "(SELECT count(*)" + from + *where + ')';
+    else if (r.count == ApiRequest::Count::Estimated) // counting stops one past the bound
+        sql += "(SELECT count(*) FROM (SELECT 1" + from + *where + " LIMIT "
+            + QByteArray::number(ApiRequest::EstimatedExactUpTo + 1) + ") AS _c)";
+    else
+        sql += "NULL";
+    // The statement's own snapshot: which transactions the rows include.
+    sql += ", pg_current_snapshot()::text FROM (" + inner + ") AS _r";
+    return PgStatement{sql, params.values};
+}
+
+std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+{
+    if (!r.keyPath.isEmpty()) {
+        error->status = 405;
+        error->code = "AIODATA002";
+        error->message = QStringLiteral("POST takes the table path only; put key values in the body");
+        return std::nullopt;
+    }
+    // The body is parsed to check it and to find its columns, then goes to
+    // PostgreSQL as sent (an object wrapped in an array): a round trip
+    // through QJsonDocument would turn numbers into doubles, and cost time.
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+    if (!doc.isObject() && !doc.isArray()) {
+        *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("expected an object or an array of objects")
+                                                                          : parseError.errorString());
+        return std::nullopt;
+    }
+    // The columns: columns= if given, else the union of the rows' keys
+    // (absent keys become NULL only where another row sets them).
+    QStringList names = r.columns;
+    qsizetype rowCount = 1;
+    if (doc.isObject()) {
+        if (names.isEmpty())
+            names = doc.object().keys();
+    } else {
+        const QJsonArray rows = doc.array();
+        rowCount = rows.size();
+        for (const QJsonValue &row : rows) {
+            if (!row.isObject()) {
+                *error = invalidBody(QStringLiteral("expected an object or an array of objects"));
+                return std::nullopt;
+            }
+            if (r.columns.isEmpty()) {
+                const QJsonObject object = row.toObject();
+                for (auto it = object.begin(); it != object.end(); ++it) {
+                    if (!names.contains(it.key()))
+                        names.append(it.key());
+                }
+            }
+        }
+    }
+    // The same shape gives the same SQL: names, select=, merge and rows wanted
+    // are all it depends on besides the table (the body is parameter $1).
+    const QByteArray body = doc.isArray() ? r.body : '[' + r.body + ']';
+    QString shape;
+    const bool cacheable = !names.isEmpty() && std::none_of(names.cbegin(), names.cend(), [](const QString &n) {
+        return n.isEmpty() || n.contains(QChar(0)); // never a column; writeColumns refuses them
+    });
+    if (cacheable) {
+        // NUL separates the parts: no column name holds one (names with it
+        // are not cached), and select= cannot (ApiRequest refuses a NUL in
+        // the URL).
+        shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(r.missingDefault ? u'd' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
+            + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
+        const auto cached = table.insertStatements.constFind(shape);
+        if (cached != table.insertStatements.constEnd())
+            return PgStatement{*cached, {body}};
+    }
+    const auto columns = writeColumns(names, table, error);
+    if (!columns)
+        return std::nullopt;
+    const QByteArray target = SqlBuilder::qualifiedName(table);
+    Params params;
+    QByteArray insert;
+    insert.reserve(256);
+    insert += "INSERT INTO " + target + " AS _t ";
+    if (columns->isEmpty()) {
+        if (rowCount > 1) {
+            *error = invalidBody(QStringLiteral("rows without any column can only be inserted one at a time"));
+            return std::nullopt;
+        }
+        if (rowCount == 0)
+            insert += "SELECT * FROM " + target + " WHERE FALSE";
+        else
+            insert += "DEFAULT VALUES";
+    } else {
+        const QByteArray list = columns->join(", ");
+        // missing=default: a key a row lacks takes the column's default
+        // (evaluated per row, as DEFAULT would be) instead of NULL.
+        QList<QByteArray> values;
+        bool anyDefault = false;
+        if (r.missingDefault) {
+            for (qsizetype i = 0; i < names.size(); ++i) {
+                // Parenthesised: it stands in a CASE. Every name is a column (writeColumns checked).
+                const QByteArray stored = table.column(names.at(i))->defaultExpression;
+                const QByteArray expression = stored.isEmpty() ? QByteArray() : '(' + stored + ')';
+                const QByteArray value = "_r." + columns->at(i);
+                anyDefault = anyDefault || !expression.isEmpty();
+                values.append(expression.isEmpty() ? value
+                                                   : QByteArray("CASE WHEN _e.j::jsonb ? " + params.add(names.at(i)) + " THEN "
+                                                                + value + " ELSE " + expression + " END"));
+            }
+        }
+        if (!anyDefault) {
+            insert += '(' + list + ") SELECT " + list + " FROM json_populate_recordset(NULL::" + target + ", "
+                + params.add(body) + "::json)";
+        } else {
+            insert += '(' + list + ") SELECT " + values.join(", ") + " FROM json_array_elements(" + params.add(body)
+                + "::json) AS _e(j) CROSS JOIN LATERAL json_populate_record(NULL::" + target + ", _e.j) AS _r";
+        }
+        // Both resolutions are on the primary key; merge wins if both are asked.
+        if ((r.mergeDuplicates || r.ignoreDuplicates) && !table.primaryKey.isEmpty()) {
+            QList<QByteArray> keys, updates;
+            for (const QString &k : table.primaryKey)
+                keys.append(SqlBuilder::quoteIdentifier(k));
+            for (const QByteArray &c : *columns) {
+                if (r.mergeDuplicates && !keys.contains(c))
+                    updates.append(c + " = EXCLUDED." + c);
+            }
+            insert += " ON CONFLICT (" + keys.join(", ") + ") DO "
+                + (updates.isEmpty() ? QByteArray("NOTHING") : "UPDATE SET " + updates.join(", "));
+        }
+    }
+    // select= is checked also when no rows come back, so it fails the same way.
+    const auto projection = writeProjection(r, table, "_w", error);
+    if (!projection)
+        return std::nullopt;
+    const QByteArray sql = want == SqlBuilder::Rows::NotNeeded
+        ? insert
+        : "WITH _w AS (" + insert + " RETURNING _t.*) "
+          "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
+    // Only statements whose sole parameter is the body are kept: a cached
+    // one is replayed with {body} (missing=default's column names are more).
+    if (cacheable && params.values.size() == 1) {
+        // Bounded: a client inventing column sets must not grow it forever.
+        if (table.insertStatements.size() >= 256)
+            table.insertStatements.clear();
+        table.insertStatements.insert(shape, sql);
+    }
+    return PgStatement{sql, params.values};
+}
+
+std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+    if (!doc.isObject()) {
+        *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("PATCH takes one JSON object")
+                                                                          : parseError.errorString());
+        return std::nullopt;
+    }
+    const auto columns = writeColumns(doc.object().keys(), table, error);
+    if (!columns)
+        return std::nullopt;
+    if (columns->isEmpty()) {
+        *error = invalidBody(QStringLiteral("PATCH body sets no column"));
+        return std::nullopt;
+    }
+    Params params;
+    const QByteArray body = params.add(r.body);
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    const auto projection = writeProjection(r, table, "(SELECT (_row).* FROM _n) AS _u", error);
+    if (!projection)
+        return std::nullopt;
+    const QByteArray target = SqlBuilder::qualifiedName(table);
+    if (want == SqlBuilder::Rows::NotNeeded) {
+        // The new values come from a subquery: its own columns shadow the
+        // table's there, while the WHERE clause still sees the table's.
+        const QByteArray list = columns->join(", ");
+        return PgStatement{"UPDATE " + target + " AS _t SET (" + list + ") = (SELECT " + list
+                               + " FROM json_populate_record(NULL::" + target + ", " + body + "::json))" + *where,
+                           params.values};
+    }
+    QList<QByteArray> sets;
+    for (const QByteArray &c : *columns)
+        sets.append(c + " = _p." + c);
+    // Old rows come from the same statement: locked, then updated by their
+    // physical address, so old and new pair up exactly.
+    const QByteArray sql =
+        "WITH _o AS (SELECT _t.tableoid AS _oid, _t.ctid AS _ctid, row_to_json(_t) AS _old FROM " + target
+        + " AS _t" + *where + " FOR UPDATE), "
+        "_n AS (UPDATE " + target + " AS _t SET " + sets.join(", ") + " FROM _o, json_populate_record(NULL::"
+        + target + ", " + body + "::json) AS _p WHERE _t.tableoid = _o._oid AND _t.ctid = _o._ctid "
+        "RETURNING _o._old, row_to_json(_t) AS _new, _t AS _row) "
+        "SELECT coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text"
+        + *projection + " FROM _n";
+    return PgStatement{sql, params.values};
+}
+
+std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+{
+    Params params;
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    const auto projection = writeProjection(r, table, "_d", error);
+    if (!projection)
+        return std::nullopt;
+    if (want == SqlBuilder::Rows::NotNeeded)
+        return PgStatement{"DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where, params.values};
+    const QByteArray sql = "WITH _d AS (DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where
+                           + " RETURNING _t.*) SELECT coalesce(json_agg(_d), '[]')::text, count(*), NULL"
+                           + *projection + " FROM _d";
+    return PgStatement{sql, params.values};
+}
+
+} // namespace
+
+PgStatement SqlBuilder::roleStatement(const QString &role, const QByteArray &claimsJson)
+{
+    // Its row (the two values set) is of no use to anyone: not copied out.
+    return PgStatement{QByteArrayLiteral("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"),
+                       {role.toUtf8(), claimsJson}, false};
+}
+
+namespace {
+
+// Appends "na""me" without a temporary for ASCII names, as this runs for
+// every identifier of every statement.
+void appendQuoted(QByteArray &out, const QString &name)
+{
+    auto append = [&out](char c) {
+        out += c;
+        if (c == '"')
+            out += '"';
+    };
+    out += '"';
+    if (std::all_of(name.begin(), name.end(), [](QChar c) { return c.unicode() < 0x80; })) {
+        for (const QChar c : name)
+            append(char(c.unicode()));
+    } else {
+        for (const char c : name.toUtf8())
+            append(c);
+    }
+    out += '"';
+}
+
+} // namespace
+
+QByteArray SqlBuilder::quoteIdentifier(const QString &name)
+{
+    QByteArray quoted;
+    quoted.reserve(name.size() + 8);
+    appendQuoted(quoted, name);
+    return quoted;
+}
+
+QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
+{
+    QByteArray quoted;
+    quoted.reserve(table.schema.size() + table.name.size() + 16);
+    appendQuoted(quoted, table.schema);
+    quoted += '.';
+    appendQuoted(quoted, table.name);
+    return quoted;
+}
+
+std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows)
+{
+    switch (request.action) {
+    case ApiRequest::Action::Read:
+        return buildRead(request, table, error);
+    case ApiRequest::Action::Create:
+        return buildCreate(request, table, error, rows);
+    case ApiRequest::Action::Update:
+        return buildUpdate(request, table, error, rows);
+    case ApiRequest::Action::Delete:
+        return buildDelete(request, table, error, rows);
+    }
+    return std::nullopt;
+}
+
+std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error)
+{
+    Params params;
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    return PgStatement{"EXPLAIN (FORMAT JSON) SELECT 1 FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where,
+                       params.values};
+}
+
+qint64 SqlBuilder::plannedRows(const QByteArray &explainJson)
+{
+    // [{"Plan": {"Node Type": ..., "Plan Rows": 1234, ...}}]
+    const QJsonValue rows = QJsonDocument::fromJson(explainJson).array().at(0).toObject().value(QLatin1String("Plan"))
+                                .toObject().value(QLatin1String("Plan Rows"));
+    return rows.isDouble() ? qint64(rows.toDouble()) : -1;
+}
+
+} // namespace Aiodata::Server

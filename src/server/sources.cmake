@@ -1,0 +1,27 @@
+# The server's modules by layer (docs/architecture.md), every source but
+# main.cpp: one list for the server build and the fuzz build (tests/fuzz),
+# relative to this folder.
+set(AIODATA_SERVER_SOURCES
+  app/config.cpp app/config.h
+  app/logging.cpp app/logging.h
+  http/httpserver.cpp http/httpserver.h
+  pg/pgconnection.cpp pg/pgconnection.h
+  pg/pgpool.cpp pg/pgpool.h
+  pg/pglistener.cpp pg/pglistener.h
+  pg/pgreplicationstream.cpp pg/pgreplicationstream.h
+  schema/schemacache.cpp schema/schemacache.h
+  schema/schemareloader.cpp schema/schemareloader.h
+  rest/apierror.cpp rest/apierror.h
+  rest/apirequest.cpp rest/apirequest.h
+  rest/sqlbuilder.cpp rest/sqlbuilder.h
+  rest/idempotencycache.cpp rest/idempotencycache.h
+  rest/jwt.cpp rest/jwt.h
+  rest/routes.cpp rest/routes.h
+  capture/changesource.cpp capture/changesource.h
+  capture/ownwritessource.cpp capture/ownwritessource.h
+  capture/pgoutputdecoder.cpp capture/pgoutputdecoder.h
+  capture/walvalueformatter.cpp capture/walvalueformatter.h
+  capture/walsource.cpp capture/walsource.h
+  fanout/fanout.cpp fanout/fanout.h
+  fanout/rowfilter.cpp fanout/rowfilter.h
+)
