@@ -4,11 +4,15 @@
 set(AIODATA_SERVER_SOURCES
   app/config.cpp app/config.h
   app/logging.cpp app/logging.h
+  app/commandline.cpp app/commandline.h
+  app/server.cpp app/server.h
   http/httpserver.cpp http/httpserver.h
   pg/pgconnection.cpp pg/pgconnection.h
   pg/pgpool.cpp pg/pgpool.h
   pg/pglistener.cpp pg/pglistener.h
   pg/pgreplicationstream.cpp pg/pgreplicationstream.h
+  pg/pgsql.cpp pg/pgsql.h
+  pg/pgtype.cpp pg/pgtype.h
   schema/schemacache.cpp schema/schemacache.h
   schema/schemareloader.cpp schema/schemareloader.h
   rest/apierror.cpp rest/apierror.h
@@ -24,4 +28,5 @@ set(AIODATA_SERVER_SOURCES
   capture/walsource.cpp capture/walsource.h
   fanout/fanout.cpp fanout/fanout.h
   fanout/rowfilter.cpp fanout/rowfilter.h
+  fanout/subscribercontext.h
 )

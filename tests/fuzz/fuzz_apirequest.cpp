@@ -245,7 +245,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     checkStatement(*r, table, *statement, input);
-    if (r->action == ApiRequest::Action::Read) {
+    if (r->operation == ApiRequest::Operation::Read) {
         // count=planned's EXPLAIN has the read's WHERE: it builds whenever the read does.
         ApiError plannedError;
         const std::optional<PgStatement> planned = SqlBuilder::buildPlannedCount(*r, table, &plannedError);

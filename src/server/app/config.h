@@ -33,6 +33,14 @@ struct Config
     int maxSubscribers = 10000;                 // AIODATA_MAX_SUBSCRIBERS: WebSockets per server
     int maxSubscribersPerToken = 64;            // AIODATA_MAX_SUBSCRIBERS_PER_TOKEN: per signed token
     qint64 maxSendBufferBytes = 16 * 1024 * 1024; // AIODATA_MAX_SEND_BUFFER: a subscriber that does not read is dropped
+    // Where events come from (--events, AIODATA_EVENTS): logical replication
+    // (every writer), writes through this server only, or wal when the
+    // database allows it.
+    enum class Events { Auto, Wal, Own };
+    Events events = Events::Auto;
+    QString publication = QStringLiteral("aiodata"); // --publication, AIODATA_PUBLICATION
+    QString replicationUri;        // --replication-uri, AIODATA_REPLICATION_URI; empty: db-uri
+
     // Reads the AIODATA_* limits above; false and *error on a bad value.
     bool applyLimitsFromEnvironment(QString *error);
 

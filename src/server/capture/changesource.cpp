@@ -2,17 +2,6 @@
 
 namespace Aiodata::Server {
 
-QByteArray Change::actionName(Action action)
-{
-    switch (action) {
-    case Action::Create: return QByteArrayLiteral("create");
-    case Action::Update: return QByteArrayLiteral("update");
-    case Action::Delete: return QByteArrayLiteral("delete");
-    case Action::Truncate: return QByteArrayLiteral("truncate");
-    }
-    return QByteArray();
-}
-
 qsizetype Transaction::byteSize() const
 {
     qsizetype n = 64;

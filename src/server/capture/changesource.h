@@ -5,12 +5,14 @@
 #include <QObject>
 #include <QString>
 
+#include "protocol/messages.h"
+
 namespace Aiodata::Server {
 
 // One change to one table: the rows as PostgreSQL's JSON.
 struct Change
 {
-    enum class Action { Create, Update, Delete, Truncate };
+    using Action = Protocol::Action;
 
     Action action = Action::Create;
     QString schema;
@@ -22,7 +24,6 @@ struct Change
     // can then be judged on them.
     bool completeOldRows = false;
 
-    static QByteArray actionName(Action action);
 };
 
 // One committed transaction: its changes in order, applied by clients in one go.

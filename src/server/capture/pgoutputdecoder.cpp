@@ -225,7 +225,7 @@ PgOutputDecoder::Result PgOutputDecoder::decode(const QByteArray &message)
     }
     case 'I': {
         WalChange c;
-        c.action = WalChange::Action::Insert;
+        c.action = WalChange::Action::Create;
         c.relation = in.u32();
         if (char(in.byte()) != 'N')
             return fail(QStringLiteral("Insert without a new tuple"));

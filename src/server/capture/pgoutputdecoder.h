@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/messages.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -35,8 +37,8 @@ struct WalRelation
 
 struct WalChange
 {
-    enum class Action { Insert, Update, Delete, Truncate };
-    Action action = Action::Insert;
+    using Action = Protocol::Action; // pgoutput's Insert is a Create
+    Action action = Action::Create;
     quint32 relation = 0;
     WalTuple oldTuple;        // update/delete: key ('K') or whole row ('O'); may be empty
     bool oldIsFull = false;   // 'O': the old tuple has every column

@@ -3,7 +3,8 @@
 #include "app/logging.h"
 #include "pg/pgpool.h"
 #include "pg/pgreplicationstream.h"
-#include "rest/sqlbuilder.h"
+#include "pg/pgsql.h"
+#include "pg/pgtype.h"
 #include "capture/walvalueformatter.h"
 
 #include <QCoreApplication>
@@ -13,60 +14,6 @@
 namespace Aiodata::Server {
 
 namespace {
-
-// A type json_to_recordset can use without any privilege: built-in types by
-// OID. Empty for the others: WalSource resolves those (domains to their base
-// type, arrays of them to arrays of it, enums and the rest to text).
-QByteArray builtinRecordsetType(quint32 oid)
-{
-    switch (oid) {
-    case 16: return "bool";
-    case 17: return "bytea";
-    case 18: return "\"char\"";
-    case 19: return "name";
-    case 20: return "int8";
-    case 21: return "int2";
-    case 23: return "int4";
-    case 26: return "oid";
-    case 114: return "json";
-    case 142: return "xml";
-    case 650: return "cidr";
-    case 700: return "float4";
-    case 701: return "float8";
-    case 790: return "money";
-    case 829: return "macaddr";
-    case 869: return "inet";
-    case 1042: return "bpchar";
-    case 1043: return "varchar";
-    case 1082: return "date";
-    case 1083: return "time";
-    case 1114: return "timestamp";
-    case 1184: return "timestamptz";
-    case 1186: return "interval";
-    case 1266: return "timetz";
-    case 1700: return "numeric";
-    case 2950: return "uuid";
-    case 3802: return "jsonb";
-    case 1000: return "bool[]";
-    case 1001: return "bytea[]";
-    case 1005: return "int2[]";
-    case 1007: return "int4[]";
-    case 1016: return "int8[]";
-    case 1009: return "text[]";
-    case 1015: return "varchar[]";
-    case 1021: return "float4[]";
-    case 1022: return "float8[]";
-    case 1231: return "numeric[]";
-    case 1182: return "date[]";
-    case 1115: return "timestamp[]";
-    case 1185: return "timestamptz[]";
-    case 2951: return "uuid[]";
-    case 199: return "json[]";
-    case 3807: return "jsonb[]";
-    case 25: return "text";
-    default: return QByteArray();
-    }
-}
 
 // Resolves types that are not built in: through domains to their base type
 // and through one array level, reading only pg_type (no privilege needed).
@@ -79,11 +26,6 @@ const char ResolveTypesSql[] = R"(WITH RECURSIVE chain(start, cur, arrays, depth
   FROM chain c JOIN pg_catalog.pg_type t ON t.oid = c.cur
   WHERE c.depth < 32 AND (t.typtype = 'd' OR (c.arrays = 0 AND t.typcategory = 'A' AND t.typelem <> 0 AND t.typlen = -1)))
 SELECT DISTINCT ON (start) start::text, cur::text, arrays FROM chain ORDER BY start, depth DESC)";
-
-bool isJsonType(quint32 oid)
-{
-    return oid == 114 || oid == 3802;
-}
 
 // A value inside libpq's options setting: spaces and backslashes escaped.
 QByteArray escapeOption(const QByteArray &value)
@@ -147,7 +89,7 @@ PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuple
     // Every value as its text in a JSON string; json_to_recordset parses it as the column's type.
     const QByteArray input = tuplesToJson(relation, tuples, present,
                                           [](QByteArray &out, const WalColumn &column, const QByteArray &text) {
-                                              if (isJsonType(column.typeOid))
+                                              if (PgType::isJson(column.typeOid))
                                                   out += text;
                                               else
                                                   WalValueFormatter::appendString(out, text);
@@ -156,7 +98,7 @@ PgStatement conversion(const WalRelation &relation, const QList<WalTuple> &tuple
     QList<QByteArray> definitions;
     for (int i : present) {
         const WalColumn &column = relation.columns.at(i);
-        definitions.append(SqlBuilder::quoteIdentifier(column.name) + ' ' + typeOf(column.typeOid));
+        definitions.append(PgSql::quoteIdentifier(column.name) + ' ' + typeOf(column.typeOid));
     }
     if (definitions.isEmpty())
         return PgStatement{QByteArrayLiteral("SELECT '[]'::text"), {}};
@@ -323,7 +265,7 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         WalTuple row;
         WalTuple old;
         switch (change.action) {
-        case WalChange::Action::Insert:
+        case WalChange::Action::Create:
             row = change.newTuple;
             break;
         case WalChange::Action::Update:
@@ -391,7 +333,7 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         for (const QList<int> *columns : {&g.rowColumns, &g.oldColumns}) {
             for (int i : *columns) {
                 const quint32 oid = g.relation->columns.at(i).typeOid;
-                if (builtinRecordsetType(oid).isEmpty() && !m_types.contains(oid))
+                if (PgType::builtinName(oid).isEmpty() && !m_types.contains(oid))
                     unknown.insert(oid);
             }
         }
@@ -401,7 +343,7 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
         return;
     }
     const auto typeOf = [this](quint32 oid) {
-        const QByteArray builtin = builtinRecordsetType(oid);
+        const QByteArray builtin = PgType::builtinName(oid);
         return builtin.isEmpty() ? m_types.value(oid, QByteArrayLiteral("text")) : builtin;
     };
 
@@ -436,7 +378,7 @@ void WalSource::convert(const std::shared_ptr<Pending> &pending)
             c.schema = g.relation->schema;
             c.table = g.relation->name;
             switch (g.action) {
-            case WalChange::Action::Insert: c.action = Change::Action::Create; break;
+            case WalChange::Action::Create: c.action = Change::Action::Create; break;
             case WalChange::Action::Update: c.action = Change::Action::Update; break;
             case WalChange::Action::Delete: c.action = Change::Action::Delete; break;
             case WalChange::Action::Truncate: c.action = Change::Action::Truncate; break;
@@ -489,7 +431,7 @@ void WalSource::resolveTypes(const QSet<quint32> &oids, std::function<void()> th
         for (quint32 oid : oids)
             m_types.insert(oid, QByteArrayLiteral("text"));
         for (const QList<QByteArray> &row : results.value(0).rows) {
-            QByteArray type = builtinRecordsetType(row.value(1).toUInt());
+            QByteArray type = PgType::builtinName(row.value(1).toUInt());
             if (type.isEmpty() || type.endsWith("[]"))
                 type = QByteArrayLiteral("text");
             if (row.value(2).toInt() > 0)

@@ -1,32 +1,14 @@
 #include "capture/walvalueformatter.h"
 
+#include "pg/pgtype.h"
+
 #include <cstdio>
 
 namespace Aiodata::Server {
 
-namespace {
+using namespace PgType;
 
-enum Oid : quint32 {
-    Bool = 16,
-    Char = 18,
-    Name = 19,
-    Int8 = 20,
-    Int2 = 21,
-    Int4 = 23,
-    Text = 25,
-    ObjectId = 26,
-    Json = 114,
-    Float4 = 700,
-    Float8 = 701,
-    Bpchar = 1042,
-    Varchar = 1043,
-    Date = 1082,
-    Timestamp = 1114,
-    TimestampTz = 1184,
-    Numeric = 1700,
-    Uuid = 2950,
-    Jsonb = 3802,
-};
+namespace {
 
 bool isDigit(char c)
 {

@@ -48,26 +48,48 @@ private:
 
 } // namespace
 
+namespace P = Aiodata::Protocol;
+
+// Appends "key": (names from protocol/messages.h, the client's too).
+static void appendKey(QByteArray &m, QLatin1String key)
+{
+    m += '"';
+    m.append(key.data(), key.size());
+    m += "\":";
+}
+
+static void appendName(QByteArray &m, QLatin1String name)
+{
+    m += '"';
+    m.append(name.data(), name.size());
+    m += '"';
+}
+
 // Appends one change's fields ("action":...,"rows":[...]) to an event.
 static void appendChange(QByteArray &m, const Change &change)
 {
-    m += "\"action\":\"";
-    m += Change::actionName(change.action);
-    m += "\",\"schema\":";
+    appendKey(m, P::Field::Action);
+    appendName(m, P::actionName(change.action));
+    m += ',';
+    appendKey(m, P::Field::Schema);
     WalValueFormatter::appendString(m, change.schema.toUtf8());
-    m += ",\"table\":";
+    m += ',';
+    appendKey(m, P::Field::Table);
     WalValueFormatter::appendString(m, change.table.toUtf8());
-    m += ",\"rows\":";
+    m += ',';
+    appendKey(m, P::Field::Rows);
     m += change.rows;
     if (change.action == Change::Action::Update) {
-        m += ",\"old\":";
+        m += ',';
+        appendKey(m, P::Field::Old);
         m += change.oldRows;
     }
 }
 
-Fanout::Fanout(ChangeSource *source, QObject *parent)
+Fanout::Fanout(ChangeSource *source, RowFilter *rowFilter, QObject *parent)
     : QObject(parent)
     , m_source(source)
+    , m_rowFilter(rowFilter)
 {
     connect(source, &ChangeSource::committed, this, &Fanout::onCommitted);
     connect(source, &ChangeSource::reset, this, [this] {
@@ -103,9 +125,14 @@ QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContex
         return QByteArray();
     QByteArray m;
     m.reserve(size);
-    m += visible == 1 ? "{\"type\":\"event\",\"seq\":" : "{\"type\":\"transaction\",\"seq\":";
+    m += '{';
+    appendKey(m, P::Field::Type);
+    appendName(m, visible == 1 ? P::MessageType::Event : P::MessageType::Transaction);
+    m += ',';
+    appendKey(m, P::Field::Seq);
     m += QByteArray::number(transaction.seq);
-    m += ",\"xid\":";
+    m += ',';
+    appendKey(m, P::Field::Xid);
     m += QByteArray::number(transaction.xid);
     if (visible == 1) {
         m += ',';
@@ -116,7 +143,9 @@ QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContex
         m += '}';
         return m;
     }
-    m += ",\"events\":[";
+    m += ',';
+    appendKey(m, P::Field::Events);
+    m += '[';
     bool first = true;
     for (const Change &c : transaction.changes) {
         if (!isVisible(c))
@@ -161,13 +190,13 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
             resumed = false;
     }
     QJsonObject hello;
-    hello.insert(QLatin1String("type"), QStringLiteral("hello"));
-    hello.insert(QLatin1String("seq"), qint64(m_source->lastSeq()));
-    hello.insert(QLatin1String("epoch"), m_source->epoch());
-    hello.insert(QLatin1String("resumed"), resumed);
-    hello.insert(QLatin1String("role"), context.role);
-    hello.insert(QLatin1String("schema"), context.schema);
-    hello.insert(QLatin1String("source"), m_source->name());
+    hello.insert(P::Field::Type, P::MessageType::Hello);
+    hello.insert(P::Field::Seq, qint64(m_source->lastSeq()));
+    hello.insert(P::Field::Epoch, m_source->epoch());
+    hello.insert(P::Field::Resumed, resumed);
+    hello.insert(P::Field::Role, context.role);
+    hello.insert(P::Field::Schema, context.schema);
+    hello.insert(P::Field::Source, m_source->name());
     socket->sendTextMessage(QString::fromUtf8(QJsonDocument(hello).toJson(QJsonDocument::Compact)));
     if (resumed) {
         for (const Transaction &t : std::as_const(m_history)) {
@@ -197,9 +226,10 @@ QList<SubscriberContext> Fanout::subscriberRoles() const
     return out;
 }
 
-void Fanout::schemaReloaded(const QHash<QString, Readable> &readable, const QSet<QString> &changedSchemas)
+void Fanout::schemaReloaded(const QHash<QString, ReadableTables> &readable, const QSet<QString> &changedSchemas)
 {
-    static const QString schemaMessage = QStringLiteral("{\"type\":\"schema\"}");
+    static const QString schemaMessage = QString::fromUtf8(
+        QJsonDocument(QJsonObject{{P::Field::Type, P::MessageType::Schema}}).toJson(QJsonDocument::Compact));
     QList<QWebSocket *> told;
     // Every member of an identity has the same role and schema, so members
     // of one old identity all move to the same new one.

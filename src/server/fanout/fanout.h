@@ -1,6 +1,7 @@
 #pragma once
 
 #include "capture/changesource.h"
+#include "fanout/subscribercontext.h"
 
 #include <QHash>
 #include <QList>
@@ -16,22 +17,6 @@ QT_END_NAMESPACE
 
 namespace Aiodata::Server {
 
-// Who a WebSocket subscriber is, decided when it connects; what it may read
-// is decided again at each schema reload.
-struct SubscriberContext
-{
-    QString role;
-    QByteArray claimsJson;         // the token's claims: row-level security may depend on them
-    QString schema;
-    QSet<QString> readableTables;  // tables the role may SELECT
-    QByteArray privileges;         // SchemaCache::readableTablesSql()'s second column: changes with any grant
-    qint64 expiresAt = 0;          // token's exp (seconds since epoch), 0 = never
-    // Resume: the client's last applied position and the epoch it belongs to.
-    bool resume = false;
-    quint64 since = 0;
-    QString sinceEpoch;
-};
-
 // Sends every committed transaction to the subscribers allowed to read its
 // tables. A transaction is filtered and serialised once per kind of
 // subscriber (role, schema, readable tables), and the same message goes to
@@ -44,9 +29,9 @@ class Fanout : public QObject
 {
     Q_OBJECT
 public:
-    explicit Fanout(ChangeSource *source, QObject *parent = nullptr);
-    // Tables with row-level security get their rows checked per subscriber.
-    void setRowFilter(RowFilter *filter) { m_rowFilter = filter; }
+    // Tables with row-level security get their rows checked per subscriber
+    // by rowFilter.
+    Fanout(ChangeSource *source, RowFilter *rowFilter, QObject *parent = nullptr);
     ~Fanout() override;
 
     void addSubscriber(QWebSocket *socket, const SubscriberContext &context);
@@ -56,13 +41,6 @@ public:
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
     void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
 
-    // What a role may read in a schema (SchemaCache::readableTablesSql()).
-    struct Readable
-    {
-        QSet<QString> tables;
-        QByteArray privileges;
-    };
-    static QString roleKey(const QString &role, const QString &schema) { return role + QLatin1Char('\n') + schema; }
     // One context per role and schema among the subscribers: whom to ask
     // what they may read after a schema reload.
     QList<SubscriberContext> subscriberRoles() const;
@@ -71,7 +49,7 @@ public:
     // waiting for a row check); those not in it (subscribed meanwhile)
     // keep theirs. Subscribers of a schema in changedSchemas, or whose
     // privileges changed, get {"type":"schema"}.
-    void schemaReloaded(const QHash<QString, Readable> &readable, const QSet<QString> &changedSchemas);
+    void schemaReloaded(const QHash<QString, ReadableTables> &readable, const QSet<QString> &changedSchemas);
 
     // The wire form of the part of a transaction a subscriber may see
     // (see docs/protocol.md); empty when it may see none of it.
@@ -110,11 +88,9 @@ private:
     qint64 m_historyBytes = 0;
     qint64 m_maxHistoryBytes = 64 * 1024 * 1024;
     quint64 m_historyFloor = 0;    // transactions after this position are all in m_history
-    RowFilter *m_rowFilter = nullptr;
+    RowFilter *m_rowFilter;
     QHash<QString, CheckQueue> m_checkQueues;
     quint64 m_generation = 0;
 };
 
 } // namespace Aiodata::Server
-
-Q_DECLARE_METATYPE(Aiodata::Server::SubscriberContext)

@@ -4,7 +4,7 @@
 #include "pg/pgpool.h"
 #include "protocol/pgsnapshot.h"
 #include "schema/schemacache.h"
-#include "rest/sqlbuilder.h"
+#include "pg/pgsql.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -15,6 +15,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <memory>
 #include <optional>
 
 namespace Aiodata::Server {
@@ -100,12 +101,12 @@ QByteArray visibilityCondition(const TableInfo &table)
 // FORCE, BYPASSRLS, superuser) see every row.
 PgStatement oldRowsStatement(const TableInfo &table, const QByteArray &oldRows)
 {
-    const QByteArray target = SqlBuilder::qualifiedName(table);
+    const QByteArray target = PgSql::qualifiedName(table.schema, table.name);
     return PgStatement{"SELECT coalesce(json_agg(_aiodata." + kOrdinalColumn.toUtf8()
                            + "), '[]')::text, pg_current_snapshot()::text, " + SchemaCache::policyVersionSql("$2::regclass")
                            + " FROM json_array_elements($1::json) WITH ORDINALITY AS _aiodata(" + kRowColumn.toUtf8() + ", "
                            + kOrdinalColumn.toUtf8() + "), json_populate_record(NULL::" + target + ", _aiodata."
-                           + kRowColumn.toUtf8() + ") AS " + SqlBuilder::quoteIdentifier(table.name)
+                           + kRowColumn.toUtf8() + ") AS " + PgSql::quoteIdentifier(table.name)
                            + " WHERE NOT row_security_active($2::regclass) OR (" + visibilityCondition(table) + ')',
                        {oldRows, target}};
 }
@@ -138,7 +139,7 @@ void RowFilter::schemaReloaded(const QStringList &schemas)
 
 void RowFilter::reportReplicaIdentity(const TableInfo &table)
 {
-    const QString name = QString::fromUtf8(SqlBuilder::qualifiedName(table));
+    const QString name = QString::fromUtf8(PgSql::qualifiedName(table.schema, table.name));
     if (!m_reportReplicaIdentity || !table.rowSecurity || table.replicaIdentityFull) {
         m_reportedTables.remove(name);
         return;
@@ -174,6 +175,45 @@ void RowFilter::reloadRowSecurity(const QString &schema, const QString &table, s
     m_pool->execute(std::move(job));
 }
 
+void RowFilter::readTables(const QList<SubscriberContext> &roles,
+                           std::function<void(const QHash<QString, ReadableTables> &readable)> done)
+{
+    if (roles.isEmpty()) {
+        done({});
+        return;
+    }
+    struct State
+    {
+        QHash<QString, ReadableTables> readable;
+        qsizetype remaining;
+        std::function<void(const QHash<QString, ReadableTables> &)> done;
+    };
+    auto state = std::make_shared<State>();
+    state->remaining = roles.size();
+    state->done = std::move(done);
+    for (const SubscriberContext &who : roles) {
+        PgJob job;
+        job.statements = {PgSql::roleStatement(who.role, who.claimsJson),
+                          PgStatement{SchemaCache::readableTablesSql(), {who.schema.toUtf8()}}};
+        const QString key = roleKey(who.role, who.schema);
+        job.done = [state, key](const QList<PgResult> &results, const PgError &error) {
+            ReadableTables r;
+            if (error.isNull()) {
+                for (const QJsonValue &t : QJsonDocument::fromJson(results.value(1).value(0, 0)).array())
+                    r.tables.insert(t.toString());
+                r.privileges = results.value(1).value(0, 1);
+            } else {
+                qCWarning(lcServer).noquote() << "cannot read the privileges of role" << key.section(QLatin1Char('\n'), 0, 0)
+                                              << "after the schema reload; its subscribers read nothing:" << error.message;
+            }
+            state->readable.insert(key, r);
+            if (--state->remaining == 0)
+                state->done(state->readable);
+        };
+        m_pool->execute(std::move(job));
+    }
+}
+
 bool RowFilter::needsCheck(const Change &change, const SubscriberContext &context) const
 {
     if (change.schema != context.schema || !context.readableTables.contains(change.table))
@@ -202,7 +242,7 @@ void RowFilter::filter(const Transaction &transaction, const SubscriberContext &
                        std::function<void(const Transaction &filtered)> done, int attempt)
 {
     PgJob job;
-    job.statements.append(SqlBuilder::roleStatement(context.role, context.claimsJson));
+    job.statements.append(PgSql::roleStatement(context.role, context.claimsJson));
     QList<int> statementOf; // per change: its visibility statement, -1 if none
     QList<int> oldStatementOf; // per change: its old-row statement, -1 if none
     QList<QByteArray> policyVersionOf; // per change: the policies' version its old-row statement used
@@ -223,11 +263,11 @@ void RowFilter::filter(const Transaction &transaction, const SubscriberContext &
         // The rows as they are now, as far as this role may see them.
         QList<QByteArray> keys;
         for (const QString &k : table->primaryKey)
-            keys.append("_t." + SqlBuilder::quoteIdentifier(k));
-        const QByteArray target = SqlBuilder::qualifiedName(*table);
+            keys.append("_t." + PgSql::quoteIdentifier(k));
+        const QByteArray target = PgSql::qualifiedName(table->schema, table->name);
         QList<QByteArray> plainKeys;
         for (const QString &k : table->primaryKey)
-            plainKeys.append(SqlBuilder::quoteIdentifier(k));
+            plainKeys.append(PgSql::quoteIdentifier(k));
         statementOf.append(int(job.statements.size()));
         job.statements.append(PgStatement{
             "SELECT coalesce(json_agg(_v), '[]')::text, pg_current_snapshot()::text FROM (SELECT _t.* FROM " + target

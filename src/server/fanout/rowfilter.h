@@ -1,8 +1,9 @@
 #pragma once
 
 #include "capture/changesource.h"
-#include "fanout/fanout.h"
+#include "fanout/subscribercontext.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 
@@ -37,6 +38,12 @@ public:
     // The schema cache was reloaded: tables that came (or whose RLS was
     // switched on) are reported as above, when reporting.
     void schemaReloaded(const QStringList &schemas);
+
+    // What each of these subscribers' roles may read now, by roleKey(): asked
+    // at a schema reload, before the new schema takes effect. A role whose
+    // answer fails reads nothing.
+    void readTables(const QList<SubscriberContext> &roles,
+                    std::function<void(const QHash<QString, ReadableTables> &readable)> done);
 
     // Whether the subscriber may see a change of the transaction that needs a check.
     bool needsCheck(const Transaction &transaction, const SubscriberContext &context) const;

@@ -2,7 +2,7 @@
 
 #include "app/logging.h"
 #include "pg/pgconnection.h"
-#include "rest/sqlbuilder.h"
+#include "pg/pgsql.h"
 
 #include <libpq-fe.h>
 
@@ -48,7 +48,7 @@ void PgListener::open()
 void PgListener::onOpened()
 {
     // The channel is an identifier from the config: quoted, never pasted.
-    const QByteArray sql = "LISTEN " + SqlBuilder::quoteIdentifier(m_channel);
+    const QByteArray sql = "LISTEN " + PgSql::quoteIdentifier(m_channel);
     PGconn *conn = m_connection->handle();
     if (!PQsendQuery(conn, sql.constData())) {
         m_connection->markBroken(QString::fromUtf8(PQerrorMessage(conn)).trimmed());

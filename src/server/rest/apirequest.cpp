@@ -322,14 +322,14 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     }
     const QByteArray method = http.method;
     if (method == "GET" || method == "HEAD") {
-        r.action = Action::Read;
+        r.operation = Operation::Read;
         r.headOnly = method == "HEAD";
     } else if (method == "POST") {
-        r.action = Action::Create;
+        r.operation = Operation::Create;
     } else if (method == "PATCH") {
-        r.action = Action::Update;
+        r.operation = Operation::Update;
     } else if (method == "DELETE") {
-        r.action = Action::Delete;
+        r.operation = Operation::Delete;
     } else {
         error->status = 405;
         error->code = "PGRST117";
@@ -354,7 +354,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     }
 
     // Schema selection, as PostgREST: Accept-Profile for reads, Content-Profile for writes.
-    const QByteArray profile = http.header(r.action == Action::Read ? "Accept-Profile" : "Content-Profile");
+    const QByteArray profile = http.header(r.operation == Operation::Read ? "Accept-Profile" : "Content-Profile");
     r.schema = profile.isEmpty() ? schemas.value(0) : QString::fromUtf8(profile);
     if (!schemas.contains(r.schema)) {
         error->status = 406;
@@ -424,7 +424,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
 
     // Range: 0-9 (items), as postgrest-js and PostgREST use it.
     const QByteArray range = http.header("Range");
-    if (!range.isEmpty() && r.action == Action::Read) {
+    if (!range.isEmpty() && r.operation == Operation::Read) {
         const QByteArray spec = range.startsWith("items=") ? range.mid(6) : range;
         const qsizetype dash = spec.indexOf('-');
         bool okFrom = false, okTo = true;

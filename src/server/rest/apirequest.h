@@ -50,9 +50,12 @@ struct OrderTerm
 // the client's strings.
 struct ApiRequest
 {
-    enum class Action { Read, Create, Update, Delete };
+    // What the request does to the table (GET/HEAD, POST, PATCH, DELETE).
+    // Not a change Action: reads change nothing, and an upsert's rows may
+    // be created or updated.
+    enum class Operation { Read, Create, Update, Delete };
 
-    Action action = Action::Read;
+    Operation operation = Operation::Read;
     bool headOnly = false;
     QString schema;                  // from Accept-Profile / Content-Profile, or the default
     QString table;

@@ -7,6 +7,7 @@
 #include "capture/ownwritessource.h"
 #include "pg/pgpool.h"
 #include "rest/sqlbuilder.h"
+#include "pg/pgsql.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -199,7 +200,7 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
 
 PgStatement Routes::roleStatement(const Identity &identity)
 {
-    return SqlBuilder::roleStatement(identity.role, identity.claimsJson);
+    return PgSql::roleStatement(identity.role, identity.claimsJson);
 }
 
 // Maps a failed job to the answer; a failure to take on the role is an
@@ -282,7 +283,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
                            .toResponse());
         return;
     }
-    const bool isWrite = api->action != ApiRequest::Action::Read;
+    const bool isWrite = api->operation != ApiRequest::Operation::Read;
     // Own-writes events are made of the written rows; in wal mode the rows
     // come from the WAL, so an answer without a body needs none.
     const bool rowsNeeded = !isWrite || api->returnRepresentation || m_ownWrites;
@@ -330,15 +331,15 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         const PgResult &result = results.at(1);
         QByteArray rows = result.value(0, 0);
         const qint64 count = result.columns ? result.value(0, 1).toLongLong() : result.affected;
-        if (r.action != ApiRequest::Action::Read && count > 0 && ownWrites) {
+        if (r.operation != ApiRequest::Operation::Read && count > 0 && ownWrites) {
             Change change;
-            change.action = r.action == ApiRequest::Action::Create ? Change::Action::Create
-                : r.action == ApiRequest::Action::Update           ? Change::Action::Update
-                                                                   : Change::Action::Delete;
+            change.action = r.operation == ApiRequest::Operation::Create ? Change::Action::Create
+                : r.operation == ApiRequest::Operation::Update           ? Change::Action::Update
+                                                                         : Change::Action::Delete;
             change.schema = r.schema;
             change.table = r.table;
             change.rows = rows;
-            if (r.action == ApiRequest::Action::Update)
+            if (r.operation == ApiRequest::Operation::Update)
                 change.oldRows = result.value(0, 2);
             change.completeOldRows = true; // whole rows from the statement itself
             ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
@@ -347,7 +348,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         HttpResponse response;
         // Literals: static data, no allocation for every answer.
         addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
-        if (r.action == ApiRequest::Action::Read) {
+        if (r.operation == ApiRequest::Operation::Read) {
             const qint64 total = readTotal(r, count, result, results.value(2));
             const QByteArray totalText = total < 0 ? QByteArray("*") : QByteArray::number(total);
             const QByteArray range = count > 0
@@ -358,14 +359,14 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
                 response.status = 206;
             addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
         } else {
-            response.status = r.action == ApiRequest::Action::Create ? 201 : 200;
+            response.status = r.operation == ApiRequest::Operation::Create ? 201 : 200;
             addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));
             QByteArray applied = r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal");
-            if (r.action == ApiRequest::Action::Create && (r.mergeDuplicates || r.ignoreDuplicates))
+            if (r.operation == ApiRequest::Operation::Create && (r.mergeDuplicates || r.ignoreDuplicates))
                 applied += r.mergeDuplicates ? ", resolution=merge-duplicates" : ", resolution=ignore-duplicates";
             addHeader(response, QByteArrayLiteral("Preference-Applied"), applied);
             if (!r.returnRepresentation) {
-                if (r.action != ApiRequest::Action::Create)
+                if (r.operation != ApiRequest::Operation::Create)
                     response.status = 204;
                 answer(response);
                 return;
@@ -376,7 +377,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
                 rows = result.value(0, 3);
         }
         if (r.singleObject) {
-            if (count != 1 && r.action == ApiRequest::Action::Read) {
+            if (count != 1 && r.operation == ApiRequest::Operation::Read) {
                 answer(makeError(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
                                          QStringLiteral("The result contains %1 rows").arg(count))
                                    .toResponse());
@@ -426,8 +427,8 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     job.statements = {roleStatement(identity), PgStatement{SchemaCache::readableTablesSql(), {schema.toUtf8()}}};
     const Identity who = identity;
     // ?since=<seq>&epoch=<epoch>: resume after the client's last applied transaction.
-    const QString since = q.queryItemValue(QStringLiteral("since"));
-    const QString epoch = q.queryItemValue(QStringLiteral("epoch"), QUrl::FullyDecoded);
+    const QString since = q.queryItemValue(Protocol::StateQuery::Since);
+    const QString epoch = q.queryItemValue(Protocol::StateQuery::Epoch, QUrl::FullyDecoded);
     job.done = [responder, who, schema, since, epoch](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
             responder.send(jobError(results, error, who.authenticated).toResponse());

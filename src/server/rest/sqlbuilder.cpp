@@ -1,4 +1,5 @@
 #include "rest/sqlbuilder.h"
+#include "pg/pgsql.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -50,7 +51,7 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
         return std::nullopt;
     }
     const bool textColumn = isTextType(column->type);
-    const QByteArray col = SqlBuilder::quoteIdentifier(f.column);
+    const QByteArray col = PgSql::quoteIdentifier(f.column);
     QByteArray expr;
     if (f.op == QLatin1String("is")) {
         static const QHash<QString, QByteArray> tests = {
@@ -132,7 +133,7 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
         return std::nullopt;
     }
     for (qsizetype i = 0; i < r.keyPath.size(); ++i)
-        conditions.append(SqlBuilder::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
+        conditions.append(PgSql::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
 
     for (const Filter &f : r.filters) {
         const auto condition = filterCondition(f, table, params, error);
@@ -165,8 +166,8 @@ std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table
             *error = unknownColumn(table, column);
             return std::nullopt;
         }
-        items.append(SqlBuilder::quoteIdentifier(column)
-                     + (alias.isEmpty() ? QByteArray() : " AS " + SqlBuilder::quoteIdentifier(alias)));
+        items.append(PgSql::quoteIdentifier(column)
+                     + (alias.isEmpty() ? QByteArray() : " AS " + PgSql::quoteIdentifier(alias)));
     }
     return items.join(", ");
 }
@@ -181,7 +182,7 @@ std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &tabl
             *error = unknownColumn(table, t.column);
             return std::nullopt;
         }
-        QByteArray term = SqlBuilder::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
+        QByteArray term = PgSql::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
         if (t.nulls == OrderTerm::NullsFirst)
             term += " NULLS FIRST";
         else if (t.nulls == OrderTerm::NullsLast)
@@ -212,7 +213,7 @@ std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const Ta
             error->message = QStringLiteral("Could not find the '%1' column of '%2' in the schema cache").arg(c, table.name);
             return std::nullopt;
         }
-        quoted.append(SqlBuilder::quoteIdentifier(c));
+        quoted.append(PgSql::quoteIdentifier(c));
     }
     return quoted;
 }
@@ -367,7 +368,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         if ((r.mergeDuplicates || r.ignoreDuplicates) && !table.primaryKey.isEmpty()) {
             QList<QByteArray> keys, updates;
             for (const QString &k : table.primaryKey)
-                keys.append(SqlBuilder::quoteIdentifier(k));
+                keys.append(PgSql::quoteIdentifier(k));
             for (const QByteArray &c : *columns) {
                 if (r.mergeDuplicates && !keys.contains(c))
                     updates.append(c + " = EXCLUDED." + c);
@@ -463,65 +464,21 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
 
 } // namespace
 
-PgStatement SqlBuilder::roleStatement(const QString &role, const QByteArray &claimsJson)
-{
-    // Its row (the two values set) is of no use to anyone: not copied out.
-    return PgStatement{QByteArrayLiteral("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"),
-                       {role.toUtf8(), claimsJson}, false};
-}
-
-namespace {
-
-// Appends "na""me" without a temporary for ASCII names, as this runs for
-// every identifier of every statement.
-void appendQuoted(QByteArray &out, const QString &name)
-{
-    auto append = [&out](char c) {
-        out += c;
-        if (c == '"')
-            out += '"';
-    };
-    out += '"';
-    if (std::all_of(name.begin(), name.end(), [](QChar c) { return c.unicode() < 0x80; })) {
-        for (const QChar c : name)
-            append(char(c.unicode()));
-    } else {
-        for (const char c : name.toUtf8())
-            append(c);
-    }
-    out += '"';
-}
-
-} // namespace
-
-QByteArray SqlBuilder::quoteIdentifier(const QString &name)
-{
-    QByteArray quoted;
-    quoted.reserve(name.size() + 8);
-    appendQuoted(quoted, name);
-    return quoted;
-}
-
 QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
 {
-    QByteArray quoted;
-    quoted.reserve(table.schema.size() + table.name.size() + 16);
-    appendQuoted(quoted, table.schema);
-    quoted += '.';
-    appendQuoted(quoted, table.name);
-    return quoted;
+    return PgSql::qualifiedName(table.schema, table.name);
 }
 
 std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows)
 {
-    switch (request.action) {
-    case ApiRequest::Action::Read:
+    switch (request.operation) {
+    case ApiRequest::Operation::Read:
         return buildRead(request, table, error);
-    case ApiRequest::Action::Create:
+    case ApiRequest::Operation::Create:
         return buildCreate(request, table, error, rows);
-    case ApiRequest::Action::Update:
+    case ApiRequest::Operation::Update:
         return buildUpdate(request, table, error, rows);
-    case ApiRequest::Action::Delete:
+    case ApiRequest::Operation::Delete:
         return buildDelete(request, table, error, rows);
     }
     return std::nullopt;

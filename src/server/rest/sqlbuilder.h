@@ -41,12 +41,7 @@ public:
     static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error);
     static qint64 plannedRows(const QByteArray &explainJson);
 
-    // Opens every request's transaction: SET LOCAL ROLE and the JWT claims
-    // (set_config(..., true) is SET LOCAL: it ends with the transaction).
-    static PgStatement roleStatement(const QString &role, const QByteArray &claimsJson);
-
-    // "na""me" quoting; the caller has already checked the name exists.
-    static QByteArray quoteIdentifier(const QString &name);
+    // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);
 };
 

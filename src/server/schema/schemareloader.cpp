@@ -1,24 +1,21 @@
 #include "schema/schemareloader.h"
 
-#include "fanout/fanout.h"
 #include "app/logging.h"
 #include "pg/pgpool.h"
-#include "fanout/rowfilter.h"
-#include "rest/sqlbuilder.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QPointer>
 
 #include <memory>
 
 namespace Aiodata::Server {
 
-SchemaReloader::SchemaReloader(SchemaCache *cache, PgPool *pool, const QStringList &schemas, QObject *parent)
+SchemaReloader::SchemaReloader(SchemaCache *cache, PgPool *pool, const QStringList &schemas, SchemaReloadSteps steps,
+                               QObject *parent)
     : QObject(parent)
     , m_cache(cache)
     , m_pool(pool)
     , m_schemas(schemas)
+    , m_steps(std::move(steps))
 {
     m_quiet.setSingleShot(true);
     m_quiet.setInterval(quietMs);
@@ -116,32 +113,21 @@ void SchemaReloader::load()
 
 void SchemaReloader::apply(SchemaCache cache, int requests)
 {
-    // What every subscribed role may read under the new schema, asked
-    // before anything is swapped; a role whose answer fails reads nothing.
-    const QList<SubscriberContext> roles = m_fanout ? m_fanout->subscriberRoles() : QList<SubscriberContext>();
-    struct State
-    {
-        SchemaCache cache;
-        QHash<QString, Fanout::Readable> readable;
-        qsizetype remaining;
-    };
-    auto state = std::make_shared<State>();
-    state->cache = std::move(cache);
-    state->remaining = roles.size();
+    // What depends on the schema (what subscribers may read) is gathered
+    // before anything is swapped, then the cache and it change in one step.
+    auto next = std::make_shared<SchemaCache>(std::move(cache));
     QPointer<SchemaReloader> self = this;
-    auto swap = [self, state, requests] {
+    auto swap = [self, next, requests] {
         if (!self)
             return;
         QSet<QString> changed;
         for (const QString &schema : std::as_const(self->m_schemas)) {
-            if (state->cache.description(schema) != self->m_cache->description(schema))
+            if (next->description(schema) != self->m_cache->description(schema))
                 changed.insert(schema);
         }
-        *self->m_cache = std::move(state->cache);
-        if (self->m_fanout)
-            self->m_fanout->schemaReloaded(state->readable, changed);
-        if (self->m_rowFilter)
-            self->m_rowFilter->schemaReloaded(self->m_schemas);
+        *self->m_cache = std::move(*next);
+        if (self->m_steps.commit)
+            self->m_steps.commit(changed);
         const bool first = !self->m_everLoaded;
         self->m_everLoaded = true;
         self->m_loading = false;
@@ -157,31 +143,10 @@ void SchemaReloader::apply(SchemaCache cache, int requests)
         if (std::exchange(self->m_pending, false))
             self->load();
     };
-    if (roles.isEmpty()) {
+    if (m_steps.prepare)
+        m_steps.prepare(std::move(swap));
+    else
         swap();
-        return;
-    }
-    for (const SubscriberContext &who : roles) {
-        PgJob job;
-        job.statements = {SqlBuilder::roleStatement(who.role, who.claimsJson),
-                          PgStatement{SchemaCache::readableTablesSql(), {who.schema.toUtf8()}}};
-        const QString key = Fanout::roleKey(who.role, who.schema);
-        job.done = [state, key, swap](const QList<PgResult> &results, const PgError &error) {
-            Fanout::Readable r;
-            if (error.isNull()) {
-                for (const QJsonValue &t : QJsonDocument::fromJson(results.value(1).value(0, 0)).array())
-                    r.tables.insert(t.toString());
-                r.privileges = results.value(1).value(0, 1);
-            } else {
-                qCWarning(lcServer).noquote() << "cannot read the privileges of role" << key.section(QLatin1Char('\n'), 0, 0)
-                                              << "after the schema reload; its subscribers read nothing:" << error.message;
-            }
-            state->readable.insert(key, r);
-            if (--state->remaining == 0)
-                swap();
-        };
-        m_pool->execute(std::move(job));
-    }
 }
 
 } // namespace Aiodata::Server

@@ -3,6 +3,7 @@
 #include "schema/schemacache.h"
 
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 
@@ -11,27 +12,33 @@
 
 namespace Aiodata::Server {
 
-class Fanout;
 class PgPool;
-class RowFilter;
+
+// What else changes with the schema, supplied by whoever builds the server
+// (the reloader knows nothing of subscribers): prepare runs once the new
+// schema is read, before the swap, and calls its argument when ready;
+// commit runs in the swap's own step, with the schemas whose description
+// changed.
+struct SchemaReloadSteps
+{
+    std::function<void(std::function<void()> ready)> prepare;
+    std::function<void(const QSet<QString> &changedSchemas)> commit;
+};
 
 // Keeps the schema cache in step with the database, PostgREST's way: a
 // (re)load reads every exposed schema through the pool into a new cache,
 // asks what each subscribed role may read now, and then, in one step on
-// the event loop, swaps the cache and the subscribers' readable tables, so
-// no request or event ever sees half of it. Requests coalesce: those that
+// the event loop, swaps the cache and the subscribers' readable tables
+// (SchemaReloadSteps), so no request or event ever sees half of it. Requests coalesce: those that
 // arrive within a short quiet period, or while a load runs, make one more
 // load. A failed reload keeps the old cache.
 class SchemaReloader : public QObject
 {
     Q_OBJECT
 public:
-    SchemaReloader(SchemaCache *cache, PgPool *pool, const QStringList &schemas, QObject *parent = nullptr);
+    SchemaReloader(SchemaCache *cache, PgPool *pool, const QStringList &schemas, SchemaReloadSteps steps = {},
+                   QObject *parent = nullptr);
     ~SchemaReloader() override;
-
-    // Filled in once they exist (after the first load).
-    void setFanout(Fanout *fanout) { m_fanout = fanout; }
-    void setRowFilter(RowFilter *rowFilter) { m_rowFilter = rowFilter; }
 
     // Loads now (the first load at start-up); loaded() or failed() follows.
     void load();
@@ -60,8 +67,7 @@ private:
     SchemaCache *m_cache;
     PgPool *m_pool;
     QStringList m_schemas;
-    Fanout *m_fanout = nullptr;
-    RowFilter *m_rowFilter = nullptr;
+    SchemaReloadSteps m_steps;
     QTimer m_quiet;          // restarted by each request
     QTimer m_deadline;       // not restarted: a steady stream still reloads
     bool m_loading = false;
