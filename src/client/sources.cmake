@@ -3,13 +3,13 @@
 # (tests/fuzz), relative to this folder.
 set(AIODATA_CLIENT_SOURCES
   client.cpp client.h
-  tablemodel.cpp tablemodel.h
+  tablemodel.cpp tablemodel.h tablemodel_p.h
   tableschema.cpp tableschema.h
-  reply.cpp reply.h
+  reply.cpp reply.h reply_p.h
   packedrow.cpp packedrow.h
   jsonrowreader.cpp jsonrowreader.h
   snapshotreader.cpp snapshotreader.h
-  eventdecoder.h
+  eventdecoder.cpp eventdecoder.h
   writetransport.h
   logging.cpp logging_p.h
 )
