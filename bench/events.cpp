@@ -7,6 +7,8 @@
 #include <Aiodata/tablemodel.h>
 #include <Aiodata/tableschema.h>
 
+#include "tablemodel_p.h" // snapshots and events applied as Client does
+
 #include <QApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -71,7 +73,7 @@ double rate(const QStringList &messages, Aiodata::TableModel *model)
         const QJsonArray rows = m.value(QLatin1String("rows")).toArray();
         const QString action = m.value(QLatin1String("action")).toString();
         if (model && action == QLatin1String("create"))
-            model->applyCreated(rows);
+            Aiodata::TableModelPrivate::get(model)->applyCreated(rows);
         if (nowNs() - lastPaint >= PaintIntervalNs) {
             QCoreApplication::processEvents();
             lastPaint = nowNs();
@@ -169,12 +171,12 @@ void benchEvents()
         const double parseOnly = rate(messages, nullptr);
         {
             Aiodata::TableModel bare(tableSchema());
-            bare.replaceRows(initial);
+            Aiodata::TableModelPrivate::get(&bare)->replaceRows(initial);
             modelOnly.ours.append(rate(messages, &bare));
             modelOnly.baseline.append(parseOnly);
         }
         Aiodata::TableModel model(tableSchema());
-        model.replaceRows(initial);
+        Aiodata::TableModelPrivate::get(&model)->replaceRows(initial);
         QTableView view;
         view.setModel(&model);
         view.resize(1000, 700);

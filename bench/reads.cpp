@@ -9,6 +9,8 @@
 #include <Aiodata/tablemodel.h>
 #include <Aiodata/tableschema.h>
 
+#include "tablemodel_p.h" // snapshots and events applied as Client does
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QJsonArray>
@@ -279,7 +281,7 @@ int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond, qin
                 result.insert(QLatin1String("rssGrowth"), double(rssReady - rssBefore));
                 // What the rows alone cost: the memory dropping them gives back.
                 if (model)
-                    model->replaceRows(QJsonArray());
+                    Aiodata::TableModelPrivate::get(model)->replaceRows(QJsonArray());
                 trimHeap();
                 result.insert(QLatin1String("rssRows"), double(rssReady - rssBytes()));
                 qApp->quit();
@@ -314,12 +316,12 @@ int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond, qin
             // The model's own share: what Client does with the parsed snapshot.
             Aiodata::TableModel model(Aiodata::TableSchema::fromJson(QJsonDocument::fromJson(tableSchemaJson()).object()));
             const qint64 buildStart = nowNs();
-            model.replaceRows(doc.array());
+            Aiodata::TableModelPrivate::get(&model)->replaceRows(doc.array());
             result.insert(QLatin1String("buildMs"), double(nowNs() - buildStart) / 1e6);
             // What Client does instead: the body straight into packed rows.
             Aiodata::TableModel direct(model.schema());
             const qint64 readStart = nowNs();
-            direct.replaceRowsFromJson(body);
+            Aiodata::TableModelPrivate::get(&direct)->replaceRowsFromJson(body);
             result.insert(QLatin1String("readMs"), double(nowNs() - readStart) / 1e6);
             qApp->quit();
         });

@@ -4,8 +4,10 @@
 #include "protocol/pgsnapshot.h"
 #include "logging_p.h"
 #include "reply.h"
+#include "reply_p.h"
 #include "snapshotreader.h"
 #include "tablemodel.h"
+#include "tablemodel_p.h"
 #include "writetransport.h"
 
 #include <QJsonArray>
@@ -293,7 +295,7 @@ QStringList Client::Private::mergeSchema(const QJsonArray &tables)
                 && known->value(QLatin1String("primaryKey")) == t.value(QLatin1String("primaryKey"))) {
                 described.insert(name, t);
                 if (TableModel *model = models.value(name))
-                    model->updatePrivileges(TableSchema::fromJson(t));
+                    TableModelPrivate::get(model)->updatePrivileges(TableSchema::fromJson(t));
                 continue;
             }
             removeModel(name);
@@ -372,7 +374,7 @@ void Client::Private::onSchemaReloaded(QNetworkReply *reply)
 void Client::Private::addModel(const QJsonObject &tableJson)
 {
     auto *model = new TableModel(TableSchema::fromJson(tableJson), q);
-    model->setWriteTransport(this);
+    TableModelPrivate::get(model)->setWriteTransport(this);
     const QString name = model->name();
     QObject::connect(model, &TableModel::created, q, [this, name](const QVariantList &rows) {
         Q_EMIT q->created(name, rows);
@@ -600,7 +602,9 @@ Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table
     r.setRawHeader("Idempotency-Key", QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
     auto *reply = new Reply(q);
     // The reply object is the caller's to keep; free it with the client otherwise.
-    reply->sendRequest([network = network, r, method, body] { return network->sendCustomRequest(r, method, body); });
+    ReplyPrivate::get(reply)->sendRequest([network = network, r, method, body] {
+        return network->sendCustomRequest(r, method, body);
+    });
     return reply;
 }
 

@@ -4,21 +4,20 @@
 // of the /state WebSocket (docs/protocol.md) decoded into plain structs, and
 // one change applied to a TableModel. Client uses it for every event and
 // transaction; tests/fuzz/fuzz_event.cpp feeds it arbitrary bytes.
-// Header-only so that the fuzz target can use it without exporting symbols.
-
-#include "tablemodel.h"
 
 #include <QByteArray>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
-#include <QLatin1String>
 #include <QList>
 #include <QString>
 
 #include <cmath>
 #include <limits>
+
+namespace Aiodata {
+class TableModel;
+}
 
 namespace Aiodata::Internal {
 
@@ -53,52 +52,12 @@ struct ServerMessage
     QList<ServerChange> changes;
 };
 
-inline ServerChange decodeServerChange(const QJsonObject &event)
-{
-    ServerChange change;
-    change.table = event.value(QLatin1String("table")).toString();
-    change.action = event.value(QLatin1String("action")).toString();
-    change.rows = event.value(QLatin1String("rows")).toArray();
-    change.old = event.value(QLatin1String("old")).toArray();
-    return change;
-}
-
-inline ServerMessage decodeServerMessage(const QJsonObject &message)
-{
-    ServerMessage m;
-    m.type = message.value(QLatin1String("type")).toString();
-    m.seq = jsonToUnsigned<quint64>(message.value(QLatin1String("seq")));
-    m.xid = jsonToUnsigned<quint32>(message.value(QLatin1String("xid")));
-    if (m.type == QLatin1String("transaction")) {
-        const QJsonArray events = message.value(QLatin1String("events")).toArray();
-        for (const QJsonValue &change : events)
-            m.changes.append(decodeServerChange(change.toObject()));
-    } else {
-        m.changes.append(decodeServerChange(message));
-    }
-    return m;
-}
-
-inline ServerMessage decodeServerMessage(const QByteArray &utf8)
-{
-    return decodeServerMessage(QJsonDocument::fromJson(utf8).object());
-}
+ServerChange decodeServerChange(const QJsonObject &event);
+ServerMessage decodeServerMessage(const QJsonObject &message);
+ServerMessage decodeServerMessage(const QByteArray &utf8);
 
 // Applies one change to the model of its table; false for an unknown action
 // (the model is left alone).
-inline bool applyServerChange(TableModel *model, const ServerChange &change)
-{
-    if (change.action == QLatin1String("create"))
-        model->applyCreated(change.rows);
-    else if (change.action == QLatin1String("update"))
-        model->applyUpdated(change.old, change.rows);
-    else if (change.action == QLatin1String("delete"))
-        model->applyDeleted(change.rows);
-    else if (change.action == QLatin1String("truncate"))
-        model->replaceRows(QJsonArray());
-    else
-        return false;
-    return true;
-}
+bool applyServerChange(TableModel *model, const ServerChange &change);
 
 } // namespace Aiodata::Internal

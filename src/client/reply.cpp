@@ -1,4 +1,5 @@
 #include "reply.h"
+#include "reply_p.h"
 
 #include "logging_p.h"
 
@@ -6,26 +7,14 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkReply>
-#include <QPromise>
 
 namespace Aiodata {
 
-struct Reply::Private
-{
-    bool finished = false;
-    Error error = NoError;
-    QString errorString;
-    int httpStatus = 0;
-    QVariantList rows;
-    QPromise<QVariantList> promise;
-    std::function<QNetworkReply *()> send;
-    int resendsLeft = 2;
-};
-
 Reply::Reply(QObject *parent)
     : QObject(parent)
-    , d(new Private)
+    , d(new ReplyPrivate)
 {
+    d->q = this;
     d->promise.start();
 }
 
@@ -58,11 +47,11 @@ static Reply::Error errorForStatus(int status)
     return Reply::InvalidRequest;
 }
 
-void Reply::sendRequest(std::function<QNetworkReply *()> send)
+void ReplyPrivate::sendRequest(std::function<QNetworkReply *()> sender)
 {
-    d->send = std::move(send);
-    QNetworkReply *reply = d->send();
-    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+    send = std::move(sender);
+    QNetworkReply *reply = send();
+    QObject::connect(reply, &QNetworkReply::finished, q, [this, reply] {
         reply->deleteLater();
         // QNetworkReply::error() hides the HTTP status: read it ourselves.
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -74,28 +63,28 @@ void Reply::sendRequest(std::function<QNetworkReply *()> send)
                 || reply->error() == QNetworkReply::HostNotFoundError;
             // Qt 6.4 and 6.8 resend such a request by themselves, 6.11 does
             // not: ask again here, on every version, with the same key.
-            if (!unsent && reply->error() != QNetworkReply::OperationCanceledError && d->resendsLeft > 0) {
-                --d->resendsLeft;
+            if (!unsent && reply->error() != QNetworkReply::OperationCanceledError && resendsLeft > 0) {
+                --resendsLeft;
                 qCDebug(lcClient) << "write answer lost, asking again:" << reply->errorString();
-                sendRequest(std::move(d->send));
+                sendRequest(std::move(send));
                 return;
             }
-            finish(NetworkError,
-                   unsent ? tr("The server could not be reached: %1").arg(reply->errorString())
-                          : tr("No answer from the server; the write may still have been applied: %1").arg(reply->errorString()),
+            finish(Reply::NetworkError,
+                   unsent ? Reply::tr("The server could not be reached: %1").arg(reply->errorString())
+                          : Reply::tr("No answer from the server; the write may still have been applied: %1").arg(reply->errorString()),
                    0, {});
             return;
         }
         const QJsonDocument doc = QJsonDocument::fromJson(body);
         if (status >= 200 && status < 300) {
-            finish(NoError, QString(), status, doc.array().toVariantList());
+            finish(Reply::NoError, QString(), status, doc.array().toVariantList());
             return;
         }
         // PostgREST's error shape: {code, message, details, hint}.
         const QJsonObject err = doc.object();
         QString message = err.value(QLatin1String("message")).toString();
         if (message.isEmpty())
-            message = tr("The server answered %1.").arg(status);
+            message = Reply::tr("The server answered %1.").arg(status);
         const QString details = err.value(QLatin1String("details")).toString();
         if (!details.isEmpty())
             message += QLatin1String(" (") + details + QLatin1Char(')');
@@ -103,25 +92,25 @@ void Reply::sendRequest(std::function<QNetworkReply *()> send)
     });
 }
 
-void Reply::finish(Error error, const QString &errorString, int httpStatus, const QVariantList &rows)
+void ReplyPrivate::finish(Reply::Error error, const QString &errorString, int httpStatus, const QVariantList &rows)
 {
-    if (d->finished)
+    if (finished)
         return;
-    d->finished = true;
-    d->error = error;
-    d->errorString = errorString;
-    d->httpStatus = httpStatus;
-    d->rows = rows;
-    if (error == NoError) {
-        d->promise.addResult(rows);
+    finished = true;
+    this->error = error;
+    this->errorString = errorString;
+    this->httpStatus = httpStatus;
+    this->rows = rows;
+    if (error == Reply::NoError) {
+        promise.addResult(rows);
     } else {
         qCDebug(lcClient) << "write failed:" << httpStatus << errorString;
-        d->promise.future().cancel();
+        promise.future().cancel();
     }
-    d->promise.finish();
-    if (error != NoError)
-        Q_EMIT errorOccurred(error, errorString);
-    Q_EMIT finished();
+    promise.finish();
+    if (error != Reply::NoError)
+        Q_EMIT q->errorOccurred(error, errorString);
+    Q_EMIT q->finished();
 }
 
 } // namespace Aiodata

@@ -6,14 +6,11 @@
 #include <QObject>
 #include <QVariantList>
 
-#include <functional>
 #include <memory>
 
-QT_BEGIN_NAMESPACE
-class QNetworkReply;
-QT_END_NAMESPACE
-
 namespace Aiodata {
+
+class ReplyPrivate;
 
 // The outcome of one write (create, update, remove). The model itself
 // changes when the server's event arrives, not when the reply does, so
@@ -50,20 +47,15 @@ public:
     // on failure, so `.then()` chains stop at an error.
     QFuture<QVariantList> future() const;
 
-    // Used by the library: sends the write with send() and completes the
-    // reply from its answer. An answer lost after sending is asked for
-    // again, twice at most, by calling send() again: the write carries an
-    // Idempotency-Key, so the server runs it once and replays its answer.
-    void sendRequest(std::function<QNetworkReply *()> send);
-    void finish(Error error, const QString &errorString, int httpStatus, const QVariantList &rows);
-
 Q_SIGNALS:
     void finished();
     void errorOccurred(Aiodata::Reply::Error error, const QString &errorString);
 
 private:
-    struct Private;
-    std::unique_ptr<Private> const d;
+    // How the library sends the write and completes the reply (reply_p.h);
+    // ReplyPrivate::get() reaches d, as with Q_DECLARE_PRIVATE.
+    friend class ReplyPrivate;
+    std::unique_ptr<ReplyPrivate> const d;
 };
 
 } // namespace Aiodata

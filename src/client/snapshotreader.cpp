@@ -1,6 +1,6 @@
 #include "snapshotreader.h"
 
-#include "tablemodel.h"
+#include "tablemodel_p.h"
 
 namespace Aiodata::Internal {
 
@@ -28,11 +28,11 @@ void SnapshotReader::append(const QByteArray &piece, qint64 bodySize)
 bool SnapshotReader::finish()
 {
     if (m_reader.feed(m_body, true)) {
-        m_model->replaceRowsRead(m_reader.takeRows());
+        TableModelPrivate::get(m_model)->replaceRowsRead(m_reader.takeRows());
         return true;
     }
     // Another shape: the reader has said so; QJsonDocument reads the body.
-    return m_model->replaceRowsFromDocument(m_body, m_reader.errorString());
+    return TableModelPrivate::get(m_model)->replaceRowsFromDocument(m_body, m_reader.errorString());
 }
 
 } // namespace Aiodata::Internal

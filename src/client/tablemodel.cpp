@@ -1,12 +1,9 @@
 #include "tablemodel.h"
+#include "tablemodel_p.h"
 
 #include <QSet>
 
 #include "jsonrowreader.h"
-#include "logging_p.h"
-#include "packedrow.h"
-#include "reply.h"
-#include "writetransport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -21,9 +18,7 @@ namespace Aiodata {
 
 namespace {
 
-// One row: the cell values in column order, packed (packedrow.h). Nulls
-// decode as QVariant::fromValue(nullptr), like QJsonValue::toVariant() gives them.
-using Row = Internal::PackedRow;
+using Row = TableModelPrivate::Row;
 
 QByteArray toJson(const QJsonValue &value)
 {
@@ -34,332 +29,10 @@ QByteArray toJson(const QJsonValue &value)
 
 } // namespace
 
-struct TableModel::Private
-{
-    TableModel *q = nullptr;
-    TableSchema schema;
-    QStringList columnNames;
-    QList<int> keyColumns; // column indexes in key order; empty: no usable key
-    QList<Row> rows;       // sorted by key when there is one, else arrival order
-    WriteTransport *transport = nullptr;
-    mutable QByteArray scratch; // a row being built, reused
-
-    bool hasKey() const { return !keyColumns.isEmpty(); }
-
-    // Like checkIndex(), without its warnings: views legitimately ask about invalid indexes.
-    bool isCell(const QModelIndex &index) const
-    {
-        return index.isValid() && index.model() == q && index.row() < rows.size()
-            && index.column() < columnNames.size();
-    }
-
-    // Missing columns stay invalid so callers can tell them from nulls.
-    Row rowFromJson(const QJsonObject &object) const
-    {
-        QByteArray &bytes = scratch;
-        bytes.resize(0);
-        for (const QString &column : columnNames) {
-            const auto it = object.constFind(column);
-            if (it == object.constEnd())
-                Row::appendMissing(bytes);
-            else
-                Row::appendJsonValue(bytes, it.value());
-        }
-        // Rows are kept: one exact-size allocation, no slack.
-        return Row(QByteArray(bytes.constData(), bytes.size()));
-    }
-
-    void fillMissing(Row &row, const Row *from) const
-    {
-        const int columns = int(columnNames.size());
-        if (!row.hasMissing(columns))
-            return;
-        QByteArray &bytes = scratch;
-        bytes.resize(0);
-        const char *p = row.bytes().constData();
-        const char *f = from ? from->bytes().constData() : nullptr;
-        for (int i = 0; i < columns; ++i) {
-            const Row::Cell cell = Row::readCell(p);
-            const Row::Cell fromCell = f ? Row::readCell(f) : Row::Cell();
-            if (cell.tag != Row::Missing)
-                Row::appendCell(bytes, cell);
-            else if (f)
-                Row::appendCell(bytes, fromCell);
-            else
-                Row::appendNull(bytes);
-        }
-        row = Row(QByteArray(bytes.constData(), bytes.size()));
-    }
-
-    bool hasKeyValues(const QJsonObject &object) const
-    {
-        for (int column : keyColumns) {
-            if (!object.contains(columnNames.at(column)))
-                return false;
-        }
-        return true;
-    }
-
-    QVariantMap toMap(const Row &row) const
-    {
-        QVariantMap map;
-        const char *p = row.bytes().constData();
-        for (qsizetype i = 0; i < columnNames.size(); ++i)
-            map.insert(columnNames.at(i), Row::readCell(p).toVariant());
-        return map;
-    }
-
-    int compareKeys(const Row &a, const Row &b) const
-    {
-        for (int column : keyColumns) {
-            if (const int c = Row::compare(a.cell(column), b.cell(column)))
-                return c;
-        }
-        return 0;
-    }
-
-    // Compares the row's first prefix.size() key values with prefix.
-    int comparePrefix(const Row &row, const QVariantList &prefix) const
-    {
-        for (qsizetype i = 0; i < prefix.size(); ++i) {
-            if (const int c = Row::compareValues(row.value(keyColumns.at(i)), prefix.at(i)))
-                return c;
-        }
-        return 0;
-    }
-
-    // First row at or after from whose key is not less than row's key.
-    qsizetype lowerBound(const Row &row, qsizetype from = 0) const
-    {
-        const auto it = std::lower_bound(rows.cbegin() + from, rows.cend(), row,
-                                         [this](const Row &a, const Row &b) { return compareKeys(a, b) < 0; });
-        return it - rows.cbegin();
-    }
-
-    // [first, last) of the rows whose key starts with prefix.
-    std::pair<qsizetype, qsizetype> prefixRange(const QVariantList &prefix) const
-    {
-        const auto first = std::lower_bound(rows.cbegin(), rows.cend(), prefix,
-                                            [this](const Row &row, const QVariantList &p) { return comparePrefix(row, p) < 0; });
-        const auto last = std::upper_bound(first, rows.cend(), prefix,
-                                           [this](const QVariantList &p, const Row &row) { return comparePrefix(row, p) > 0; });
-        return {first - rows.cbegin(), last - rows.cbegin()};
-    }
-
-    qsizetype indexOfRow(const Row &row) const
-    {
-        if (!hasKey())
-            return -1;
-        const qsizetype i = lowerBound(row);
-        return i < rows.size() && compareKeys(rows.at(i), row) == 0 ? i : -1;
-    }
-
-    // Sorts by key; of duplicate keys the last one wins, as if applied in order.
-    void sortUnique(QList<Row> &batch) const
-    {
-        // Snapshots and event batches usually arrive in key order already;
-        // checking stops at the first pair out of order.
-        bool increasing = true;
-        for (qsizetype i = 1; i < batch.size() && increasing; ++i)
-            increasing = compareKeys(batch.at(i - 1), batch.at(i)) < 0;
-        if (increasing)
-            return; // sorted, and no key twice
-        std::stable_sort(batch.begin(), batch.end(), [this](const Row &a, const Row &b) { return compareKeys(a, b) < 0; });
-        QList<Row> unique;
-        unique.reserve(batch.size());
-        for (Row &row : batch) {
-            if (!unique.isEmpty() && compareKeys(unique.last(), row) == 0)
-                unique.last() = std::move(row);
-            else
-                unique.append(std::move(row));
-        }
-        batch = std::move(unique);
-    }
-
-    // The [first, last] columns where the rows differ; {-1, -1} if equal.
-    static std::pair<int, int> changedColumns(const Row &a, const Row &b)
-    {
-        // Rows of one model have the same number of cells.
-        int first = -1;
-        int last = -1;
-        const char *p = a.bytes().constData();
-        const char *q = b.bytes().constData();
-        const char *end = p + a.bytes().size();
-        for (int i = 0; p < end; ++i) {
-            if (!Row::same(Row::readCell(p), Row::readCell(q))) {
-                if (first < 0)
-                    first = i;
-                last = i;
-            }
-        }
-        return {first, last};
-    }
-
-    void removeRun(qsizetype first, qsizetype count)
-    {
-        if (count <= 0)
-            return;
-        q->beginRemoveRows(QModelIndex(), int(first), int(first + count - 1));
-        rows.remove(first, count);
-        q->endRemoveRows();
-    }
-
-    void insertRun(qsizetype at, QList<Row>::const_iterator begin, QList<Row>::const_iterator end)
-    {
-        if (begin == end)
-            return;
-        q->beginInsertRows(QModelIndex(), int(at), int(at + (end - begin) - 1));
-        rows.insert(at, end - begin, Row());
-        std::copy(begin, end, rows.begin() + at);
-        q->endInsertRows();
-    }
-
-    // Collects replaced rows so that contiguous rows changed over the same
-    // columns go out as one dataChanged, and each signal stays exact.
-    struct ChangeRun
-    {
-        Private *d;
-        qsizetype first = -1;
-        qsizetype last = -1;
-        std::pair<int, int> columns{-1, -1};
-
-        void add(qsizetype row, std::pair<int, int> changed)
-        {
-            if (first >= 0 && row == last + 1 && changed == columns) {
-                last = row;
-                return;
-            }
-            flush();
-            first = last = row;
-            columns = changed;
-        }
-        void flush()
-        {
-            if (first < 0)
-                return;
-            Q_EMIT d->q->dataChanged(d->q->index(int(first), columns.first), d->q->index(int(last), columns.second));
-            first = last = -1;
-        }
-    };
-
-    // Replaces rows[i] with row, reporting changed cells to run.
-    void replaceAt(qsizetype i, Row &&row, ChangeRun &run)
-    {
-        const auto changed = changedColumns(rows.at(i), row);
-        if (changed.first < 0)
-            return;
-        rows[i] = std::move(row);
-        run.add(i, changed);
-    }
-
-    // Merges a batch sorted by key into the rows in one pass: equal keys are
-    // replaced, new keys inserted in runs; rows missing from the batch are
-    // removed in runs when removeMissing (a snapshot), else kept (an upsert).
-    void merge(const QList<Row> &batch, bool removeMissing)
-    {
-        ChangeRun changes{this};
-        qsizetype i = 0;
-        qsizetype j = 0;
-        const qsizetype n = batch.size();
-        while (j < n || (removeMissing && i < rows.size())) {
-            if (i < rows.size() && (j == n || compareKeys(rows.at(i), batch.at(j)) < 0)) {
-                if (!removeMissing) {
-                    i = lowerBound(batch.at(j), i);
-                    continue;
-                }
-                qsizetype end = i + 1;
-                while (end < rows.size() && (j == n || compareKeys(rows.at(end), batch.at(j)) < 0))
-                    ++end;
-                changes.flush(); // row numbers move
-                removeRun(i, end - i);
-            } else if (i == rows.size() || compareKeys(rows.at(i), batch.at(j)) > 0) {
-                qsizetype end = j + 1;
-                while (end < n && (i == rows.size() || compareKeys(rows.at(i), batch.at(end)) > 0))
-                    ++end;
-                changes.flush();
-                insertRun(i, batch.cbegin() + j, batch.cbegin() + end);
-                i += end - j;
-                j = end;
-            } else {
-                replaceAt(i, Row(batch.at(j)), changes);
-                ++i;
-                ++j;
-            }
-        }
-        changes.flush();
-    }
-
-    // Without a key the only identity is the whole row: keep the common head
-    // and tail of old and new, replace what lies between.
-    void replaceUnkeyed(const QList<Row> &batch)
-    {
-        const auto equalRows = [](const Row &a, const Row &b) { return changedColumns(a, b).first < 0; };
-        qsizetype head = 0;
-        while (head < rows.size() && head < batch.size() && equalRows(rows.at(head), batch.at(head)))
-            ++head;
-        qsizetype tail = 0;
-        while (tail < rows.size() - head && tail < batch.size() - head
-               && equalRows(rows.at(rows.size() - 1 - tail), batch.at(batch.size() - 1 - tail)))
-            ++tail;
-        removeRun(head, rows.size() - head - tail);
-        insertRun(head, batch.cbegin() + head, batch.cend() - tail);
-    }
-
-    // Unkeyed rows are matched by whole-row equality: first match not yet taken.
-    qsizetype findUnkeyed(const Row &row, const QList<qsizetype> &taken) const
-    {
-        for (qsizetype i = 0; i < rows.size(); ++i) {
-            if (!taken.contains(i) && changedColumns(rows.at(i), row).first < 0)
-                return i;
-        }
-        return -1;
-    }
-
-    // A snapshot: merged into the rows, or replacing them when there is no key.
-    void replaceAll(QList<Row> &&batch)
-    {
-        const qsizetype before = rows.size();
-        if (hasKey() && rows.isEmpty()) {
-            // A first fill: the signals merge() would send, without copying the rows.
-            sortUnique(batch);
-            if (!batch.isEmpty()) {
-                q->beginInsertRows(QModelIndex(), 0, int(batch.size() - 1));
-                rows = std::move(batch);
-                q->endInsertRows();
-            }
-        } else if (hasKey()) {
-            sortUnique(batch);
-            merge(batch, true);
-        } else {
-            replaceUnkeyed(batch);
-        }
-        qCDebug(lcModel) << schema.name << "snapshot:" << before << "->" << rows.size() << "rows";
-        emitCountChanged(before);
-    }
-
-    void emitCountChanged(qsizetype before)
-    {
-        if (rows.size() != before)
-            Q_EMIT q->countChanged();
-    }
-
-    Reply *send(const QByteArray &method, const QVariantList &keyPrefix, const QByteArray &body)
-    {
-        qCDebug(lcModel) << schema.name << method << keyPrefix << body;
-        Reply *reply = transport ? transport->sendWrite(method, schema.name, keyPrefix, body) : nullptr;
-        if (reply)
-            return reply;
-        // Callers always get a finished signal, even without a connection.
-        reply = new Reply(q);
-        const QString message = TableModel::tr("Not connected");
-        QTimer::singleShot(0, reply, [reply, message] { reply->finish(Reply::NetworkError, message, 0, {}); });
-        return reply;
-    }
-};
 
 TableModel::TableModel(const TableSchema &schema, QObject *parent)
     : QAbstractTableModel(parent)
-    , d(new Private)
+    , d(new TableModelPrivate)
 {
     d->q = this;
     d->schema = schema;
@@ -379,20 +52,6 @@ const TableSchema &TableModel::schema() const { return d->schema; }
 QStringList TableModel::columnNames() const { return d->columnNames; }
 QStringList TableModel::primaryKey() const { return d->schema.primaryKey; }
 int TableModel::count() const { return int(d->rows.size()); }
-void TableModel::updatePrivileges(const TableSchema &schema)
-{
-    TableSchema &ours = d->schema;
-    if (ours.canSelect == schema.canSelect && ours.canInsert == schema.canInsert && ours.canUpdate == schema.canUpdate
-        && ours.canDelete == schema.canDelete)
-        return;
-    ours.canSelect = schema.canSelect;
-    ours.canInsert = schema.canInsert;
-    ours.canUpdate = schema.canUpdate;
-    ours.canDelete = schema.canDelete;
-    qCDebug(lcModel) << ours.name << "privileges changed";
-    Q_EMIT privilegesChanged();
-}
-
 bool TableModel::isEditable() const { return d->schema.canUpdate; }
 bool TableModel::canInsert() const { return d->schema.canInsert; }
 bool TableModel::canDelete() const { return d->schema.canDelete; }
@@ -602,83 +261,97 @@ Reply *TableModel::remove(const QVariantList &keyPrefix)
     return d->send("DELETE", keyPrefix, QByteArray());
 }
 
-void TableModel::setWriteTransport(WriteTransport *transport)
+void TableModelPrivate::updatePrivileges(const TableSchema &newSchema)
 {
-    d->transport = transport;
+    TableSchema &ours = schema;
+    if (ours.canSelect == newSchema.canSelect && ours.canInsert == newSchema.canInsert
+        && ours.canUpdate == newSchema.canUpdate && ours.canDelete == newSchema.canDelete)
+        return;
+    ours.canSelect = newSchema.canSelect;
+    ours.canInsert = newSchema.canInsert;
+    ours.canUpdate = newSchema.canUpdate;
+    ours.canDelete = newSchema.canDelete;
+    qCDebug(lcModel) << ours.name << "privileges changed";
+    Q_EMIT q->privilegesChanged();
 }
 
-void TableModel::replaceRows(const QJsonArray &rows)
+void TableModelPrivate::setWriteTransport(WriteTransport *writeTransport)
+{
+    transport = writeTransport;
+}
+
+void TableModelPrivate::replaceRows(const QJsonArray &snapshot)
 {
     QList<Row> batch;
-    batch.reserve(rows.size());
-    for (const QJsonValue &value : rows) {
-        batch.append(d->rowFromJson(value.toObject()));
-        d->fillMissing(batch.last(), nullptr);
+    batch.reserve(snapshot.size());
+    for (const QJsonValue &value : snapshot) {
+        batch.append(rowFromJson(value.toObject()));
+        fillMissing(batch.last(), nullptr);
     }
-    d->replaceAll(std::move(batch));
+    replaceAll(std::move(batch));
 }
 
-void TableModel::replaceRowsRead(QList<Internal::PackedRow> &&rows)
+void TableModelPrivate::replaceRowsRead(QList<Row> &&batch)
 {
-    d->replaceAll(std::move(rows));
+    replaceAll(std::move(batch));
 }
 
-bool TableModel::replaceRowsFromJson(const QByteArray &json)
+bool TableModelPrivate::replaceRowsFromJson(const QByteArray &json)
 {
     QList<Row> batch;
-    Internal::JsonRowReader reader(d->columnNames);
+    Internal::JsonRowReader reader(columnNames);
     if (reader.read(json, &batch)) {
-        d->replaceAll(std::move(batch));
+        replaceAll(std::move(batch));
         return true;
     }
     return replaceRowsFromDocument(json, reader.errorString());
 }
 
-bool TableModel::replaceRowsFromDocument(const QByteArray &json, const QString &whyNotRead)
+bool TableModelPrivate::replaceRowsFromDocument(const QByteArray &json, const QString &whyNotRead)
 {
     // Not the shape the server sends: QJsonDocument reads it as before.
-    qCDebug(lcModel) << d->schema.name << "snapshot read with QJsonDocument:" << whyNotRead;
+    qCDebug(lcModel) << schema.name << "snapshot read with QJsonDocument:" << whyNotRead;
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     // Not a snapshot at all: keep the rows we have rather than empty the
     // table; the caller reports it.
     if (error.error != QJsonParseError::NoError) {
-        qCWarning(lcModel).noquote() << d->schema.name << "snapshot is not valid JSON:" << error.errorString() << "at offset" << error.offset;
+        qCWarning(lcModel).noquote() << schema.name << "snapshot is not valid JSON:" << error.errorString() << "at offset" << error.offset;
         return false;
     }
     if (!doc.isArray()) {
-        qCWarning(lcModel).noquote() << d->schema.name << "snapshot is not a JSON array";
+        qCWarning(lcModel).noquote() << schema.name << "snapshot is not a JSON array";
         return false;
     }
     replaceRows(doc.array());
     return true;
 }
 
-void TableModel::applyCreated(const QJsonArray &rows)
+void TableModelPrivate::applyCreated(const QJsonArray &created)
 {
     QList<Row> batch;
-    batch.reserve(rows.size());
-    for (const QJsonValue &value : rows) {
-        batch.append(d->rowFromJson(value.toObject()));
-        d->fillMissing(batch.last(), nullptr);
+    batch.reserve(created.size());
+    for (const QJsonValue &value : created) {
+        batch.append(rowFromJson(value.toObject()));
+        fillMissing(batch.last(), nullptr);
     }
-    const qsizetype before = d->rows.size();
-    if (d->hasKey()) {
-        d->sortUnique(batch);
-        d->merge(batch, false);
+    const qsizetype before = rows.size();
+    if (hasKey()) {
+        sortUnique(batch);
+        merge(batch, false);
     } else {
-        d->insertRun(d->rows.size(), batch.cbegin(), batch.cend());
+        insertRun(rows.size(), batch.cbegin(), batch.cend());
     }
-    qCDebug(lcModel) << d->schema.name << "created" << rows.size() << "rows";
-    d->emitCountChanged(before);
-    Q_EMIT created(rows.toVariantList());
+    qCDebug(lcModel) << schema.name << "created" << created.size() << "rows";
+    emitCountChanged(before);
+    Q_EMIT q->created(created.toVariantList());
 }
 
-void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRows)
+void TableModelPrivate::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRows)
 {
     if (oldRows.size() != newRows.size())
-        qCWarning(lcModel) << d->schema.name << "update event with" << oldRows.size() << "old and" << newRows.size() << "new rows";
-    const qsizetype before = d->rows.size();
+        qCWarning(lcModel) << schema.name << "update event with" << oldRows.size() << "old and" << newRows.size() << "new rows";
+    const qsizetype before = rows.size();
     const qsizetype pairs = std::min(oldRows.size(), newRows.size());
     QList<qsizetype> taken; // unkeyed: rows already matched in this batch
     // Signals carry whole rows: the cached old row and the merged new one,
@@ -686,56 +359,56 @@ void TableModel::applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRo
     QVariantList oldOut, newOut;
     for (qsizetype p = 0; p < pairs; ++p) {
         const QJsonObject oldObject = oldRows.at(p).toObject();
-        Row newRow = d->rowFromJson(newRows.at(p).toObject());
-        Private::ChangeRun changes{d.get()};
-        if (d->hasKey()) {
+        Row newRow = rowFromJson(newRows.at(p).toObject());
+        ChangeRun changes{this};
+        if (hasKey()) {
             // The old image may carry only the key (replica identity); without it, assume the key stayed.
-            Row oldRow = d->hasKeyValues(oldObject) ? d->rowFromJson(oldObject) : newRow;
-            const qsizetype oldIndex = d->indexOfRow(oldRow);
+            Row oldRow = hasKeyValues(oldObject) ? rowFromJson(oldObject) : newRow;
+            const qsizetype oldIndex = indexOfRow(oldRow);
             // Columns the new image lacks (unchanged TOAST values) keep their cached value.
-            d->fillMissing(newRow, oldIndex >= 0 ? &d->rows.at(oldIndex) : nullptr);
-            oldOut.append(oldIndex >= 0 ? QVariant(d->toMap(d->rows.at(oldIndex))) : QVariant(oldObject.toVariantMap()));
-            newOut.append(d->toMap(newRow));
+            fillMissing(newRow, oldIndex >= 0 ? &rows.at(oldIndex) : nullptr);
+            oldOut.append(oldIndex >= 0 ? QVariant(toMap(rows.at(oldIndex))) : QVariant(oldObject.toVariantMap()));
+            newOut.append(toMap(newRow));
             qsizetype at = oldIndex;
-            if (d->compareKeys(oldRow, newRow) != 0) {
-                d->removeRun(oldIndex, oldIndex >= 0 ? 1 : 0);
-                at = d->indexOfRow(newRow);
+            if (compareKeys(oldRow, newRow) != 0) {
+                removeRun(oldIndex, oldIndex >= 0 ? 1 : 0);
+                at = indexOfRow(newRow);
             }
             if (at >= 0) {
-                d->replaceAt(at, std::move(newRow), changes);
+                replaceAt(at, std::move(newRow), changes);
             } else {
                 const QList<Row> one{newRow};
-                d->insertRun(d->lowerBound(newRow), one.cbegin(), one.cend());
+                insertRun(lowerBound(newRow), one.cbegin(), one.cend());
             }
         } else {
-            Row oldRow = d->rowFromJson(oldObject);
-            d->fillMissing(oldRow, nullptr);
-            const qsizetype at = d->findUnkeyed(oldRow, taken);
-            d->fillMissing(newRow, at >= 0 ? &d->rows.at(at) : nullptr);
-            oldOut.append(at >= 0 ? QVariant(d->toMap(d->rows.at(at))) : QVariant(oldObject.toVariantMap()));
-            newOut.append(d->toMap(newRow));
+            Row oldRow = rowFromJson(oldObject);
+            fillMissing(oldRow, nullptr);
+            const qsizetype at = findUnkeyed(oldRow, taken);
+            fillMissing(newRow, at >= 0 ? &rows.at(at) : nullptr);
+            oldOut.append(at >= 0 ? QVariant(toMap(rows.at(at))) : QVariant(oldObject.toVariantMap()));
+            newOut.append(toMap(newRow));
             if (at >= 0) {
                 taken.append(at);
-                d->replaceAt(at, std::move(newRow), changes);
+                replaceAt(at, std::move(newRow), changes);
             } else {
                 const QList<Row> one{newRow};
-                d->insertRun(d->rows.size(), one.cbegin(), one.cend());
+                insertRun(rows.size(), one.cbegin(), one.cend());
             }
         }
         changes.flush();
     }
-    qCDebug(lcModel) << d->schema.name << "updated" << pairs << "rows";
-    d->emitCountChanged(before);
-    Q_EMIT updated(oldOut, newOut);
+    qCDebug(lcModel) << schema.name << "updated" << pairs << "rows";
+    emitCountChanged(before);
+    Q_EMIT q->updated(oldOut, newOut);
 }
 
-void TableModel::applyDeleted(const QJsonArray &rows)
+void TableModelPrivate::applyDeleted(const QJsonArray &deleted)
 {
     QList<qsizetype> indexes;
-    for (const QJsonValue &value : rows) {
-        Row row = d->rowFromJson(value.toObject());
-        d->fillMissing(row, nullptr);
-        const qsizetype i = d->hasKey() ? d->indexOfRow(row) : d->findUnkeyed(row, indexes);
+    for (const QJsonValue &value : deleted) {
+        Row row = rowFromJson(value.toObject());
+        fillMissing(row, nullptr);
+        const qsizetype i = hasKey() ? indexOfRow(row) : findUnkeyed(row, indexes);
         if (i >= 0)
             indexes.append(i);
     }
@@ -746,26 +419,26 @@ void TableModel::applyDeleted(const QJsonArray &rows)
     for (qsizetype i : std::as_const(indexes)) {
         if (!seen.contains(i)) {
             seen.insert(i);
-            removed.append(d->toMap(d->rows.at(i)));
+            removed.append(toMap(rows.at(i)));
         }
     }
     std::sort(indexes.begin(), indexes.end());
     indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
 
     // Bottom up, so the row numbers of runs still to remove stay valid.
-    const qsizetype before = d->rows.size();
+    const qsizetype before = rows.size();
     qsizetype end = indexes.size();
     while (end > 0) {
         qsizetype start = end - 1;
         while (start > 0 && indexes.at(start - 1) == indexes.at(start) - 1)
             --start;
-        d->removeRun(indexes.at(start), end - start);
+        removeRun(indexes.at(start), end - start);
         end = start;
     }
-    qCDebug(lcModel) << d->schema.name << "deleted" << before - d->rows.size() << "of" << rows.size() << "rows";
-    d->emitCountChanged(before);
+    qCDebug(lcModel) << schema.name << "deleted" << before - rows.size() << "of" << deleted.size() << "rows";
+    emitCountChanged(before);
     if (!removed.isEmpty())
-        Q_EMIT deleted(removed);
+        Q_EMIT q->deleted(removed);
 }
 
 } // namespace Aiodata

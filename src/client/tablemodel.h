@@ -4,7 +4,6 @@
 #include "tableschema.h"
 
 #include <QAbstractTableModel>
-#include <QJsonArray>
 #include <QVariantList>
 #include <QVariantMap>
 
@@ -13,11 +12,7 @@
 namespace Aiodata {
 
 class Reply;
-class WriteTransport;
-namespace Internal {
-class PackedRow;
-class SnapshotReader;
-}
+class TableModelPrivate;
 
 // A live copy of one table: one column per table column, rows sorted by
 // primary key. The Client fills it and applies the server's events with
@@ -76,25 +71,6 @@ public:
     Q_INVOKABLE Aiodata::Reply *update(const QVariantList &keyPrefix, const QVariantMap &values);
     Q_INVOKABLE Aiodata::Reply *remove(const QVariantList &keyPrefix);
 
-    // Used by Client: the transport for writes, the snapshot and the events.
-    void setWriteTransport(WriteTransport *transport);
-    // A GRANT or REVOKE on the server (the schema was reloaded): the
-    // privileges of schema replace ours; privilegesChanged() if any differ.
-    void updatePrivileges(const TableSchema &schema);
-    // Replaces the content with a snapshot by merging: rows that stayed the
-    // same emit nothing, changed rows dataChanged, others insert/remove runs.
-    void replaceRows(const QJsonArray &rows);
-    // The same from the body of GET /query/<table> (a JSON array of objects),
-    // read straight into the model's compact rows; any other JSON is read as
-    // replaceRows(QJsonDocument::fromJson(json).array()) would. False (with a
-    // warning) if json is no JSON array: the model then keeps its rows.
-    bool replaceRowsFromJson(const QByteArray &json);
-    // Idempotent by primary key: create of a present key replaces it, delete
-    // of an absent key does nothing, update = remove old key + upsert new row.
-    void applyCreated(const QJsonArray &rows);
-    void applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRows);
-    void applyDeleted(const QJsonArray &rows);
-
 Q_SIGNALS:
     void countChanged();
     void privilegesChanged(); // editable, canInsert, canDelete
@@ -106,14 +82,10 @@ Q_SIGNALS:
     void writeFailed(const QString &errorString); // e.g. a refused setData
 
 private:
-    // A snapshot read while it arrived (Client's SnapshotReader), as rows;
-    // or, when the reader could not, the body read by QJsonDocument.
-    friend class Internal::SnapshotReader;
-    void replaceRowsRead(QList<Internal::PackedRow> &&rows);
-    bool replaceRowsFromDocument(const QByteArray &json, const QString &whyNotRead);
-
-    struct Private;
-    std::unique_ptr<Private> const d;
+    // What Client does to the model (tablemodel_p.h); TableModelPrivate::get()
+    // reaches d, as with Q_DECLARE_PRIVATE.
+    friend class TableModelPrivate;
+    std::unique_ptr<TableModelPrivate> const d;
 };
 
 } // namespace Aiodata

@@ -16,6 +16,7 @@
 #include "eventdecoder.h"
 #include "fuzzsupport.h"
 #include "tablemodel.h"
+#include "tablemodel_p.h"
 #include "tableschema.h"
 
 #include <QAbstractItemModelTester>
@@ -102,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (const QByteArray &line : input.split('\n')) {
         const QJsonDocument doc = QJsonDocument::fromJson(line);
         if (doc.isArray()) {
-            byName.value(QStringLiteral("pets"))->replaceRows(doc.array());
+            TableModelPrivate::get(byName.value(QStringLiteral("pets")))->replaceRows(doc.array());
         } else {
             // As Client::Private::onMessage and applyMessage do it.
             const QJsonObject object = doc.object();

@@ -19,6 +19,7 @@
 #include "fuzzsupport.h"
 #include "snapshotreader.h"
 #include "tablemodel.h"
+#include "tablemodel_p.h"
 #include "tableschema.h"
 
 #include <QAbstractItemModelTester>
@@ -95,17 +96,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         QAbstractItemModelTester piecesTester(&pieces, QAbstractItemModelTester::FailureReportingMode::Warning);
         QAbstractItemModelTester slowTester(&slow, QAbstractItemModelTester::FailureReportingMode::Warning);
         if (prefill) {
-            fast.replaceRows(filled);
-            pieces.replaceRows(filled);
-            slow.replaceRows(filled);
+            TableModelPrivate::get(&fast)->replaceRows(filled);
+            TableModelPrivate::get(&pieces)->replaceRows(filled);
+            TableModelPrivate::get(&slow)->replaceRows(filled);
         }
-        const bool isArray = fast.replaceRowsFromJson(input);
+        const bool isArray = TableModelPrivate::get(&fast)->replaceRowsFromJson(input);
         Internal::SnapshotReader reader(&pieces);
         for (qsizetype at = 0; at < input.size(); at += pieceSize)
             reader.append(input.mid(at, pieceSize), at == 0 ? input.size() : -1);
         const bool piecesIsArray = reader.finish();
         if (doc.isArray()) // anything else must leave the model as it was
-            slow.replaceRows(doc.array());
+            TableModelPrivate::get(&slow)->replaceRows(doc.array());
         FUZZ_CHECK(isArray == doc.isArray(), "return value differs from QJsonDocument\ninput: " + input);
         FUZZ_CHECK(piecesIsArray == doc.isArray(), "return value in pieces differs from QJsonDocument\ninput: " + input);
         checkSame(fast, slow, input);

@@ -6,6 +6,7 @@
 #include "jsonrowreader.h"
 #include "snapshotreader.h"
 #include "tablemodel.h"
+#include "tablemodel_p.h"
 #include "tableschema.h"
 
 #include <QAbstractItemModelTester>
@@ -95,14 +96,14 @@ void TestSnapshotReader::inPieces()
         TableModel pieces(cells());
         QAbstractItemModelTester tester(&pieces, QAbstractItemModelTester::FailureReportingMode::QtTest);
         if (filled) {
-            QVERIFY(whole.replaceRowsFromJson(before));
-            QVERIFY(pieces.replaceRowsFromJson(before));
+            QVERIFY(TableModelPrivate::get(&whole)->replaceRowsFromJson(before));
+            QVERIFY(TableModelPrivate::get(&pieces)->replaceRowsFromJson(before));
         }
         if (!QJsonDocument::fromJson(body).isArray()) { // one warning each way
             QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"snapshot is not (valid JSON|a JSON array)"_s));
             QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"snapshot is not (valid JSON|a JSON array)"_s));
         }
-        const bool expected = whole.replaceRowsFromJson(body);
+        const bool expected = TableModelPrivate::get(&whole)->replaceRowsFromJson(body);
 
         Internal::SnapshotReader reader(&pieces);
         for (qsizetype at = 0; at < body.size(); at += pieceSize)

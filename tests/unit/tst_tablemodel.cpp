@@ -1,6 +1,9 @@
-// Unit tests of TableModel and TableSchema: no network, a fake WriteTransport.
+// Unit tests of TableModel and TableSchema: no network, a fake WriteTransport;
+// snapshots and events are applied as Client does (TableModelPrivate).
 #include "reply.h"
+#include "reply_p.h"
 #include "tablemodel.h"
+#include "tablemodel_p.h"
 #include "tableschema.h"
 #include "writetransport.h"
 
@@ -216,9 +219,9 @@ QJsonValue json(const QByteArray &body)
 void fill(TableModel &model, const QJsonArray &rows, bool fromJson)
 {
     if (fromJson)
-        QVERIFY(model.replaceRowsFromJson(QJsonDocument(rows).toJson(QJsonDocument::Compact)));
+        QVERIFY(TableModelPrivate::get(&model)->replaceRowsFromJson(QJsonDocument(rows).toJson(QJsonDocument::Compact)));
     else
-        model.replaceRows(rows);
+        TableModelPrivate::get(&model)->replaceRows(rows);
 }
 
 // A table with an integer key and one cell of any JSON type.
@@ -586,12 +589,12 @@ void TestTableModel::cellValues()
         if (way == 0) {
             // The reader leaves only lone surrogates to QJsonDocument (UTF-8 cannot hold them).
             FallbackWatch watch;
-            QVERIFY(f.model.replaceRowsFromJson(body));
+            QVERIFY(TableModelPrivate::get(&f.model)->replaceRowsFromJson(body));
             QCOMPARE(FallbackWatch::fellBack(), cell.contains("\\ud800") || cell.contains("\\udc00"));
         } else if (way == 1)
-            f.model.replaceRows(rows);
+            TableModelPrivate::get(&f.model)->replaceRows(rows);
         else
-            f.model.applyCreated(rows);
+            TableModelPrivate::get(&f.model)->applyCreated(rows);
         QCOMPARE(f.model.count(), 1);
         const QVariant value = f.model.data(f.model.index(0, 1), Qt::EditRole);
         QCOMPARE(value.typeId(), type);
@@ -611,11 +614,11 @@ void TestTableModel::cellValues()
 
         // The same value again is no change; another one is.
         Signals s(&f.model);
-        f.model.replaceRows(rows);
+        TableModelPrivate::get(&f.model)->replaceRows(rows);
         QCOMPARE(s.changes(), QString());
-        QVERIFY(f.model.replaceRowsFromJson(body));
+        QVERIFY(TableModelPrivate::get(&f.model)->replaceRowsFromJson(body));
         QCOMPARE(s.changes(), QString());
-        QVERIFY(f.model.replaceRowsFromJson(R"([{"id": 1, "v": "other"}])"));
+        QVERIFY(TableModelPrivate::get(&f.model)->replaceRowsFromJson(R"([{"id": 1, "v": "other"}])"));
         QCOMPARE(s.changes(), u"0:1-0:1"_s);
         QVERIFY(s.consistent());
     }
@@ -647,9 +650,9 @@ void TestTableModel::keyOrderAcrossJsonKinds()
         Fixture f(cells());
         if (input.isEmpty()) { // one event each, last first
             for (qsizetype i = rows.size() - 1; i >= 0; --i)
-                f.model.applyCreated(QJsonArray{rows.at(i)});
+                TableModelPrivate::get(&f.model)->applyCreated(QJsonArray{rows.at(i)});
         } else {
-            f.model.replaceRows(input);
+            TableModelPrivate::get(&f.model)->replaceRows(input);
         }
         QCOMPARE(f.model.count(), int(sorted.size()));
         for (int row = 0; row < f.model.count(); ++row) {
@@ -671,14 +674,14 @@ void TestTableModel::keyOrderMixedTypes()
     Fixture fromJson(cells());
     {
         FallbackWatch watch;
-        QVERIFY(fromJson.model.replaceRowsFromJson(body));
+        QVERIFY(TableModelPrivate::get(&fromJson.model)->replaceRowsFromJson(body));
         QVERIFY(!FallbackWatch::fellBack());
     }
     Fixture fromArray(cells());
-    fromArray.model.replaceRows(rows);
+    TableModelPrivate::get(&fromArray.model)->replaceRows(rows);
     Fixture fromEvents(cells());
     for (const QJsonValue &row : rows)
-        fromEvents.model.applyCreated(QJsonArray{row});
+        TableModelPrivate::get(&fromEvents.model)->applyCreated(QJsonArray{row});
 
     QCOMPARE(fromJson.model.count(), 16);
     QCOMPARE(contents(fromJson.model), contents(fromArray.model));
@@ -759,16 +762,16 @@ void TestTableModel::malformedSnapshot()
     const QByteArray start = R"([{"id": 1, "v": "one"}, {"id": 5, "v": "five"}])";
 
     Fixture expected(cells());
-    QVERIFY(expected.model.replaceRowsFromJson(start));
+    QVERIFY(TableModelPrivate::get(&expected.model)->replaceRowsFromJson(start));
     if (isArray) // anything else leaves the rows as they were
-        expected.model.replaceRows(QJsonDocument::fromJson(body).array());
+        TableModelPrivate::get(&expected.model)->replaceRows(QJsonDocument::fromJson(body).array());
 
     Fixture f(cells());
-    QVERIFY(f.model.replaceRowsFromJson(start));
+    QVERIFY(TableModelPrivate::get(&f.model)->replaceRowsFromJson(start));
     Signals s(&f.model);
     if (!isArray)
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"cells snapshot is not (valid JSON|a JSON array)"_s));
-    QCOMPARE(f.model.replaceRowsFromJson(body), isArray);
+    QCOMPARE(TableModelPrivate::get(&f.model)->replaceRowsFromJson(body), isArray);
     QVERIFY(s.consistent());
     QCOMPARE(contents(f.model), contents(expected.model));
     for (int row = 0; row < f.model.count(); ++row)
@@ -822,10 +825,10 @@ void TestTableModel::applyCreated()
     QFETCH(QStringList, result);
 
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     Signals s(&f.model);
 
-    f.model.applyCreated(rows);
+    TableModelPrivate::get(&f.model)->applyCreated(rows);
 
     QCOMPARE(s.inserts(), inserts);
     QCOMPARE(s.removes(), QString());
@@ -842,11 +845,11 @@ void TestTableModel::applyCreated()
 void TestTableModel::createdPayload()
 {
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     QSignalSpy created(&f.model, &TableModel::created);
 
     const QJsonArray rows{pet(u"Dog"_s, u"Husky"_s, u"Max"_s, 3), pet(u"Bird"_s, u"Parrot"_s, u"Polly"_s)};
-    f.model.applyCreated(rows);
+    TableModelPrivate::get(&f.model)->applyCreated(rows);
 
     QCOMPARE(created.size(), 1);
     const QVariantList payload = created.at(0).at(0).toList();
@@ -912,10 +915,10 @@ void TestTableModel::applyUpdated()
     QFETCH(QStringList, result);
 
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     Signals s(&f.model);
 
-    f.model.applyUpdated(oldRows, newRows);
+    TableModelPrivate::get(&f.model)->applyUpdated(oldRows, newRows);
 
     QCOMPARE(s.inserts(), inserts);
     QCOMPARE(s.removes(), removes);
@@ -932,7 +935,7 @@ void TestTableModel::applyUpdated()
 void TestTableModel::updatedPayload()
 {
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     QSignalSpy updated(&f.model, &TableModel::updated);
 
     // The new image lacks "groomed" (an unchanged TOAST value): the cached one stays.
@@ -940,7 +943,7 @@ void TestTableModel::updatedPayload()
     partial.remove(u"groomed"_s);
     const QJsonArray oldRows{standardPets()[4]};
     const QJsonArray newRows{partial};
-    f.model.applyUpdated(oldRows, newRows);
+    TableModelPrivate::get(&f.model)->applyUpdated(oldRows, newRows);
 
     // The signal carries whole rows: the cached old row, the merged new one.
     QJsonObject merged = partial;
@@ -990,7 +993,7 @@ void TestTableModel::applyDeleted()
     QFETCH(QStringList, result);
 
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     Signals s(&f.model);
     QSignalSpy deleted(&f.model, &TableModel::deleted);
 
@@ -1003,7 +1006,7 @@ void TestTableModel::applyDeleted()
             expected.append(f.model.row(row));
     }
 
-    f.model.applyDeleted(rows);
+    TableModelPrivate::get(&f.model)->applyDeleted(rows);
 
     QCOMPARE(s.removes(), removes);
     QCOMPARE(s.inserts(), QString());
@@ -1040,7 +1043,7 @@ void TestTableModel::get()
     QFETCH(QStringList, names);
 
     Fixture f(pets());
-    f.model.replaceRows(reversed(standardPets()));
+    TableModelPrivate::get(&f.model)->replaceRows(reversed(standardPets()));
 
     const QVariantList rows = f.model.get(prefix);
     QStringList got;
@@ -1070,7 +1073,7 @@ void TestTableModel::indexOfKey()
     QFETCH(int, row);
 
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     QCOMPARE(f.model.indexOfKey(key), row);
     if (row >= 0)
         QCOMPARE(f.model.keyOf(row), key);
@@ -1080,7 +1083,7 @@ void TestTableModel::integerKeys()
 {
     Fixture f(numbers());
     const auto number = [](int id) { return QJsonObject{{u"id"_s, id}, {u"label"_s, QString::number(id)}}; };
-    f.model.replaceRows(QJsonArray{number(10), number(2), number(33), number(1)});
+    TableModelPrivate::get(&f.model)->replaceRows(QJsonArray{number(10), number(2), number(33), number(1)});
 
     QList<int> ids;
     for (int row = 0; row < f.model.rowCount(); ++row)
@@ -1095,11 +1098,11 @@ void TestTableModel::integerKeys()
     QCOMPARE(f.model.get({2}).size(), 1);
 
     Signals s(&f.model);
-    f.model.applyCreated(QJsonArray{number(9)});
+    TableModelPrivate::get(&f.model)->applyCreated(QJsonArray{number(9)});
     QCOMPARE(s.inserts(), u"2-2"_s);
 
     // Null sorts before every value (the order must be total for the binary search).
-    f.model.applyCreated(QJsonArray{QJsonObject{{u"id"_s, QJsonValue::Null}, {u"label"_s, u"none"_s}}});
+    TableModelPrivate::get(&f.model)->applyCreated(QJsonArray{QJsonObject{{u"id"_s, QJsonValue::Null}, {u"label"_s, u"none"_s}}});
     QCOMPARE(s.inserts(), u"2-2 0-0"_s);
     QCOMPARE(f.model.indexOfKey({QVariant::fromValue(nullptr)}), 0);
     QCOMPARE(f.model.indexOfKey({1}), 1);
@@ -1109,7 +1112,7 @@ void TestTableModel::integerKeys()
 void TestTableModel::dataAndRoles()
 {
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
 
     const QHash<int, QByteArray> roles = f.model.roleNames();
     QCOMPARE(roles.value(Qt::DisplayRole), QByteArray("display"));
@@ -1147,7 +1150,7 @@ void TestTableModel::dataAndRoles()
 void TestTableModel::headers()
 {
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
 
     QCOMPARE(f.model.headerData(2, Qt::Horizontal).toString(), u"name"_s);
     QCOMPARE(f.model.headerData(3, Qt::Horizontal, Qt::ToolTipRole).toString(), u"integer"_s);
@@ -1179,7 +1182,7 @@ void TestTableModel::flags()
     TableSchema schema = keyed ? pets() : unkeyed();
     schema.canUpdate = canUpdate;
     Fixture f(schema);
-    f.model.replaceRows(keyed ? standardPets() : QJsonArray{QJsonObject{{u"at"_s, 1}, {u"text"_s, u"x"_s}}});
+    TableModelPrivate::get(&f.model)->replaceRows(keyed ? standardPets() : QJsonArray{QJsonObject{{u"at"_s, 1}, {u"text"_s, u"x"_s}}});
 
     const Qt::ItemFlags flags = f.model.flags(f.model.index(0, 1));
     QVERIFY(flags & Qt::ItemIsSelectable);
@@ -1193,8 +1196,8 @@ void TestTableModel::setDataSendsPatch()
 {
     Fixture f(pets());
     FakeTransport transport;
-    f.model.setWriteTransport(&transport);
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->setWriteTransport(&transport);
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     Signals s(&f.model);
 
     const QModelIndex aquiColor = f.model.index(3, 3);
@@ -1213,11 +1216,11 @@ void TestTableModel::setDataSendsPatch()
     // Unchanged until the server's event arrives.
     QCOMPARE(f.model.data(aquiColor).toInt(), 3);
     QCOMPARE(s.changed.size(), 0);
-    call.reply->finish(Reply::NoError, QString(), 200, {});
+    ReplyPrivate::get(call.reply)->finish(Reply::NoError, QString(), 200, {});
     QCOMPARE(f.model.data(aquiColor).toInt(), 3);
     QCOMPARE(s.changed.size(), 0);
 
-    f.model.applyUpdated(QJsonArray{standardPets()[3]}, QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9)});
+    TableModelPrivate::get(&f.model)->applyUpdated(QJsonArray{standardPets()[3]}, QJsonArray{pet(u"Fish"_s, u"Koi"_s, u"Aqui"_s, 9)});
     QCOMPARE(f.model.data(aquiColor).toInt(), 9);
     QCOMPARE(s.changes(), u"3:3-3:3"_s);
 
@@ -1232,8 +1235,8 @@ void TestTableModel::setDataFailure()
 {
     Fixture f(pets());
     FakeTransport transport;
-    f.model.setWriteTransport(&transport);
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->setWriteTransport(&transport);
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     QSignalSpy failed(&f.model, &TableModel::writeFailed);
     Signals s(&f.model);
 
@@ -1242,15 +1245,15 @@ void TestTableModel::setDataFailure()
     QCOMPARE(transport.calls.size(), 2);
 
     // A row inserted above meanwhile: the refresh must follow the row's key.
-    f.model.applyCreated(QJsonArray{pet(u"Ant"_s, u"Black"_s, u"Al"_s)});
+    TableModelPrivate::get(&f.model)->applyCreated(QJsonArray{pet(u"Ant"_s, u"Black"_s, u"Al"_s)});
     s.changed.clear();
 
-    transport.calls.at(0).reply->finish(Reply::Forbidden, u"permission denied"_s, 403, {});
+    ReplyPrivate::get(transport.calls.at(0).reply)->finish(Reply::Forbidden, u"permission denied"_s, 403, {});
     QCOMPARE(failed.size(), 1);
     QCOMPARE(failed.at(0).at(0).toString(), u"permission denied"_s);
     QCOMPARE(s.changes(), u"5:4-5:4"_s);
 
-    transport.calls.at(1).reply->finish(Reply::NoError, QString(), 200, {});
+    ReplyPrivate::get(transport.calls.at(1).reply)->finish(Reply::NoError, QString(), 200, {});
     QCOMPARE(failed.size(), 1);
     QCOMPARE(s.changed.size(), 1);
     QVERIFY(s.consistent());
@@ -1259,7 +1262,7 @@ void TestTableModel::setDataFailure()
 void TestTableModel::setDataWithoutTransport()
 {
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     Signals s(&f.model);
     QVERIFY(!f.model.setData(f.model.index(3, 3), 9));
     QCOMPARE(f.model.data(f.model.index(3, 3)).toInt(), 3);
@@ -1303,8 +1306,8 @@ void TestTableModel::writes()
 
     Fixture f(pets());
     FakeTransport transport;
-    f.model.setWriteTransport(&transport);
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->setWriteTransport(&transport);
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
     Signals s(&f.model);
 
     const QVariantMap max = f.model.makeRow({u"Dog"_s, u"Husky"_s, u"Max"_s}, {{u"color"_s, 2}});
@@ -1337,7 +1340,7 @@ void TestTableModel::writes()
 void TestTableModel::noTransport()
 {
     Fixture f(pets());
-    f.model.replaceRows(standardPets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
 
     Reply *reply = f.model.update({u"Dog"_s}, {{u"color"_s, 1}});
     QVERIFY(reply);
@@ -1369,31 +1372,31 @@ void TestTableModel::unkeyedTable()
     Signals s(&f.model);
 
     // Arrival order, not sorted.
-    f.model.replaceRows(QJsonArray{entry(3, u"c"_s), entry(1, u"a"_s), entry(2, u"b"_s)});
+    TableModelPrivate::get(&f.model)->replaceRows(QJsonArray{entry(3, u"c"_s), entry(1, u"a"_s), entry(2, u"b"_s)});
     QCOMPARE(texts(), QStringList({u"c"_s, u"a"_s, u"b"_s}));
     QCOMPARE(s.inserts(), u"0-2"_s);
     QCOMPARE(f.model.indexOfKey({3}), -1);
     QCOMPARE(f.model.get().size(), 3);
     QVERIFY(f.model.get({3}).isEmpty());
 
-    f.model.applyCreated(QJsonArray{entry(0, u"z"_s)});
+    TableModelPrivate::get(&f.model)->applyCreated(QJsonArray{entry(0, u"z"_s)});
     QCOMPARE(texts(), QStringList({u"c"_s, u"a"_s, u"b"_s, u"z"_s}));
 
     // Matched by the whole row: a row that differs in one value is another row.
     s.aboutToRemove.clear();
-    f.model.applyDeleted(QJsonArray{entry(1, u"x"_s), entry(1, u"a"_s)});
+    TableModelPrivate::get(&f.model)->applyDeleted(QJsonArray{entry(1, u"x"_s), entry(1, u"a"_s)});
     QCOMPARE(s.removes(), u"1-1"_s);
     QCOMPARE(texts(), QStringList({u"c"_s, u"b"_s, u"z"_s}));
 
     s.changed.clear();
-    f.model.applyUpdated(QJsonArray{entry(2, u"b"_s)}, QJsonArray{entry(2, u"B"_s)});
+    TableModelPrivate::get(&f.model)->applyUpdated(QJsonArray{entry(2, u"b"_s)}, QJsonArray{entry(2, u"B"_s)});
     QCOMPARE(s.changes(), u"1:1-1:1"_s);
     QCOMPARE(texts(), QStringList({u"c"_s, u"B"_s, u"z"_s}));
 
     // A snapshot keeps the common head and tail and replaces the middle.
     s.aboutToInsert.clear();
     s.aboutToRemove.clear();
-    f.model.replaceRows(QJsonArray{entry(3, u"c"_s), entry(4, u"d"_s), entry(5, u"e"_s), entry(0, u"z"_s)});
+    TableModelPrivate::get(&f.model)->replaceRows(QJsonArray{entry(3, u"c"_s), entry(4, u"d"_s), entry(5, u"e"_s), entry(0, u"z"_s)});
     QCOMPARE(s.removes(), u"1-1"_s);
     QCOMPARE(s.inserts(), u"1-2"_s);
     QCOMPARE(texts(), QStringList({u"c"_s, u"d"_s, u"e"_s, u"z"_s}));

@@ -1,0 +1,15 @@
+# The client library's sources, public headers and internal ones: one list
+# for the library build (CMakeLists.txt here) and the fuzz build
+# (tests/fuzz), relative to this folder.
+set(AIODATA_CLIENT_SOURCES
+  client.cpp client.h
+  tablemodel.cpp tablemodel.h tablemodel_p.h
+  tableschema.cpp tableschema.h
+  reply.cpp reply.h reply_p.h
+  packedrow.cpp packedrow.h
+  jsonrowreader.cpp jsonrowreader.h
+  snapshotreader.cpp snapshotreader.h
+  eventdecoder.cpp eventdecoder.h
+  writetransport.h
+  logging.cpp logging_p.h
+)
