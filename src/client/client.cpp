@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include "eventdecoder.h"
+#include "protocol/messages.h"
 #include "protocol/pgsnapshot.h"
 #include "logging_p.h"
 #include "reply.h"
@@ -264,8 +265,8 @@ void Client::Private::openSocket()
         // Ask to resume after the last transaction we applied; the server
         // replays what we missed or says resumed=false and we re-snapshot.
         QUrlQuery query;
-        query.addQueryItem(QStringLiteral("since"), QString::number(lastSeq));
-        query.addQueryItem(QStringLiteral("epoch"), epoch);
+        query.addQueryItem(Protocol::StateQuery::Since, QString::number(lastSeq));
+        query.addQueryItem(Protocol::StateQuery::Epoch, epoch);
         wsUrl.setQuery(query);
     }
     QNetworkRequest wsRequest(wsUrl);
@@ -378,18 +379,18 @@ void Client::Private::addModel(const QJsonObject &tableJson)
     const QString name = model->name();
     QObject::connect(model, &TableModel::created, q, [this, name](const QVariantList &rows) {
         Q_EMIT q->created(name, rows);
-        Q_EMIT q->event(QStringLiteral("create"), name, rows);
+        Q_EMIT q->event(Protocol::actionName(Protocol::Action::Create), name, rows);
     });
     QObject::connect(model, &TableModel::updated, q, [this, name](const QVariantList &oldRows, const QVariantList &newRows) {
         Q_EMIT q->updated(name, oldRows, newRows);
         QVariantList pairs;
         for (qsizetype i = 0; i < newRows.size(); ++i)
             pairs.append(QVariant(QVariantList{oldRows.value(i), newRows.at(i)}));
-        Q_EMIT q->event(QStringLiteral("update"), name, pairs);
+        Q_EMIT q->event(Protocol::actionName(Protocol::Action::Update), name, pairs);
     });
     QObject::connect(model, &TableModel::deleted, q, [this, name](const QVariantList &rows) {
         Q_EMIT q->deleted(name, rows);
-        Q_EMIT q->event(QStringLiteral("delete"), name, rows);
+        Q_EMIT q->event(Protocol::actionName(Protocol::Action::Delete), name, rows);
     });
     models.insert(name, model);
     described.insert(name, tableJson);
@@ -399,19 +400,19 @@ void Client::Private::addModel(const QJsonObject &tableJson)
 void Client::Private::onMessage(const QString &message)
 {
     const QJsonObject m = QJsonDocument::fromJson(message.toUtf8()).object();
-    const QString type = m.value(QLatin1String("type")).toString();
-    if (type == QLatin1String("hello")) {
+    const QString type = m.value(Protocol::Field::Type).toString();
+    if (type == Protocol::MessageType::Hello) {
         subscribed = true;
         if (haveSchema)
             onHello(m);
         else
             heldHello = m;
-    } else if (type == QLatin1String("event") || type == QLatin1String("transaction")) {
+    } else if (type == Protocol::MessageType::Event || type == Protocol::MessageType::Transaction) {
         if (status == Ready)
             applyMessage(m);
         else if (subscribed)
             buffered.append(m);
-    } else if (type == QLatin1String("schema")) {
+    } else if (type == Protocol::MessageType::Schema) {
         // The server reloaded its schema: tables may have come or gone.
         qCDebug(lcClient) << "schema changed on the server";
         reloadSchema();
@@ -422,8 +423,8 @@ void Client::Private::onMessage(const QString &message)
 
 void Client::Private::onHello(const QJsonObject &m)
 {
-    const QString newEpoch = m.value(QLatin1String("epoch")).toString();
-    if (m.value(QLatin1String("resumed")).toBool() && newEpoch == epoch && everReady) {
+    const QString newEpoch = m.value(Protocol::Field::Epoch).toString();
+    if (m.value(Protocol::Field::Resumed).toBool() && newEpoch == epoch && everReady) {
         // Nothing lost: the server replays what we missed right after hello.
         qCDebug(lcClient) << "resumed after" << lastSeq;
         // Tables that came or changed shape while away: the replay has
@@ -445,7 +446,7 @@ void Client::Private::onHello(const QJsonObject &m)
     epoch = newEpoch;
     // Everything up to hello's position is in the snapshots about to be
     // taken; later transactions come as events.
-    lastSeq = Internal::jsonToUnsigned<quint64>(m.value(QLatin1String("seq")));
+    lastSeq = Internal::jsonToUnsigned<quint64>(m.value(Protocol::Field::Seq));
     haveSeq = true;
     setStatus(Loading);
     fetchSnapshots();
@@ -568,7 +569,7 @@ void Client::Private::applyChange(const Internal::ServerChange &change, quint32 
     if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->sees(xid))
         return;
     if (!Internal::applyServerChange(model, change))
-        qCWarning(lcClient) << "unknown event action" << change.action;
+        qCWarning(lcClient) << "unknown event action" << change.actionName;
 }
 
 void Client::Private::onSocketDisconnected()

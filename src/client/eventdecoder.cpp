@@ -7,24 +7,27 @@
 
 namespace Aiodata::Internal {
 
+using namespace Aiodata::Protocol;
+
 ServerChange decodeServerChange(const QJsonObject &event)
 {
     ServerChange change;
-    change.table = event.value(QLatin1String("table")).toString();
-    change.action = event.value(QLatin1String("action")).toString();
-    change.rows = event.value(QLatin1String("rows")).toArray();
-    change.old = event.value(QLatin1String("old")).toArray();
+    change.table = event.value(Field::Table).toString();
+    change.actionName = event.value(Field::Action).toString();
+    change.action = actionFromName(change.actionName);
+    change.rows = event.value(Field::Rows).toArray();
+    change.old = event.value(Field::Old).toArray();
     return change;
 }
 
 ServerMessage decodeServerMessage(const QJsonObject &message)
 {
     ServerMessage m;
-    m.type = message.value(QLatin1String("type")).toString();
-    m.seq = jsonToUnsigned<quint64>(message.value(QLatin1String("seq")));
-    m.xid = jsonToUnsigned<quint32>(message.value(QLatin1String("xid")));
-    if (m.type == QLatin1String("transaction")) {
-        const QJsonArray events = message.value(QLatin1String("events")).toArray();
+    m.type = message.value(Field::Type).toString();
+    m.seq = jsonToUnsigned<quint64>(message.value(Field::Seq));
+    m.xid = jsonToUnsigned<quint32>(message.value(Field::Xid));
+    if (m.type == MessageType::Transaction) {
+        const QJsonArray events = message.value(Field::Events).toArray();
         for (const QJsonValue &change : events)
             m.changes.append(decodeServerChange(change.toObject()));
     } else {
@@ -41,16 +44,22 @@ ServerMessage decodeServerMessage(const QByteArray &utf8)
 bool applyServerChange(TableModel *model, const ServerChange &change)
 {
     TableModelPrivate *d = TableModelPrivate::get(model);
-    if (change.action == QLatin1String("create"))
-        d->applyCreated(change.rows);
-    else if (change.action == QLatin1String("update"))
-        d->applyUpdated(change.old, change.rows);
-    else if (change.action == QLatin1String("delete"))
-        d->applyDeleted(change.rows);
-    else if (change.action == QLatin1String("truncate"))
-        d->replaceRows(QJsonArray());
-    else
+    if (!change.action)
         return false;
+    switch (*change.action) {
+    case Action::Create:
+        d->applyCreated(change.rows);
+        break;
+    case Action::Update:
+        d->applyUpdated(change.old, change.rows);
+        break;
+    case Action::Delete:
+        d->applyDeleted(change.rows);
+        break;
+    case Action::Truncate:
+        d->replaceRows(QJsonArray());
+        break;
+    }
     return true;
 }
 

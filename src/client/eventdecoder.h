@@ -1,5 +1,9 @@
 #pragma once
 
+#include "protocol/messages.h"
+
+#include <optional>
+
 // Internal to the client library: not installed, not exported. One message
 // of the /state WebSocket (docs/protocol.md) decoded into plain structs, and
 // one change applied to a TableModel. Client uses it for every event and
@@ -37,7 +41,8 @@ inline T jsonToUnsigned(const QJsonValue &value)
 struct ServerChange
 {
     QString table;
-    QString action;   // create, update, delete, truncate; anything else is unknown
+    std::optional<Protocol::Action> action; // std::nullopt: an action this client does not know
+    QString actionName;                      // as sent, for the diagnostic
     QJsonArray rows;  // new rows (create, update) or removed rows (delete)
     QJsonArray old;   // update: old[i] pairs with rows[i]
 };
