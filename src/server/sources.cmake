@@ -6,6 +6,8 @@ set(AIODATA_SERVER_SOURCES
   app/logging.cpp app/logging.h
   app/commandline.cpp app/commandline.h
   app/server.cpp app/server.h
+  http/httpparser.cpp http/httpparser.h http/httpsyntax_p.h
+  http/httpconnection.cpp http/httpconnection_p.h
   http/httpserver.cpp http/httpserver.h
   pg/pgconnection.cpp pg/pgconnection.h
   pg/pgpool.cpp pg/pgpool.h

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "http/httpparser.h"
+
 #include <QByteArray>
+#include <QHash>
 #include <QHostAddress>
-#include <QList>
 #include <QObject>
 #include <QPair>
 #include <QPointer>
@@ -21,24 +23,6 @@ QT_END_NAMESPACE
 namespace Aiodata::Server {
 
 class HttpConnection;
-
-using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
-
-struct HttpRequest
-{
-    QByteArray method;      // "GET", "POST", ... as sent (upper case expected)
-    QByteArray target;      // request target as sent: path and query, still percent-encoded
-    QByteArray path;        // target before '?', still percent-encoded
-    QByteArray query;       // target after '?', still percent-encoded ("" if none)
-    HttpHeaders headers;    // as sent, names in original case
-    QByteArray body;
-    QHostAddress peerAddress;
-    quint16 peerPort = 0;
-
-    // Case-insensitive header lookup; first match; null QByteArray if absent.
-    QByteArray header(QByteArrayView name) const;
-    bool isWebSocketUpgrade() const; // GET with Upgrade: websocket
-};
 
 struct HttpResponse
 {
@@ -66,14 +50,6 @@ private:
     friend class HttpConnection;
     QPointer<HttpConnection> m_connection;
     quint64 m_requestId = 0;
-};
-
-struct HttpLimits
-{
-    qint64 maxHeaderBytes = 16 * 1024;          // 431 beyond
-    qint64 maxBodyBytes = 16 * 1024 * 1024;     // 413 beyond
-    int headerTimeoutMs = 10000;                // slow clients: 408 and close
-    int idleTimeoutMs = 60000;                  // keep-alive idle close
 };
 
 // A small HTTP/1.1 server on QTcpServer: keep-alive, Content-Length bodies
