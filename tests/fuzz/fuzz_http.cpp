@@ -42,6 +42,8 @@ HttpLimits fuzzLimits()
     return limits;
 }
 
+// The grammar again, written apart from http/httpsyntax_p.h on purpose: an
+// oracle that shared the parser's code would share its mistakes.
 bool isTokenChar(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
