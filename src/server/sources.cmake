@@ -2,8 +2,8 @@
 # main.cpp: one list for the server build and the fuzz build (tests/fuzz),
 # relative to this folder.
 set(AIODATA_SERVER_SOURCES
-  app/config.cpp app/config.h
-  app/logging.cpp app/logging.h
+  base/config.cpp base/config.h
+  base/logging.cpp base/logging.h
   app/commandline.cpp app/commandline.h
   app/server.cpp app/server.h
   http/httpparser.cpp http/httpparser.h http/httpsyntax_p.h

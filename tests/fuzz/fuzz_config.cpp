@@ -1,7 +1,7 @@
 // Config::parse (the PostgREST config file format) on arbitrary bytes, and
 // Config::setListen on the same bytes as a HOST:PORT string.
 
-#include "app/config.h"
+#include "base/config.h"
 #include "fuzzsupport.h"
 
 #include <QDir>

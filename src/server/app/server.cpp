@@ -1,6 +1,6 @@
 #include "app/server.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "capture/ownwritessource.h"
 #include "capture/walsource.h"
 #include "fanout/fanout.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "app/config.h"
+#include "base/config.h"
 #include "fanout/subscribercontext.h"
 
 #include <QHash>

@@ -1,6 +1,6 @@
 #include "capture/walsource.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "pg/pgpool.h"
 #include "pg/pgreplicationstream.h"
 #include "pg/pgsql.h"

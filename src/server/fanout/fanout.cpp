@@ -1,6 +1,6 @@
 #include "fanout/fanout.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "fanout/rowfilter.h"
 #include "capture/walvalueformatter.h"
 

@@ -1,6 +1,6 @@
 #include "fanout/rowfilter.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "pg/pgpool.h"
 #include "protocol/pgsnapshot.h"
 #include "schema/schemacache.h"

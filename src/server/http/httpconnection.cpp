@@ -1,6 +1,6 @@
 #include "http/httpconnection_p.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "http/httpsyntax_p.h"
 
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #include "http/httpserver.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "http/httpconnection_p.h"
 
 #include <QTcpServer>

@@ -1,6 +1,6 @@
 #include "pg/pgconnection.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 
 #include <QSocketNotifier>
 #include <QVarLengthArray>

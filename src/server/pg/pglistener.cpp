@@ -1,6 +1,6 @@
 #include "pg/pglistener.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "pg/pgconnection.h"
 #include "pg/pgsql.h"
 

@@ -1,6 +1,6 @@
 #include "pg/pgpool.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 
 #include <QTimer>
 

@@ -1,6 +1,6 @@
 #include "pg/pgreplicationstream.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "pg/pgconnection.h"
 
 #include <QDateTime>

@@ -3,7 +3,7 @@
 #include "rest/apirequest.h"
 #include "fanout/fanout.h"
 #include "rest/idempotencycache.h"
-#include "app/logging.h"
+#include "base/logging.h"
 #include "capture/ownwritessource.h"
 #include "pg/pgpool.h"
 #include "rest/sqlbuilder.h"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "rest/apierror.h"
-#include "app/config.h"
+#include "base/config.h"
 #include "http/httpserver.h"
 #include "rest/idempotencycache.h"
 #include "rest/jwt.h"

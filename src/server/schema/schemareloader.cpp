@@ -1,6 +1,6 @@
 #include "schema/schemareloader.h"
 
-#include "app/logging.h"
+#include "base/logging.h"
 #include "pg/pgpool.h"
 
 #include <QPointer>

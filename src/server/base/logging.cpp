@@ -1,4 +1,4 @@
-#include "app/logging.h"
+#include "base/logging.h"
 
 namespace Aiodata::Server {
 Q_LOGGING_CATEGORY(lcServer, "aiodata.server", QtInfoMsg)
