@@ -67,6 +67,8 @@ private slots:
     void preparedStatements();
     void channel_data();
     void channel();
+    void jwtSettings_data();
+    void jwtSettings();
     void parseErrors_data();
     void parseErrors();
     void errorPointerMayBeNull();
@@ -306,10 +308,46 @@ void TestConfig::parseErrors_data()
     QTest::newRow("channel enabled not a bool")
         << withRequired("db-channel-enabled = 1\n")
         << QStringLiteral("line 3: db-channel-enabled must be true or false, got \"1\"");
+    QTest::newRow("empty role claim key") << withRequired("jwt-role-claim-key = \"  \"\n")
+                                          << QStringLiteral("line 3: jwt-role-claim-key must not be empty");
+    QTest::newRow("negative cache entries") << withRequired("jwt-cache-max-entries = -1\n")
+                                            << QStringLiteral("line 3: jwt-cache-max-entries must be a number (0 or more), got \"-1\"");
+    QTest::newRow("cache lifetime not a number") << withRequired("jwt-cache-max-lifetime = 1h\n")
+                                                 << QStringLiteral("line 3: jwt-cache-max-lifetime must be a number of seconds (0 or more), got \"1h\"");
     QTest::newRow("empty channel") << withRequired("db-channel = \"\"\n")
                                    << QStringLiteral("line 3: db-channel must not be empty");
     QTest::newRow("first bad line wins over a missing key")
         << QByteArray("db-pool = x\n") << QStringLiteral("line 1: db-pool must be a positive integer, got \"x\"");
+}
+
+void TestConfig::jwtSettings_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("roleClaimKey");
+    QTest::addColumn<int>("cacheEntries");
+    QTest::addColumn<qint64>("cacheLifetime");
+
+    QTest::newRow("defaults") << Required << QStringLiteral(".role") << 1000 << qint64(3600);
+    QTest::newRow("nested claim, quoted key")
+        << withRequired("jwt-role-claim-key = \".\\\"https://example.com/claims\\\".role\"\n")
+        << QStringLiteral(".\"https://example.com/claims\".role") << 1000 << qint64(3600);
+    QTest::newRow("JSON path, trimmed") << withRequired("jwt-role-claim-key = \" $.app_metadata.role \"\n")
+                                        << QStringLiteral("$.app_metadata.role") << 1000 << qint64(3600);
+    QTest::newRow("cache off") << withRequired("jwt-cache-max-entries = 0\n") << QStringLiteral(".role") << 0
+                               << qint64(3600);
+    QTest::newRow("legacy lifetime") << withRequired("jwt-cache-max-lifetime = 60\njwt-cache-max-entries = 5\n")
+                                     << QStringLiteral(".role") << 5 << qint64(60);
+}
+
+void TestConfig::jwtSettings()
+{
+    QFETCH(QByteArray, text);
+    QString error;
+    const auto c = Config::parse(text, &error);
+    QVERIFY2(c, qPrintable(error));
+    QTEST(c->jwtRoleClaimKey, "roleClaimKey");
+    QTEST(c->jwtCacheMaxEntries, "cacheEntries");
+    QTEST(c->jwtCacheMaxLifetime, "cacheLifetime");
 }
 
 void TestConfig::parseErrors()
@@ -359,8 +397,9 @@ void TestConfig::fileSecret()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    // The bytes are used as-is, trailing newline included (as PostgREST does).
+    // The bytes are used as-is but for one final LF (as PostgREST does).
     QVERIFY(writeFile(dir.filePath(QStringLiteral("secret.txt")), "from a file\n"));
+    QVERIFY(writeFile(dir.filePath(QStringLiteral("two.txt")), " two\r\n\n"));
     QVERIFY(writeFile(dir.filePath(QStringLiteral("secret.b64")), "c3VwZXJkdXBlcnNlY3JldA==\n"));
 
     QString error;
@@ -368,13 +407,16 @@ void TestConfig::fileSecret()
         + dir.filePath(QStringLiteral("secret.txt")).toUtf8() + "\"\n";
     auto c = Config::parse(absolute, &error);
     QVERIFY2(c, qPrintable(error));
-    QCOMPARE(c->jwtSecret, QByteArray("from a file\n"));
+    QCOMPARE(c->jwtSecret, QByteArray("from a file"));
 
     CwdGuard cwd;
     QVERIFY(QDir::setCurrent(dir.path()));
     c = Config::parse(withRequired("jwt-secret = \"@secret.txt\"\n"), &error);
     QVERIFY2(c, qPrintable(error));
-    QCOMPARE(c->jwtSecret, QByteArray("from a file\n"));
+    QCOMPARE(c->jwtSecret, QByteArray("from a file"));
+    c = Config::parse(withRequired("jwt-secret = \"@two.txt\"\n"), &error);
+    QVERIFY2(c, qPrintable(error));
+    QCOMPARE(c->jwtSecret, QByteArray(" two\r\n"));
 
     // Base64 applies to the file's contents; the newline is not an error.
     c = Config::parse(withRequired("jwt-secret = \"@secret.b64\"\njwt-secret-is-base64 = true\n"), &error);
@@ -405,6 +447,8 @@ void TestConfig::fromFile()
     QVERIFY2(c, qPrintable(error));
     QCOMPARE(c->dbUri, QStringLiteral("postgres://u@h/db"));
     QCOMPARE(c->dbPool, 2);
+    QCOMPARE(c->sourcePath, path); // re-read on 'reload config'
+    QCOMPARE(Config::parse(Required, &error)->sourcePath, QString());
 
     QVERIFY(writeFile(path, "db-pool = 0\n"));
     QVERIFY(!Config::fromFile(path, &error));
@@ -444,8 +488,16 @@ void TestConfig::environmentOverrides()
         EnvGuard secret("PGRST_JWT_SECRET", "env_secret");
         EnvGuard channel("PGRST_DB_CHANNEL", "env_channel");
         EnvGuard channelEnabled("PGRST_DB_CHANNEL_ENABLED", "false");
+        EnvGuard audience("PGRST_JWT_AUD", "env_aud");
+        EnvGuard claim("PGRST_JWT_ROLE_CLAIM_KEY", ".env.role");
+        EnvGuard entries("PGRST_JWT_CACHE_MAX_ENTRIES", "7");
+        EnvGuard lifetime("PGRST_JWT_CACHE_MAX_LIFETIME", "8");
         const auto c = Config::fromFile(path, &error);
         QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->jwtAudience, QStringLiteral("env_aud"));
+        QCOMPARE(c->jwtRoleClaimKey, QStringLiteral(".env.role"));
+        QCOMPARE(c->jwtCacheMaxEntries, 7);
+        QCOMPARE(c->jwtCacheMaxLifetime, qint64(8));
         QCOMPARE(c->dbChannel, QStringLiteral("env_channel"));
         QCOMPARE(c->dbChannelEnabled, false);
         QCOMPARE(c->dbUri, QStringLiteral("postgres://env"));

@@ -193,14 +193,16 @@ std::optional<Config> build(const RawValues &raw, QString *error)
         QByteArray secret = it->value.toUtf8();
         if (secret.startsWith('@')) {
             // PostgREST reads "@path" from that file (relative to the working
-            // directory), bytes as-is: a trailing newline is part of the
-            // secret there too, and tokens must verify the same in both.
+            // directory) as bytes and drops one final LF (what editors and
+            // `echo` leave), so tokens verify the same in both.
             const QString path = it->value.mid(1);
             QFile file(path);
             if (!file.open(QIODevice::ReadOnly))
                 return fail(at(*it, QStringLiteral("jwt-secret: cannot read ") + path
                                         + QLatin1String(": ") + file.errorString()));
             secret = file.readAll();
+            if (secret.endsWith('\n'))
+                secret.chop(1);
         }
         if (secretIsBase64) {
             const auto decoded = decodeBase64Secret(secret);
@@ -231,6 +233,28 @@ std::optional<Config> build(const RawValues &raw, QString *error)
 
     config.dbAnonRole = raw.value(QStringLiteral("db-anon-role")).value;
     config.jwtAudience = raw.value(QStringLiteral("jwt-aud")).value;
+    if (const auto it = raw.constFind(QStringLiteral("jwt-role-claim-key")); it != raw.cend()) {
+        // Checked when the verifier parses it (its syntax is the verifier's).
+        if (it->value.trimmed().isEmpty())
+            return fail(at(*it, QStringLiteral("jwt-role-claim-key must not be empty")));
+        config.jwtRoleClaimKey = it->value.trimmed();
+    }
+    if (const auto it = raw.constFind(QStringLiteral("jwt-cache-max-entries")); it != raw.cend()) {
+        bool ok = false;
+        const int entries = it->value.trimmed().toInt(&ok);
+        if (!ok || entries < 0)
+            return fail(at(*it, QStringLiteral("jwt-cache-max-entries must be a number (0 or more), got ")
+                                    + quoted(it->value)));
+        config.jwtCacheMaxEntries = entries;
+    }
+    if (const auto it = raw.constFind(QStringLiteral("jwt-cache-max-lifetime")); it != raw.cend()) {
+        bool ok = false;
+        const qint64 seconds = it->value.trimmed().toLongLong(&ok);
+        if (!ok || seconds < 0)
+            return fail(at(*it, QStringLiteral("jwt-cache-max-lifetime must be a number of seconds (0 or more), got ")
+                                    + quoted(it->value)));
+        config.jwtCacheMaxLifetime = seconds;
+    }
     // PostgREST's key; unset means no browser origin is allowed (see docs/security.md).
     for (const QString &origin : raw.value(QStringLiteral("server-cors-allowed-origins")).value.split(QLatin1Char(','))) {
         if (!origin.trimmed().isEmpty())
@@ -282,6 +306,11 @@ std::optional<Config> Config::fromFile(const QString &path, QString *error)
         {"PGRST_DB_SCHEMAS", "db-schemas"},
         {"PGRST_DB_ANON_ROLE", "db-anon-role"},
         {"PGRST_JWT_SECRET", "jwt-secret"},
+        {"PGRST_JWT_SECRET_IS_BASE64", "jwt-secret-is-base64"},
+        {"PGRST_JWT_AUD", "jwt-aud"},
+        {"PGRST_JWT_ROLE_CLAIM_KEY", "jwt-role-claim-key"},
+        {"PGRST_JWT_CACHE_MAX_ENTRIES", "jwt-cache-max-entries"},
+        {"PGRST_JWT_CACHE_MAX_LIFETIME", "jwt-cache-max-lifetime"},
         {"PGRST_SERVER_CORS_ALLOWED_ORIGINS", "server-cors-allowed-origins"},
         {"PGRST_DB_CHANNEL", "db-channel"},
         {"PGRST_DB_CHANNEL_ENABLED", "db-channel-enabled"},
@@ -291,7 +320,10 @@ std::optional<Config> Config::fromFile(const QString &path, QString *error)
             raw->insert(QLatin1String(o.key),
                         RawValue{qEnvironmentVariable(o.env), QLatin1String(o.env)});
     }
-    return build(*raw, error);
+    auto config = build(*raw, error);
+    if (config)
+        config->sourcePath = path;
+    return config;
 }
 
 bool Config::setListen(const QString &hostPort)

@@ -20,6 +20,9 @@ struct Config
     QString dbAnonRole;            // db-anon-role; empty = anonymous requests refused
     QByteArray jwtSecret;          // jwt-secret, decoded when jwt-secret-is-base64
     QString jwtAudience;           // jwt-aud
+    QString jwtRoleClaimKey = QStringLiteral(".role"); // jwt-role-claim-key (PostgREST's JSPath)
+    int jwtCacheMaxEntries = 1000;  // jwt-cache-max-entries (PostgREST 14+); 0 = no cache
+    qint64 jwtCacheMaxLifetime = 3600; // jwt-cache-max-lifetime (PostgREST 13 and older), seconds; 0 = no cache
     int dbPool = 10;               // db-pool
     bool dbPreparedStatements = true; // db-prepared-statements
     QStringList corsAllowedOrigins;// server-cors-allowed-origins; "*" allows any; empty allows none
@@ -27,6 +30,7 @@ struct Config
     bool dbChannelEnabled = true;  // db-channel-enabled: listen on db-channel at all
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 4000;
+    QString sourcePath;            // the file fromFile read: re-read on 'reload config'
 
     // Our own limits (flags or AIODATA_* variables; see docs/security.md).
     qint64 maxBodyBytes = 16 * 1024 * 1024;     // AIODATA_MAX_BODY_BYTES: 413 beyond
