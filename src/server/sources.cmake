@@ -6,6 +6,7 @@ set(AIODATA_SERVER_SOURCES
   base/logging.cpp base/logging.h
   app/commandline.cpp app/commandline.h
   app/server.cpp app/server.h
+  app/unixsignalnotifier.cpp app/unixsignalnotifier.h
   http/httpparser.cpp http/httpparser.h http/httpsyntax_p.h
   http/httpconnection.cpp http/httpconnection_p.h
   http/httpserver.cpp http/httpserver.h

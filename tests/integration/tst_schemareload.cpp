@@ -24,6 +24,10 @@
 #include <QWebSocket>
 #include <QtTest>
 
+#include <csignal>
+
+#include <sys/types.h>
+
 namespace {
 
 // Status and body of one GET, waited for.
@@ -56,7 +60,8 @@ private Q_SLOTS:
     void listenerReconnects();
     void channelSettings_data();
     void channelSettings();
-    void reloadConfigNotSupported();
+    void reloadConfigLeavesTheSchema();
+    void sigusr1ReloadsTheSchema();
     void clientFollowsTables();
     void clientFollowsPrivileges();
     void clientResumesOverAChangedTable();
@@ -274,12 +279,25 @@ void tst_SchemaReload::channelSettings()
     QVERIFY(!other.output().contains("schema cache reloaded"));
 }
 
-void tst_SchemaReload::reloadConfigNotSupported()
+void tst_SchemaReload::reloadConfigLeavesTheSchema()
 {
+    // 'reload config' re-reads the config file (JWT keys, tst_jwtkeys), not the catalog.
     const int before = reloadLines();
+    const int configReloads = int(m_server.output().count("config reloaded"));
     QVERIFY(m_db.exec(QStringLiteral("NOTIFY pgrst, 'reload config'")));
-    QTRY_VERIFY_WITH_TIMEOUT(m_server.output().contains("'reload config' is not supported"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(int(m_server.output().count("config reloaded")), configReloads + 1, 10000);
     QCOMPARE(reloadLines(), before);
+}
+
+void tst_SchemaReload::sigusr1ReloadsTheSchema()
+{
+    // PostgREST's other way to ask: SIGUSR1, for databases where NOTIFY cannot be sent.
+    QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.signalled (id int PRIMARY KEY); GRANT ALL ON api.signalled TO auth")));
+    QCOMPARE(get(m_server.url(), QStringLiteral("/query/signalled")).status, 404);
+    const int before = reloadLines();
+    QCOMPARE(::kill(pid_t(m_server.pid()), SIGUSR1), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(reloadLines(), before + 1, 10000);
+    QCOMPARE(get(m_server.url(), QStringLiteral("/query/signalled")).status, 200);
 }
 
 void tst_SchemaReload::clientFollowsTables()

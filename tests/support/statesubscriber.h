@@ -19,6 +19,7 @@ public:
     bool hasHello() const;
 
     QList<QJsonObject> messages;
+    const QWebSocket &socket() const { return m_socket; }
 
     // The events of one message: an event itself, a transaction's list.
     static QJsonArray eventsOf(const QJsonObject &message);

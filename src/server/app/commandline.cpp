@@ -1,5 +1,7 @@
 #include "app/commandline.h"
 
+#include "auth/jwtverifier.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
@@ -33,8 +35,10 @@ std::optional<Config> CommandLine::parse(const QCoreApplication &app, QString *e
     parser.setApplicationDescription(QStringLiteral(
         "Serves a PostgreSQL schema as a PostgREST-compatible REST API under /query, its description at /,\n"
         "and every committed change as events on the WebSocket /state. Reads a PostgREST config file\n"
-        "(db-uri, db-schemas, db-anon-role, jwt-secret, jwt-secret-is-base64, jwt-aud, db-pool, db-prepared-statements,\n"
-        "db-channel, db-channel-enabled). NOTIFY pgrst, 'reload schema' reloads the schema cache."));
+        "(db-uri, db-schemas, db-anon-role, jwt-secret, jwt-secret-is-base64, jwt-aud, jwt-role-claim-key,\n"
+        "jwt-cache-max-entries, db-pool, db-prepared-statements, db-channel, db-channel-enabled).\n"
+        "NOTIFY pgrst, 'reload schema' or SIGUSR1 reloads the schema cache; NOTIFY pgrst, 'reload config'\n"
+        "or SIGUSR2 re-reads the JWT settings."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("config"), QStringLiteral("PostgREST config file, e.g. postgrest.conf"));
@@ -84,6 +88,10 @@ std::optional<Config> CommandLine::parse(const QCoreApplication &app, QString *e
     }
     std::optional<Config> config = Config::fromFile(args.first(), error);
     if (!config)
+        return std::nullopt;
+    // A key set that cannot be used is a configuration error (exit 2), said
+    // before anything connects; the server builds its verifier the same way.
+    if (!JwtVerifier::fromConfig(*config, error))
         return std::nullopt;
     const QString listen = setting(listenOption, "AIODATA_LISTEN", QString());
     if (!listen.isEmpty() && !config->setListen(listen)) {

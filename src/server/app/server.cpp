@@ -1,5 +1,7 @@
 #include "app/server.h"
 
+#include "app/unixsignalnotifier.h"
+#include "auth/jwtverifier.h"
 #include "base/logging.h"
 #include "capture/ownwritessource.h"
 #include "capture/walsource.h"
@@ -15,6 +17,8 @@
 
 #include <QCoreApplication>
 #include <QTextStream>
+
+#include <csignal>
 
 #include <cstdio>
 #include <utility>
@@ -61,7 +65,7 @@ Server::Server(Config config, QObject *parent)
     });
     if (m_config.dbChannelEnabled) {
         m_listener = std::make_unique<PgListener>(m_config.dbUri.toUtf8(), m_config.dbChannel);
-        connect(m_listener.get(), &PgListener::notified, m_reloader.get(), &SchemaReloader::notify);
+        connect(m_listener.get(), &PgListener::notified, this, &Server::notified);
         connect(m_listener.get(), &PgListener::failed, this, [this] {
             // Start anyway; it keeps trying and reloads once it listens.
             m_listenerFailed = true;
@@ -78,6 +82,12 @@ Server::Server(Config config, QObject *parent)
             m_reloader->requestReload();
         });
     }
+
+    // PostgREST's signals: SIGUSR1 reloads the schema cache, SIGUSR2 the config.
+    m_schemaSignal = std::make_unique<UnixSignalNotifier>(SIGUSR1);
+    connect(m_schemaSignal.get(), &UnixSignalNotifier::raised, m_reloader.get(), &SchemaReloader::requestReload);
+    m_configSignal = std::make_unique<UnixSignalNotifier>(SIGUSR2);
+    connect(m_configSignal.get(), &UnixSignalNotifier::raised, this, &Server::reloadConfig);
 }
 
 Server::~Server()
@@ -103,6 +113,33 @@ void Server::stop(const QString &message)
     if (std::exchange(m_failed, true))
         return;
     Q_EMIT failed(message);
+}
+
+void Server::notified(const QString &payload)
+{
+    if (payload == QLatin1String("reload config"))
+        reloadConfig();
+    else
+        m_reloader->notify(payload);
+}
+
+void Server::reloadConfig()
+{
+    if (m_config.sourcePath.isEmpty())
+        return;
+    QString error;
+    const std::optional<Config> fresh = Config::fromFile(m_config.sourcePath, &error);
+    std::optional<JwtVerifier> verifier;
+    if (fresh)
+        verifier = JwtVerifier::fromConfig(*fresh, &error);
+    if (!verifier) {
+        // A half-edited file must not lock everyone out: the keys in force stay.
+        qCWarning(lcServer).noquote() << "config reload refused, the current settings stay:" << error;
+        return;
+    }
+    qCInfo(lcServer).noquote() << "config reloaded from" << m_config.sourcePath << "- JWT keys:" << verifier->keyCount();
+    if (m_routes)
+        m_routes->setJwtVerifier(std::move(*verifier));
 }
 
 void Server::firstLoad()
@@ -207,7 +244,13 @@ void Server::serve()
         m_rowFilter->reportReplicaIdentities(m_config.dbSchemas);
     m_fanout = std::make_unique<Fanout>(m_source.get(), m_rowFilter.get());
     m_fanout->setMaxBufferedBytes(m_config.maxSendBufferBytes);
-    m_routes = std::make_unique<Routes>(m_config, m_schema.get(), m_pool.get(),
+    QString jwtError;
+    std::optional<JwtVerifier> jwt = JwtVerifier::fromConfig(m_config, &jwtError);
+    if (!jwt) { // CommandLine checked it already: only if the @file changed since
+        stop(jwtError);
+        return;
+    }
+    m_routes = std::make_unique<Routes>(m_config, std::move(*jwt), m_schema.get(), m_pool.get(),
                                         qobject_cast<OwnWritesSource *>(m_source.get()), m_fanout.get(), m_http.get());
     if (!m_http->listen(m_config.listenAddress, m_config.listenPort)) {
         stop(QStringLiteral("cannot listen on %1:%2: %3")

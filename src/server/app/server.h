@@ -19,6 +19,7 @@ class Routes;
 class RowFilter;
 class SchemaCache;
 class SchemaReloader;
+class UnixSignalNotifier;
 
 // One aiodata server: owns every part and starts them in order. The pool
 // connects; LISTEN (db-channel) is in place; the schema cache is loaded; the
@@ -52,6 +53,11 @@ private:
     void useOwnWrites(const QString &reason);
     void serve();
     void stop(const QString &message);
+    // NOTIFY on db-channel: 'reload config' here, the rest to the schema reloader.
+    void notified(const QString &payload);
+    // SIGUSR2 or NOTIFY 'reload config': the JWT settings from the config
+    // file again (PostgREST reloads its configuration the same two ways).
+    void reloadConfig();
     // SchemaReloadSteps: what subscribers may read changes with the schema.
     void prepareSchemaSwap(std::function<void()> ready);
     void commitSchemaSwap(const QSet<QString> &changedSchemas);
@@ -67,6 +73,8 @@ private:
     std::unique_ptr<RowFilter> m_rowFilter;
     std::unique_ptr<Fanout> m_fanout;
     std::unique_ptr<Routes> m_routes;
+    std::unique_ptr<UnixSignalNotifier> m_schemaSignal; // SIGUSR1: reload the schema cache
+    std::unique_ptr<UnixSignalNotifier> m_configSignal; // SIGUSR2: reload the config
     QHash<QString, ReadableTables> m_nextReadable; // between prepare and commit
 
     int m_serverVersion = 0;

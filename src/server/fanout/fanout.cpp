@@ -283,6 +283,22 @@ int Fanout::subscriberCount(const QByteArray &claimsJson) const
     return n;
 }
 
+int Fanout::closeSubscribers(const std::function<QString(const SubscriberContext &)> &reasonToClose)
+{
+    // Decided first, closed after: a close may remove a subscriber at once.
+    QList<QPair<QPointer<QWebSocket>, QString>> closing;
+    for (const Subscriber &s : std::as_const(m_subscribers)) {
+        const QString reason = reasonToClose(s.context);
+        if (!reason.isEmpty())
+            closing.append({s.socket, reason});
+    }
+    for (const auto &[socket, reason] : std::as_const(closing)) {
+        if (socket)
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+    }
+    return int(closing.size());
+}
+
 void Fanout::remove(QWebSocket *socket)
 {
     for (qsizetype i = 0; i < m_subscribers.size(); ++i) {

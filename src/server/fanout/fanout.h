@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QString>
 
+#include <functional>
+
 QT_BEGIN_NAMESPACE
 class QWebSocket;
 QT_END_NAMESPACE
@@ -38,6 +40,11 @@ public:
     int subscriberCount() const { return int(m_subscribers.size()); }
     // Subscribers holding exactly these token claims.
     int subscriberCount(const QByteArray &claimsJson) const;
+    // Closes, with 1008 (policy violation) and the reason as close reason,
+    // every subscriber for which reasonToClose returns a non-empty reason
+    // (e.g. its token no longer verifies after a key rotation). Returns how
+    // many were closed.
+    int closeSubscribers(const std::function<QString(const SubscriberContext &)> &reasonToClose);
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
     void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
 

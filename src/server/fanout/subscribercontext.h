@@ -12,6 +12,7 @@ namespace Aiodata::Server {
 struct SubscriberContext
 {
     QString role;
+    QByteArray token;              // the JWT it connected with, empty when anonymous: checked again when keys rotate
     QByteArray claimsJson;         // the token's claims: row-level security may depend on them
     QString schema;
     QSet<QString> readableTables;  // tables the role may SELECT

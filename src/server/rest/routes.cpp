@@ -21,15 +21,15 @@ namespace Aiodata::Server {
 
 static const QByteArray kJsonType = QByteArrayLiteral("application/json; charset=utf-8");
 
-Routes::Routes(const Config &config, const SchemaCache *schema, PgPool *pool, OwnWritesSource *ownWrites,
-               Fanout *fanout, HttpServer *http, QObject *parent)
+Routes::Routes(const Config &config, JwtVerifier jwt, const SchemaCache *schema, PgPool *pool,
+               OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_schema(schema)
     , m_pool(pool)
     , m_ownWrites(ownWrites)
     , m_fanout(fanout)
-    , m_jwt(config.jwtSecret, config.jwtAudience)
+    , m_jwt(std::move(jwt))
 {
     http->setHandler([this](const HttpRequest &request, const HttpResponder &responder) {
         handle(request, responder);
@@ -161,41 +161,69 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
             return std::nullopt;
         }
         token = authorization.mid(7).trimmed();
+        if (token.isEmpty()) {
+            *error = makeError(401, "PGRST301", QStringLiteral("Empty JWT is sent in Authorization header"));
+            return std::nullopt;
+        }
     } else if (request.path == "/state") {
         // Browsers' WebSocket API cannot set headers: accept ?token= there.
         const QUrlQuery q(QString::fromUtf8(request.query));
         token = q.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
     }
 
-    Identity identity;
     if (token.isEmpty()) {
         if (m_config.dbAnonRole.isEmpty()) {
             *error = makeError(401, "PGRST302", QStringLiteral("Anonymous access is disabled"));
             return std::nullopt;
         }
+        Identity identity;
         identity.role = m_config.dbAnonRole;
         QJsonObject claims;
         claims.insert(QLatin1String("role"), identity.role);
         identity.claimsJson = QJsonDocument(claims).toJson(QJsonDocument::Compact);
         return identity;
     }
+    return identityOf(token, error);
+}
+
+std::optional<Routes::Identity> Routes::identityOf(const QByteArray &token, ApiError *error) const
+{
     const JwtVerifier::Result result = m_jwt.verify(token);
     if (!result.isValid()) {
-        const bool serverSide = result.status == JwtVerifier::Status::NoSecret;
-        *error = makeError(serverSide ? 500 : 401, serverSide ? "PGRST300" : "PGRST301", result.message);
+        *error = makeError(result.httpStatus, result.code, result.message, result.details);
         return std::nullopt;
     }
+    Identity identity;
     identity.authenticated = true;
-    identity.role = result.role().isEmpty() ? m_config.dbAnonRole : result.role();
+    identity.token = token;
+    identity.role = result.role.value_or(m_config.dbAnonRole);
     if (identity.role.isEmpty()) {
-        *error = makeError(401, "PGRST302", QStringLiteral("The JWT has no role claim and anonymous access is disabled"));
+        *error = makeError(401, "PGRST302", QStringLiteral("Anonymous access is disabled"),
+                           QStringLiteral("The JWT has no role claim and db-anon-role is not set"));
         return std::nullopt;
     }
     identity.claimsJson = result.claimsJson;
-    // A far-future exp (e.g. 1e300) would not fit: treat it as no expiry.
-    const double exp = result.claims.value(QLatin1String("exp")).toDouble();
-    identity.expiresAt = exp > 0 && exp < 4.0e18 ? qint64(exp) : 0;
+    identity.expiresAt = result.expiresAt;
     return identity;
+}
+
+void Routes::setJwtVerifier(JwtVerifier jwt)
+{
+    m_jwt = std::move(jwt);
+    // Checked as a new subscription would be: the same role, or closed.
+    const int closed = m_fanout->closeSubscribers([this](const SubscriberContext &context) {
+        if (context.token.isEmpty())
+            return QString();
+        ApiError error;
+        const std::optional<Identity> identity = identityOf(context.token, &error);
+        if (!identity)
+            return error.message;
+        if (identity->role != context.role)
+            return QStringLiteral("JWT role changed");
+        return QString();
+    });
+    if (closed > 0)
+        qCInfo(lcServer) << "closed" << closed << "subscriber(s) whose token the new JWT settings refuse";
 }
 
 PgStatement Routes::roleStatement(const Identity &identity)
@@ -439,6 +467,7 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
         context.since = since.toULongLong();
         context.sinceEpoch = epoch;
         context.role = who.role;
+        context.token = who.token;
         context.claimsJson = who.claimsJson;
         context.schema = schema;
         context.expiresAt = who.expiresAt;

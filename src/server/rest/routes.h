@@ -1,10 +1,10 @@
 #pragma once
 
+#include "auth/jwtverifier.h"
 #include "rest/apierror.h"
 #include "base/config.h"
 #include "http/httpserver.h"
 #include "rest/idempotencycache.h"
-#include "rest/jwt.h"
 #include "schema/schemacache.h"
 
 #include <QObject>
@@ -27,8 +27,13 @@ class Routes : public QObject
 {
     Q_OBJECT
 public:
-    Routes(const Config &config, const SchemaCache *schema, PgPool *pool, OwnWritesSource *ownWrites,
-           Fanout *fanout, HttpServer *http, QObject *parent = nullptr);
+    Routes(const Config &config, JwtVerifier jwt, const SchemaCache *schema, PgPool *pool,
+           OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, QObject *parent = nullptr);
+
+    // Keys rotated (config reload): requests use these from now on, and
+    // subscribers whose token no longer verifies, or now names another
+    // role, are closed (1008).
+    void setJwtVerifier(JwtVerifier jwt);
 
     void handle(const HttpRequest &request, const HttpResponder &responder);
 
@@ -36,11 +41,15 @@ private:
     struct Identity
     {
         QString role;
+        QByteArray token;            // as sent; empty when anonymous
         QByteArray claimsJson;
         bool authenticated = false;  // a valid token was given
         qint64 expiresAt = 0;
     };
     std::optional<Identity> authenticate(const HttpRequest &request, ApiError *error) const;
+    // The identity a verified token gives (role at jwt-role-claim-key, else
+    // the anonymous role); nullopt and *error when it gives none.
+    std::optional<Identity> identityOf(const QByteArray &token, ApiError *error) const;
     // The statement that opens every request's transaction: role and claims.
     static PgStatement roleStatement(const Identity &identity);
 

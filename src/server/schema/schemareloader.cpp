@@ -64,12 +64,9 @@ void SchemaReloader::read(PgPool *pool, const QStringList &schemas,
 void SchemaReloader::notify(const QString &payload)
 {
     // PostgREST's payloads: empty or 'reload schema' reload the schema
-    // cache; 'reload config' reloads its configuration, which we read only
-    // at start-up.
+    // cache ('reload config' is the server's, app/server.cpp).
     if (payload.isEmpty() || payload == QLatin1String("reload schema")) {
         requestReload();
-    } else if (payload == QLatin1String("reload config")) {
-        qCInfo(lcServer) << "NOTIFY 'reload config' is not supported: the configuration is read at start-up only";
     } else {
         qCDebug(lcServer) << "ignoring notification" << payload;
     }
