@@ -45,6 +45,8 @@ static void addHeader(HttpResponse &response, const QByteArray &name, const QByt
     response.headers.append(qMakePair(name, value));
 }
 
+// Only authenticate() still builds its errors here: the JWT work replaces it
+// and moves them to ApiError's named constructors (PGRST30x).
 static ApiError makeError(int status, const QByteArray &code, const QString &message, const QString &details = {})
 {
     ApiError e;
@@ -87,9 +89,7 @@ void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
     if (request.method == "OPTIONS") {
         // CORS preflight: answered for allowed origins (decorate() adds the rest).
         if (!origin.isEmpty() && !originAllowed(origin)) {
-            responder.send(makeError(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
-                                     QStringLiteral("see server-cors-allowed-origins"))
-                               .toResponse());
+            responder.send(ApiError::originNotAllowed(origin).toResponse());
             return;
         }
         HttpResponse r;
@@ -101,9 +101,7 @@ void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
     if (request.isWebSocketUpgrade() && !origin.isEmpty() && !originAllowed(origin)) {
         // Browsers send Origin with every WebSocket; without this check any web
         // page could subscribe (cross-site WebSocket hijacking).
-        responder.send(makeError(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
-                                 QStringLiteral("see server-cors-allowed-origins"))
-                           .toResponse());
+        responder.send(ApiError::originNotAllowed(origin).toResponse());
         return;
     }
     const QByteArray &path = request.path;
@@ -111,19 +109,17 @@ void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
     const bool isQuery = path.startsWith("/query/");
     const bool isState = path == "/state";
     if (!isRoot && !isQuery && !isState) {
-        responder.send(makeError(404, "PGRST125", QStringLiteral("Invalid path specified in request URL")).toResponse());
+        responder.send(ApiError::invalidPath().toResponse());
         return;
     }
     if ((isRoot || isState) && request.method != "GET" && request.method != "HEAD") {
-        HttpResponse r = makeError(405, "PGRST117",
-                                   QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(request.method)))
-                             .toResponse();
+        HttpResponse r = ApiError::unsupportedMethod(request.method).toResponse();
         addHeader(r, "Allow", "GET, HEAD");
         responder.send(r);
         return;
     }
     if (isState && !request.isWebSocketUpgrade()) {
-        HttpResponse r = makeError(426, "AIODATA003", QStringLiteral("/state is a WebSocket: send an upgrade request")).toResponse();
+        HttpResponse r = ApiError::webSocketRequired().toResponse();
         addHeader(r, "Upgrade", "websocket");
         responder.send(r);
         return;
@@ -203,17 +199,6 @@ PgStatement Routes::roleStatement(const Identity &identity)
     return PgSql::roleStatement(identity.role, identity.claimsJson);
 }
 
-// Maps a failed job to the answer; a failure to take on the role is an
-// authentication problem (401/403), not a bad request.
-static ApiError jobError(const QList<PgResult> &results, const PgError &firstError, bool authenticated)
-{
-    ApiError e = ApiError::fromPg(firstError, authenticated);
-    if (!results.isEmpty() && !results.first().ok && !results.first().error.isNull()
-        && firstError.sqlState.left(2) != "08")
-        e.status = authenticated ? 403 : 401;
-    return e;
-}
-
 // A read's total for Content-Range; -1 when not asked for (or not known).
 static qint64 readTotal(const ApiRequest &r, qint64 answered, const PgResult &read, const PgResult &planned)
 {
@@ -244,9 +229,7 @@ void Routes::describe(const HttpRequest &request, const HttpResponder &responder
     const QByteArray profile = request.header("Accept-Profile");
     const QString schema = profile.isEmpty() ? m_config.dbSchemas.value(0) : QString::fromUtf8(profile);
     if (!m_config.dbSchemas.contains(schema)) {
-        responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
-                                                      .arg(m_config.dbSchemas.join(QLatin1String(", "))))
-                           .toResponse());
+        responder.send(ApiError::unacceptableSchema(m_config.dbSchemas).toResponse());
         return;
     }
     PgJob job;
@@ -259,7 +242,7 @@ void Routes::describe(const HttpRequest &request, const HttpResponder &responder
     const bool authenticated = identity.authenticated;
     job.done = [responder, authenticated](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
-            responder.send(jobError(results, error, authenticated).toResponse());
+            responder.send(ApiError::fromJob(results, error, authenticated).toResponse());
             return;
         }
         responder.send(HttpResponse::json(200, results.value(1).value(0, 0)));
@@ -278,9 +261,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     }
     const TableInfo *table = m_schema->table(api->schema, api->table);
     if (!table) {
-        responder.send(makeError(404, "PGRST205",
-                                 QStringLiteral("Could not find the table '%1.%2' in the schema cache").arg(api->schema, api->table))
-                           .toResponse());
+        responder.send(ApiError::tableNotFound(api->schema, api->table).toResponse());
         return;
     }
     const bool isWrite = api->operation != ApiRequest::Operation::Read;
@@ -324,7 +305,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     };
     job.done = [answer, authenticated, r, ownWrites](const QList<PgResult> &results, const PgError &pgError) {
         if (!pgError.isNull()) {
-            answer(jobError(results, pgError, authenticated).toResponse());
+            answer(ApiError::fromJob(results, pgError, authenticated).toResponse());
             return;
         }
         // Committed: only now does the change become an event.
@@ -378,9 +359,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         }
         if (r.singleObject) {
             if (count != 1 && r.operation == ApiRequest::Operation::Read) {
-                answer(makeError(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
-                                         QStringLiteral("The result contains %1 rows").arg(count))
-                                   .toResponse());
+                answer(ApiError::singularity(count).toResponse());
                 return;
             }
             if (count == 1) {
@@ -404,21 +383,15 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     if (schema.isEmpty())
         schema = m_config.dbSchemas.value(0);
     if (!m_config.dbSchemas.contains(schema)) {
-        responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
-                                                      .arg(m_config.dbSchemas.join(QLatin1String(", "))))
-                           .toResponse());
+        responder.send(ApiError::unacceptableSchema(m_config.dbSchemas).toResponse());
         return;
     }
     if (m_fanout->subscriberCount() >= m_config.maxSubscribers) {
-        responder.send(makeError(503, "AIODATA005", QStringLiteral("Too many subscribers on this server"),
-                                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS)").arg(m_config.maxSubscribers))
-                           .toResponse());
+        responder.send(ApiError::tooManySubscribers(m_config.maxSubscribers).toResponse());
         return;
     }
     if (identity.authenticated && m_fanout->subscriberCount(identity.claimsJson) >= m_config.maxSubscribersPerToken) {
-        responder.send(makeError(429, "AIODATA006", QStringLiteral("Too many subscribers with this token"),
-                                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS_PER_TOKEN)").arg(m_config.maxSubscribersPerToken))
-                           .toResponse());
+        responder.send(ApiError::tooManySubscribersPerToken(m_config.maxSubscribersPerToken).toResponse());
         return;
     }
     // Decided when it subscribes and again at each schema reload: which
@@ -431,7 +404,7 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     const QString epoch = q.queryItemValue(Protocol::StateQuery::Epoch, QUrl::FullyDecoded);
     job.done = [responder, who, schema, since, epoch](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
-            responder.send(jobError(results, error, who.authenticated).toResponse());
+            responder.send(ApiError::fromJob(results, error, who.authenticated).toResponse());
             return;
         }
         SubscriberContext context;
