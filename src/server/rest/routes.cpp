@@ -1,6 +1,7 @@
 #include "rest/routes.h"
 
 #include "rest/apirequest.h"
+#include "rest/apiresponse.h"
 #include "fanout/fanout.h"
 #include "rest/idempotencycache.h"
 #include "base/logging.h"
@@ -18,8 +19,6 @@
 #include <QWebSocket>
 
 namespace Aiodata::Server {
-
-static const QByteArray kJsonType = QByteArrayLiteral("application/json; charset=utf-8");
 
 Routes::Routes(const Config &config, const SchemaCache *schema, PgPool *pool, OwnWritesSource *ownWrites,
                Fanout *fanout, HttpServer *http, QObject *parent)
@@ -199,29 +198,24 @@ PgStatement Routes::roleStatement(const Identity &identity)
     return PgSql::roleStatement(identity.role, identity.claimsJson);
 }
 
-// A read's total for Content-Range; -1 when not asked for (or not known).
-static qint64 readTotal(const ApiRequest &r, qint64 answered, const PgResult &read, const PgResult &planned)
+// The own-writes event of a committed write; results as Routes::query sends
+// them, [2] the writing transaction's id.
+static void recordOwnWrite(OwnWritesSource *ownWrites, const ApiRequest &r, const QList<PgResult> &results)
 {
-    const QByteArray counted = read.value(0, 2);
-    switch (r.count) {
-    case ApiRequest::Count::None:
-        return -1;
-    case ApiRequest::Count::Exact:
-        return counted.toLongLong();
-    case ApiRequest::Count::Planned:
-    case ApiRequest::Count::Estimated: {
-        const qint64 exact = counted.toLongLong(); // estimated: at most one past the bound
-        if (r.count == ApiRequest::Count::Estimated && exact <= ApiRequest::EstimatedExactUpTo)
-            return exact;
-        // An answer no limit cut short ends at the last row: that is the total.
-        if ((r.limit < 0 || answered < r.limit) && (answered > 0 || r.offset == 0))
-            return r.offset + answered;
-        // The planner's figure, but never below what was counted or is in the answer.
-        const qint64 plannedRows = SqlBuilder::plannedRows(planned.value(0, 0));
-        return plannedRows < 0 ? -1 : qMax(qMax(exact, plannedRows), r.offset + answered);
-    }
-    }
-    return -1;
+    const PgResult &result = results.at(1);
+    if (r.operation == ApiRequest::Operation::Read || SqlBuilder::rowCount(result) <= 0)
+        return;
+    Change change;
+    change.action = r.operation == ApiRequest::Operation::Create ? Change::Action::Create
+        : r.operation == ApiRequest::Operation::Update           ? Change::Action::Update
+                                                                 : Change::Action::Delete;
+    change.schema = r.schema;
+    change.table = r.table;
+    change.rows = result.value(0, 0);
+    if (r.operation == ApiRequest::Operation::Update)
+        change.oldRows = result.value(0, 2);
+    change.completeOldRows = true; // whole rows from the statement itself
+    ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
 }
 
 void Routes::describe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity)
@@ -309,67 +303,9 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             return;
         }
         // Committed: only now does the change become an event.
-        const PgResult &result = results.at(1);
-        QByteArray rows = result.value(0, 0);
-        const qint64 count = result.columns ? result.value(0, 1).toLongLong() : result.affected;
-        if (r.operation != ApiRequest::Operation::Read && count > 0 && ownWrites) {
-            Change change;
-            change.action = r.operation == ApiRequest::Operation::Create ? Change::Action::Create
-                : r.operation == ApiRequest::Operation::Update           ? Change::Action::Update
-                                                                         : Change::Action::Delete;
-            change.schema = r.schema;
-            change.table = r.table;
-            change.rows = rows;
-            if (r.operation == ApiRequest::Operation::Update)
-                change.oldRows = result.value(0, 2);
-            change.completeOldRows = true; // whole rows from the statement itself
-            ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
-        }
-
-        HttpResponse response;
-        // Literals: static data, no allocation for every answer.
-        addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
-        if (r.operation == ApiRequest::Operation::Read) {
-            const qint64 total = readTotal(r, count, result, results.value(2));
-            const QByteArray totalText = total < 0 ? QByteArray("*") : QByteArray::number(total);
-            const QByteArray range = count > 0
-                ? QByteArray(QByteArray::number(r.offset) + '-' + QByteArray::number(r.offset + count - 1) + '/' + totalText)
-                : QByteArray("*/" + totalText);
-            addHeader(response, QByteArrayLiteral("Content-Range"), range);
-            if (total > r.offset + count)
-                response.status = 206;
-            addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
-        } else {
-            response.status = r.operation == ApiRequest::Operation::Create ? 201 : 200;
-            addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));
-            QByteArray applied = r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal");
-            if (r.operation == ApiRequest::Operation::Create && (r.mergeDuplicates || r.ignoreDuplicates))
-                applied += r.mergeDuplicates ? ", resolution=merge-duplicates" : ", resolution=ignore-duplicates";
-            addHeader(response, QByteArrayLiteral("Preference-Applied"), applied);
-            if (!r.returnRepresentation) {
-                if (r.operation != ApiRequest::Operation::Create)
-                    response.status = 204;
-                answer(response);
-                return;
-            }
-            // select= on a write shapes the answer (column 3), as PostgREST
-            // does; the events above keep the full rows.
-            if (!r.select.isEmpty())
-                rows = result.value(0, 3);
-        }
-        if (r.singleObject) {
-            if (count != 1 && r.operation == ApiRequest::Operation::Read) {
-                answer(ApiError::singularity(count).toResponse());
-                return;
-            }
-            if (count == 1) {
-                // json_agg's "[{...}]" -> "{...}"
-                rows = rows.trimmed();
-                rows = rows.mid(1, rows.size() - 2);
-            }
-        }
-        response.body = rows;
-        answer(response);
+        if (ownWrites)
+            recordOwnWrite(ownWrites, r, results);
+        answer(ApiResponse::fromResults(r, results));
     };
     m_pool->execute(std::move(job));
 }

@@ -40,6 +40,9 @@ public:
     // of EXPLAIN (FORMAT JSON); plannedRows() reads it.
     static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error);
     static qint64 plannedRows(const QByteArray &explainJson);
+    // The rows a statement from build() read or wrote: column 1, or the
+    // command tag's count for a bare write.
+    static qint64 rowCount(const PgResult &result) { return result.columns ? result.value(0, 1).toLongLong() : result.affected; }
 
     // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);
