@@ -262,7 +262,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     // Own-writes events are made of the written rows; in wal mode the rows
     // come from the WAL, so an answer without a body needs none.
     const bool rowsNeeded = !isWrite || api->returnRepresentation || m_ownWrites;
-    const std::optional<PgStatement> statement = SqlBuilder::build(
+    const std::optional<PgStatement> statement = m_sql.build(
         *api, *table, &error, rowsNeeded ? SqlBuilder::Rows::Needed : SqlBuilder::Rows::NotNeeded);
     if (!statement) {
         responder.send(error.toResponse());

@@ -5,6 +5,7 @@
 #include "http/httpserver.h"
 #include "rest/idempotencycache.h"
 #include "rest/jwt.h"
+#include "rest/sqlbuilder.h"
 #include "schema/schemacache.h"
 
 #include <QObject>
@@ -31,6 +32,8 @@ public:
            Fanout *fanout, HttpServer *http, QObject *parent = nullptr);
 
     void handle(const HttpRequest &request, const HttpResponder &responder);
+    // The schema cache was swapped: what was built against the old one goes.
+    void schemaReloaded() { m_sql.clearCache(); }
 
 private:
     struct Identity
@@ -58,6 +61,7 @@ private:
     Fanout *m_fanout;
     JwtVerifier m_jwt;
     IdempotencyCache m_idempotency;
+    SqlBuilder m_sql;
 };
 
 } // namespace Aiodata::Server

@@ -237,7 +237,9 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+// insertStatements: the cache of the table's INSERTs by request shape.
+std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
+                                       QHash<QString, QByteArray> &insertStatements)
 {
     if (!r.keyPath.isEmpty()) {
         *error = ApiError::keyPathOnCreate();
@@ -290,8 +292,8 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         // the URL).
         shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(r.missingDefault ? u'd' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
             + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
-        const auto cached = table.insertStatements.constFind(shape);
-        if (cached != table.insertStatements.constEnd())
+        const auto cached = insertStatements.constFind(shape);
+        if (cached != insertStatements.constEnd())
             return PgStatement{*cached, {body}};
     }
     const auto columns = writeColumns(names, table, error);
@@ -361,9 +363,9 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     // one is replayed with {body} (missing=default's column names are more).
     if (cacheable && params.values.size() == 1) {
         // Bounded: a client inventing column sets must not grow it forever.
-        if (table.insertStatements.size() >= 256)
-            table.insertStatements.clear();
-        table.insertStatements.insert(shape, sql);
+        if (insertStatements.size() >= 256)
+            insertStatements.clear();
+        insertStatements.insert(shape, sql);
     }
     return PgStatement{sql, params.values};
 }
@@ -447,7 +449,7 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
     case ApiRequest::Operation::Read:
         return buildRead(request, table, error);
     case ApiRequest::Operation::Create:
-        return buildCreate(request, table, error, rows);
+        return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name]);
     case ApiRequest::Operation::Update:
         return buildUpdate(request, table, error, rows);
     case ApiRequest::Operation::Delete:

@@ -28,12 +28,19 @@ namespace Aiodata::Server {
 // events to make) is the bare INSERT/UPDATE/DELETE: no result row, the row
 // count is PgResult::affected. PostgreSQL runs it about a third faster than
 // the CTE that collects the rows as JSON.
+//
+// An INSERT's SQL depends only on the table and the request's shape (its
+// columns, select=, resolution, missing=, rows wanted; the body is $1), so
+// build() keeps the INSERTs it made and replays them for the same shape.
+// They were checked against the table's columns: clearCache() when the
+// schema reloads.
 class SqlBuilder
 {
 public:
     enum class Rows { Needed, NotNeeded };
-    static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
-                                            Rows rows = Rows::Needed);
+    std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
+                                     Rows rows = Rows::Needed);
+    void clearCache() { m_insertStatements.clear(); }
 
     // A read's count=planned or count=estimated: the planner's estimate of
     // the matching rows (all of them, before limit and offset), as the JSON
@@ -46,6 +53,10 @@ public:
 
     // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);
+
+private:
+    // INSERT statements by table (schema NUL name), then by request shape.
+    QHash<QString, QHash<QString, QByteArray>> m_insertStatements;
 };
 
 } // namespace Aiodata::Server
