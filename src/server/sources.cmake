@@ -20,6 +20,7 @@ set(AIODATA_SERVER_SOURCES
   schema/schemareloader.cpp schema/schemareloader.h
   rest/apierror.cpp rest/apierror.h
   rest/apirequest.cpp rest/apirequest.h
+  rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
   rest/idempotencycache.cpp rest/idempotencycache.h
   rest/jwt.cpp rest/jwt.h

@@ -237,8 +237,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // Whatever table the path names, build against pets: the builder only
     // takes names from the TableInfo.
     const TableInfo table = petsTable(r->schema);
+    SqlBuilder builder; // its INSERT cache lives for this input, as for one schema
     ApiError buildError;
-    const std::optional<PgStatement> statement = SqlBuilder::build(*r, table, &buildError);
+    const std::optional<PgStatement> statement = builder.build(*r, table, &buildError);
     if (!statement) {
         FUZZ_CHECK(buildError.status >= 400 && buildError.status < 500, "build error with status "
                    + QByteArray::number(buildError.status) + "\ninput: " + input);
@@ -255,12 +256,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // The bare write (return=minimal in wal mode) follows the same rules,
     // and the same requests build or fail with it.
     ApiError bareError;
-    const std::optional<PgStatement> bare = SqlBuilder::build(*r, table, &bareError, SqlBuilder::Rows::NotNeeded);
+    const std::optional<PgStatement> bare = builder.build(*r, table, &bareError, SqlBuilder::Rows::NotNeeded);
     FUZZ_CHECK(bare.has_value(), "builds with the rows but not without them\ninput: " + input);
     checkStatement(*r, table, *bare, input);
 
     ApiError otherError;
-    const std::optional<PgStatement> other = SqlBuilder::build(withOtherValues(*r), table, &otherError);
+    const std::optional<PgStatement> other = builder.build(withOtherValues(*r), table, &otherError);
     FUZZ_CHECK(other.has_value(), "values changed whether the statement builds\ninput: " + input);
     FUZZ_CHECK(other->sql == statement->sql,
                "values changed the SQL text:\n" + statement->sql + "\n" + other->sql + "\ninput: " + input);

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void newTableAnswersAfterNotify();
     void droppedTableGoes();
     void addedColumnAfterReload();
+    void reloadForgetsInsertStatements();
     void revokeStopsEventsGrantStartsThem();
     void burstIsOneReload();
     void listenerReconnects();
@@ -70,6 +71,7 @@ private Q_SLOTS:
 
 private:
     Answer get(const QUrl &server, const QString &path, const QString &token = QString());
+    Answer post(const QString &path, const QByteArray &body, const QString &token);
     bool describes(const QUrl &server, const QString &table, const QString &column = QString());
     int reloadLines() { return int(m_server.output().count("schema cache reloaded")); }
 
@@ -103,6 +105,24 @@ Answer tst_SchemaReload::get(const QUrl &server, const QString &path, const QStr
     if (!token.isEmpty())
         request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
     QNetworkReply *reply = m_nam.get(request);
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        finished.wait(10000);
+    Answer a;
+    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    a.body = reply->readAll();
+    reply->deleteLater();
+    return a;
+}
+
+Answer tst_SchemaReload::post(const QString &path, const QByteArray &body, const QString &token)
+{
+    QUrl url = m_server.url();
+    url.setPath(path);
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+    request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    QNetworkReply *reply = m_nam.post(request, body);
     QSignalSpy finished(reply, &QNetworkReply::finished);
     if (!reply->isFinished())
         finished.wait(10000);
@@ -176,6 +196,28 @@ void tst_SchemaReload::addedColumnAfterReload()
     QVERIFY(m_db.exec(QStringLiteral("NOTIFY pgrst, 'reload schema'")));
     QTRY_COMPARE_WITH_TIMEOUT(get(m_server.url(), QStringLiteral("/query/items?select=id,extra")).status, 200, 10000);
     QVERIFY(describes(m_server.url(), QStringLiteral("items"), QStringLiteral("extra")));
+}
+
+// SqlBuilder keeps an INSERT per request shape; a reload forgets them, so
+// after a column is dropped the same shape is refused by name (PGRST204)
+// instead of replaying SQL that names the column (PostgreSQL's 42703).
+void tst_SchemaReload::reloadForgetsInsertStatements()
+{
+    const QString token = TestServer::token(QStringLiteral("auth"));
+    int reloads = reloadLines();
+    QVERIFY(m_db.exec(QStringLiteral("CREATE TABLE api.shaped (id int PRIMARY KEY, note text);"
+                                     "GRANT ALL ON api.shaped TO auth; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(reloadLines() > reloads, 10000);
+    QCOMPARE(post(QStringLiteral("/query/shaped"), R"({"id":1,"note":"a"})", token).status, 201);
+    QCOMPARE(post(QStringLiteral("/query/shaped"), R"({"id":2,"note":"b"})", token).status, 201); // replayed
+
+    reloads = reloadLines();
+    QVERIFY(m_db.exec(QStringLiteral("ALTER TABLE api.shaped DROP COLUMN note; NOTIFY pgrst, 'reload schema'")));
+    QTRY_VERIFY_WITH_TIMEOUT(reloadLines() > reloads, 10000);
+    const Answer a = post(QStringLiteral("/query/shaped"), R"({"id":3,"note":"c"})", token);
+    QCOMPARE(a.status, 400);
+    QCOMPARE(QJsonDocument::fromJson(a.body).object().value(QLatin1String("code")).toString(), QStringLiteral("PGRST204"));
+    QCOMPARE(post(QStringLiteral("/query/shaped"), R"({"id":3})", token).status, 201);
 }
 
 void tst_SchemaReload::revokeStopsEventsGrantStartsThem()

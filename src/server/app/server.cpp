@@ -285,6 +285,8 @@ void Server::prepareSchemaSwap(std::function<void()> ready)
 
 void Server::commitSchemaSwap(const QSet<QString> &changedSchemas)
 {
+    if (m_routes)
+        m_routes->schemaReloaded();
     if (!m_fanout)
         return;
     m_fanout->schemaReloaded(std::exchange(m_nextReadable, {}), changedSchemas);

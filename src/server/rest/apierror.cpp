@@ -21,6 +21,117 @@ HttpResponse ApiError::toResponse() const
     return HttpResponse::json(status, toJson());
 }
 
+static ApiError make(int status, const QByteArray &code, const QString &message, const QString &details = {})
+{
+    ApiError e;
+    e.status = status;
+    e.code = code;
+    e.message = message;
+    e.details = details;
+    return e;
+}
+
+ApiError ApiError::unparsable(const QString &what, const QString &text, const QString &details)
+{
+    return make(400, "PGRST100", QStringLiteral("\"failed to parse %1 (%2)\"").arg(what, text), details);
+}
+
+ApiError ApiError::urlHasNul()
+{
+    return make(400, "PGRST100", QStringLiteral("The request URL contains a NUL character"));
+}
+
+ApiError ApiError::urlMalformedEscape(const QString &at)
+{
+    return make(400, "PGRST100", QStringLiteral("The request URL contains a malformed percent escape"),
+                QStringLiteral("'%' must be followed by two hexadecimal digits, at \"%1\"").arg(at));
+}
+
+ApiError ApiError::invalidBody(const QString &details)
+{
+    return make(400, "PGRST102", QStringLiteral("Empty or invalid json"), details);
+}
+
+ApiError ApiError::invalidRange()
+{
+    return make(416, "PGRST103", QStringLiteral("Requested range not satisfiable"));
+}
+
+ApiError ApiError::unacceptableSchema(const QStringList &schemas)
+{
+    return make(406, "PGRST106",
+                QStringLiteral("The schema must be one of the following: %1").arg(schemas.join(QLatin1String(", "))));
+}
+
+ApiError ApiError::singularity(qint64 rows)
+{
+    return make(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
+                QStringLiteral("The result contains %1 rows").arg(rows));
+}
+
+ApiError ApiError::unsupportedMethod(const QByteArray &method)
+{
+    return make(405, "PGRST117", QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(method)));
+}
+
+ApiError ApiError::invalidPath(const QString &details)
+{
+    return make(404, "PGRST125", QStringLiteral("Invalid path specified in request URL"), details);
+}
+
+ApiError ApiError::columnNotFound(const QString &column, const QString &table)
+{
+    return make(400, "PGRST204",
+                QStringLiteral("Could not find the '%1' column of '%2' in the schema cache").arg(column, table));
+}
+
+ApiError ApiError::tableNotFound(const QString &schema, const QString &table)
+{
+    return make(404, "PGRST205",
+                QStringLiteral("Could not find the table '%1.%2' in the schema cache").arg(schema, table));
+}
+
+ApiError ApiError::undefinedColumn(const QString &table, const QString &column)
+{
+    return make(400, "42703", QStringLiteral("column %1.%2 does not exist").arg(table, column));
+}
+
+ApiError ApiError::keyPathTooLong(const QString &table, const QStringList &primaryKey)
+{
+    return make(400, "AIODATA001",
+                primaryKey.isEmpty() ? QStringLiteral("Table %1 has no primary key to select by path").arg(table)
+                                     : QStringLiteral("Too many key values for %1: its primary key is (%2)")
+                                           .arg(table, primaryKey.join(QLatin1String(", "))));
+}
+
+ApiError ApiError::keyPathOnCreate()
+{
+    return make(405, "AIODATA002", QStringLiteral("POST takes the table path only; put key values in the body"));
+}
+
+ApiError ApiError::webSocketRequired()
+{
+    return make(426, "AIODATA003", QStringLiteral("/state is a WebSocket: send an upgrade request"));
+}
+
+ApiError ApiError::originNotAllowed(const QByteArray &origin)
+{
+    return make(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
+                QStringLiteral("see server-cors-allowed-origins"));
+}
+
+ApiError ApiError::tooManySubscribers(int limit)
+{
+    return make(503, "AIODATA005", QStringLiteral("Too many subscribers on this server"),
+                QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS)").arg(limit));
+}
+
+ApiError ApiError::tooManySubscribersPerToken(int limit)
+{
+    return make(429, "AIODATA006", QStringLiteral("Too many subscribers with this token"),
+                QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS_PER_TOKEN)").arg(limit));
+}
+
 static int statusForSqlState(const QByteArray &s, bool authenticated)
 {
     if (s == "42501")
@@ -57,6 +168,15 @@ ApiError ApiError::fromPg(const PgError &error, bool authenticated)
     e.message = error.message;
     e.details = error.detail;
     e.hint = error.hint;
+    return e;
+}
+
+ApiError ApiError::fromJob(const QList<PgResult> &results, const PgError &firstError, bool authenticated)
+{
+    ApiError e = fromPg(firstError, authenticated);
+    if (!results.isEmpty() && !results.first().ok && !results.first().error.isNull()
+        && firstError.sqlState.left(2) != "08")
+        e.status = authenticated ? 403 : 401;
     return e;
 }
 

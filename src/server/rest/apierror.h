@@ -4,11 +4,16 @@
 #include "pg/pgconnection.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace Aiodata::Server {
 
 // An error answer in PostgREST's shape: {code, message, details, hint}.
+//
+// Built with the named constructors below, one per error (PostgREST's
+// Error.hs), so each message is written once; grouped by code family.
 struct ApiError
 {
     int status = 400;
@@ -20,9 +25,39 @@ struct ApiError
     QByteArray toJson() const;
     HttpResponse toResponse() const;
 
+    // PGRST1xx, the request: 400 PGRST100 "failed to parse <what> (<text>)".
+    static ApiError unparsable(const QString &what, const QString &text, const QString &details = {});
+    static ApiError urlHasNul();                           // 400 PGRST100
+    static ApiError urlMalformedEscape(const QString &at); // 400 PGRST100, at: the bad escape
+    static ApiError invalidBody(const QString &details);   // 400 PGRST102
+    static ApiError invalidRange();                        // 416 PGRST103
+    static ApiError unacceptableSchema(const QStringList &schemas); // 406 PGRST106
+    static ApiError singularity(qint64 rows);              // 406 PGRST116: vnd.pgrst.object, not one row
+    static ApiError unsupportedMethod(const QByteArray &method); // 405 PGRST117
+    static ApiError invalidPath(const QString &details = {});   // 404 PGRST125
+
+    // PGRST2xx, the schema cache.
+    static ApiError columnNotFound(const QString &column, const QString &table); // 400 PGRST204
+    static ApiError tableNotFound(const QString &schema, const QString &table);  // 404 PGRST205
+
+    // PostgreSQL's own codes, for what we refuse before sending SQL.
+    static ApiError undefinedColumn(const QString &table, const QString &column); // 400 42703
+
+    // AIODATAxxx, ours.
+    static ApiError keyPathTooLong(const QString &table, const QStringList &primaryKey); // 400 AIODATA001
+    static ApiError keyPathOnCreate();                       // 405 AIODATA002
+    static ApiError webSocketRequired();                     // 426 AIODATA003
+    static ApiError originNotAllowed(const QByteArray &origin); // 403 AIODATA004
+    static ApiError tooManySubscribers(int limit);           // 503 AIODATA005
+    static ApiError tooManySubscribersPerToken(int limit);   // 429 AIODATA006
+
     // PostgreSQL errors map to HTTP statuses as PostgREST maps them;
     // insufficient privilege is 401 without a token and 403 with one.
     static ApiError fromPg(const PgError &error, bool authenticated);
+    // A failed job (its first statement takes on the role): a failure to
+    // take on the role is an authentication problem (401/403), not a bad
+    // request.
+    static ApiError fromJob(const QList<PgResult> &results, const PgError &firstError, bool authenticated);
 };
 
 } // namespace Aiodata::Server

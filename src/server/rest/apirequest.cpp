@@ -6,16 +6,6 @@
 
 namespace Aiodata::Server {
 
-static ApiError badRequest(const QByteArray &code, const QString &message, const QString &details = {})
-{
-    ApiError e;
-    e.status = 400;
-    e.code = code;
-    e.message = message;
-    e.details = details;
-    return e;
-}
-
 static bool isHexDigit(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -117,7 +107,7 @@ static std::optional<Filter> parseFilter(const QString &column, const QString &e
     f.op = dot < 0 ? rest : rest.left(dot);
     const QString value = dot < 0 ? QString() : rest.mid(dot + 1);
     const auto fail = [&](const QString &details) {
-        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse filter (%1)\"").arg(expression), details);
+        *error = ApiError::unparsable(QStringLiteral("filter"), expression, details);
         return std::nullopt;
     };
     // op(argument): eq(any), like(all), fts(english).
@@ -208,7 +198,7 @@ static std::optional<FilterTree> parseLogic(FilterTree::Kind kind, bool negate, 
                                             const QString &whole, ApiError *error)
 {
     const auto fail = [&](const QString &details) {
-        *error = badRequest("PGRST100", QStringLiteral("\"failed to parse logic tree (%1)\"").arg(whole), details);
+        *error = ApiError::unparsable(QStringLiteral("logic tree"), whole, details);
         return std::nullopt;
     };
     if (depth > FilterTree::MaxDepth)
@@ -283,8 +273,8 @@ static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError 
                 ok = false;
         }
         if (!ok) {
-            *error = badRequest("PGRST100", QStringLiteral("\"failed to parse order (%1)\"").arg(text),
-                                QStringLiteral("expected column[.asc|.desc][.nullsfirst|.nullslast], comma separated"));
+            *error = ApiError::unparsable(QStringLiteral("order"), text,
+                                          QStringLiteral("expected column[.asc|.desc][.nullsfirst|.nullslast], comma separated"));
             return std::nullopt;
         }
         terms.append(term);
@@ -309,15 +299,13 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     // Raw, or as "%00": the only escape that decodes to it. (The HTTP layer
     // refuses a raw one too; this does not count on it.)
     if (http.target.contains('\0') || http.target.contains("%00")) {
-        *error = badRequest("PGRST100", QStringLiteral("The request URL contains a NUL character"));
+        *error = ApiError::urlHasNul();
         return std::nullopt;
     }
     // QUrl::fromPercentEncoding() turns a '%' without two hex digits after
     // it into an arbitrary byte (NUL among them), so such URLs go no further.
     if (const qsizetype bad = malformedEscape(http.target); bad >= 0) {
-        *error = badRequest("PGRST100", QStringLiteral("The request URL contains a malformed percent escape"),
-                            QStringLiteral("'%' must be followed by two hexadecimal digits, at \"%1\"")
-                                .arg(QString::fromUtf8(http.target.mid(bad, 3))));
+        *error = ApiError::urlMalformedEscape(QString::fromUtf8(http.target.mid(bad, 3)));
         return std::nullopt;
     }
     const QByteArray method = http.method;
@@ -331,9 +319,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     } else if (method == "DELETE") {
         r.operation = Operation::Delete;
     } else {
-        error->status = 405;
-        error->code = "PGRST117";
-        error->message = QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(method));
+        *error = ApiError::unsupportedMethod(method);
         return std::nullopt;
     }
 
@@ -342,9 +328,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     const QList<QByteArray> segments = QByteArray(pathTail.data(), pathTail.size()).split('/');
     r.table = QUrl::fromPercentEncoding(segments.value(0));
     if (r.table.isEmpty()) {
-        *error = badRequest("PGRST125", QStringLiteral("Invalid path specified in request URL"),
-                            QStringLiteral("expected /query/<table>[/<key>...]"));
-        error->status = 404;
+        *error = ApiError::invalidPath(QStringLiteral("expected /query/<table>[/<key>...]"));
         return std::nullopt;
     }
     for (qsizetype i = 1; i < segments.size(); ++i) {
@@ -357,11 +341,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     const QByteArray profile = http.header(r.operation == Operation::Read ? "Accept-Profile" : "Content-Profile");
     r.schema = profile.isEmpty() ? schemas.value(0) : QString::fromUtf8(profile);
     if (!schemas.contains(r.schema)) {
-        error->status = 406;
-        error->code = "PGRST106";
-        error->message = QStringLiteral("The schema must be one of the following: %1").arg(schemas.join(QLatin1String(", ")));
-        error->details.clear();
-        error->hint.clear();
+        *error = ApiError::unacceptableSchema(schemas);
         return std::nullopt;
     }
 
@@ -384,8 +364,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         } else if (key == QLatin1String("limit") || key == QLatin1String("offset")) {
             const auto n = parseCount(value);
             if (!n) {
-                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse %1 (%2)\"").arg(key, value),
-                                    QStringLiteral("expected a non-negative integer"));
+                *error = ApiError::unparsable(key, value,
+                                              QStringLiteral("expected a non-negative integer"));
                 return std::nullopt;
             }
             (key == QLatin1String("limit") ? r.limit : r.offset) = *n;
@@ -393,7 +373,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             // postgrest-js sends columns="a","b": names may be double-quoted.
             const auto names = parseList(QLatin1Char('(') + value + QLatin1Char(')'));
             if (!names) {
-                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse columns parameter (%1)\"").arg(value));
+                *error = ApiError::unparsable(QStringLiteral("columns parameter"), value);
                 return std::nullopt;
             }
             for (const QString &c : *names) {
@@ -405,8 +385,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         } else if (const bool negate = key.startsWith(QLatin1String("not."));
                    key.mid(negate ? 4 : 0) == QLatin1String("or") || key.mid(negate ? 4 : 0) == QLatin1String("and")) {
             if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
-                *error = badRequest("PGRST100", QStringLiteral("\"failed to parse logic tree (%1)\"").arg(value),
-                                    QStringLiteral("expected %1=(condition,...)").arg(key));
+                *error = ApiError::unparsable(QStringLiteral("logic tree"), value,
+                                              QStringLiteral("expected %1=(condition,...)").arg(key));
                 return std::nullopt;
             }
             const auto kind = key.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
@@ -432,9 +412,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         const QByteArray toText = dash < 0 ? QByteArray() : spec.mid(dash + 1).trimmed();
         const qint64 to = toText.isEmpty() ? -1 : toText.toLongLong(&okTo);
         if (dash < 0 || !okFrom || !okTo || from < 0 || (to >= 0 && to < from)) {
-            error->status = 416;
-            error->code = "PGRST103";
-            error->message = QStringLiteral("Requested range not satisfiable");
+            *error = ApiError::invalidRange();
             return std::nullopt;
         }
         constexpr qint64 maxCount = std::numeric_limits<qint64>::max();

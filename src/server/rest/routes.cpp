@@ -1,6 +1,7 @@
 #include "rest/routes.h"
 
 #include "rest/apirequest.h"
+#include "rest/apiresponse.h"
 #include "fanout/fanout.h"
 #include "rest/idempotencycache.h"
 #include "base/logging.h"
@@ -18,8 +19,6 @@
 #include <QWebSocket>
 
 namespace Aiodata::Server {
-
-static const QByteArray kJsonType = QByteArrayLiteral("application/json; charset=utf-8");
 
 Routes::Routes(const Config &config, JwtVerifier jwt, const SchemaCache *schema, PgPool *pool,
                OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, QObject *parent)
@@ -45,6 +44,8 @@ static void addHeader(HttpResponse &response, const QByteArray &name, const QByt
     response.headers.append(qMakePair(name, value));
 }
 
+// Only authenticate() still builds its errors here: the JWT work replaces it
+// and moves them to ApiError's named constructors (PGRST30x).
 static ApiError makeError(int status, const QByteArray &code, const QString &message, const QString &details = {})
 {
     ApiError e;
@@ -87,9 +88,7 @@ void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
     if (request.method == "OPTIONS") {
         // CORS preflight: answered for allowed origins (decorate() adds the rest).
         if (!origin.isEmpty() && !originAllowed(origin)) {
-            responder.send(makeError(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
-                                     QStringLiteral("see server-cors-allowed-origins"))
-                               .toResponse());
+            responder.send(ApiError::originNotAllowed(origin).toResponse());
             return;
         }
         HttpResponse r;
@@ -101,9 +100,7 @@ void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
     if (request.isWebSocketUpgrade() && !origin.isEmpty() && !originAllowed(origin)) {
         // Browsers send Origin with every WebSocket; without this check any web
         // page could subscribe (cross-site WebSocket hijacking).
-        responder.send(makeError(403, "AIODATA004", QStringLiteral("Origin %1 is not allowed").arg(QString::fromUtf8(origin)),
-                                 QStringLiteral("see server-cors-allowed-origins"))
-                           .toResponse());
+        responder.send(ApiError::originNotAllowed(origin).toResponse());
         return;
     }
     const QByteArray &path = request.path;
@@ -111,19 +108,17 @@ void Routes::handle(const HttpRequest &request, const HttpResponder &responder)
     const bool isQuery = path.startsWith("/query/");
     const bool isState = path == "/state";
     if (!isRoot && !isQuery && !isState) {
-        responder.send(makeError(404, "PGRST125", QStringLiteral("Invalid path specified in request URL")).toResponse());
+        responder.send(ApiError::invalidPath().toResponse());
         return;
     }
     if ((isRoot || isState) && request.method != "GET" && request.method != "HEAD") {
-        HttpResponse r = makeError(405, "PGRST117",
-                                   QStringLiteral("Unsupported HTTP method: %1").arg(QString::fromLatin1(request.method)))
-                             .toResponse();
+        HttpResponse r = ApiError::unsupportedMethod(request.method).toResponse();
         addHeader(r, "Allow", "GET, HEAD");
         responder.send(r);
         return;
     }
     if (isState && !request.isWebSocketUpgrade()) {
-        HttpResponse r = makeError(426, "AIODATA003", QStringLiteral("/state is a WebSocket: send an upgrade request")).toResponse();
+        HttpResponse r = ApiError::webSocketRequired().toResponse();
         addHeader(r, "Upgrade", "websocket");
         responder.send(r);
         return;
@@ -231,40 +226,24 @@ PgStatement Routes::roleStatement(const Identity &identity)
     return PgSql::roleStatement(identity.role, identity.claimsJson);
 }
 
-// Maps a failed job to the answer; a failure to take on the role is an
-// authentication problem (401/403), not a bad request.
-static ApiError jobError(const QList<PgResult> &results, const PgError &firstError, bool authenticated)
+// The own-writes event of a committed write; results as Routes::query sends
+// them, [2] the writing transaction's id.
+static void recordOwnWrite(OwnWritesSource *ownWrites, const ApiRequest &r, const QList<PgResult> &results)
 {
-    ApiError e = ApiError::fromPg(firstError, authenticated);
-    if (!results.isEmpty() && !results.first().ok && !results.first().error.isNull()
-        && firstError.sqlState.left(2) != "08")
-        e.status = authenticated ? 403 : 401;
-    return e;
-}
-
-// A read's total for Content-Range; -1 when not asked for (or not known).
-static qint64 readTotal(const ApiRequest &r, qint64 answered, const PgResult &read, const PgResult &planned)
-{
-    const QByteArray counted = read.value(0, 2);
-    switch (r.count) {
-    case ApiRequest::Count::None:
-        return -1;
-    case ApiRequest::Count::Exact:
-        return counted.toLongLong();
-    case ApiRequest::Count::Planned:
-    case ApiRequest::Count::Estimated: {
-        const qint64 exact = counted.toLongLong(); // estimated: at most one past the bound
-        if (r.count == ApiRequest::Count::Estimated && exact <= ApiRequest::EstimatedExactUpTo)
-            return exact;
-        // An answer no limit cut short ends at the last row: that is the total.
-        if ((r.limit < 0 || answered < r.limit) && (answered > 0 || r.offset == 0))
-            return r.offset + answered;
-        // The planner's figure, but never below what was counted or is in the answer.
-        const qint64 plannedRows = SqlBuilder::plannedRows(planned.value(0, 0));
-        return plannedRows < 0 ? -1 : qMax(qMax(exact, plannedRows), r.offset + answered);
-    }
-    }
-    return -1;
+    const PgResult &result = results.at(1);
+    if (r.operation == ApiRequest::Operation::Read || SqlBuilder::rowCount(result) <= 0)
+        return;
+    Change change;
+    change.action = r.operation == ApiRequest::Operation::Create ? Change::Action::Create
+        : r.operation == ApiRequest::Operation::Update           ? Change::Action::Update
+                                                                 : Change::Action::Delete;
+    change.schema = r.schema;
+    change.table = r.table;
+    change.rows = result.value(0, 0);
+    if (r.operation == ApiRequest::Operation::Update)
+        change.oldRows = result.value(0, 2);
+    change.completeOldRows = true; // whole rows from the statement itself
+    ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
 }
 
 void Routes::describe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity)
@@ -272,9 +251,7 @@ void Routes::describe(const HttpRequest &request, const HttpResponder &responder
     const QByteArray profile = request.header("Accept-Profile");
     const QString schema = profile.isEmpty() ? m_config.dbSchemas.value(0) : QString::fromUtf8(profile);
     if (!m_config.dbSchemas.contains(schema)) {
-        responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
-                                                      .arg(m_config.dbSchemas.join(QLatin1String(", "))))
-                           .toResponse());
+        responder.send(ApiError::unacceptableSchema(m_config.dbSchemas).toResponse());
         return;
     }
     PgJob job;
@@ -287,7 +264,7 @@ void Routes::describe(const HttpRequest &request, const HttpResponder &responder
     const bool authenticated = identity.authenticated;
     job.done = [responder, authenticated](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
-            responder.send(jobError(results, error, authenticated).toResponse());
+            responder.send(ApiError::fromJob(results, error, authenticated).toResponse());
             return;
         }
         responder.send(HttpResponse::json(200, results.value(1).value(0, 0)));
@@ -306,16 +283,14 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     }
     const TableInfo *table = m_schema->table(api->schema, api->table);
     if (!table) {
-        responder.send(makeError(404, "PGRST205",
-                                 QStringLiteral("Could not find the table '%1.%2' in the schema cache").arg(api->schema, api->table))
-                           .toResponse());
+        responder.send(ApiError::tableNotFound(api->schema, api->table).toResponse());
         return;
     }
     const bool isWrite = api->operation != ApiRequest::Operation::Read;
     // Own-writes events are made of the written rows; in wal mode the rows
     // come from the WAL, so an answer without a body needs none.
     const bool rowsNeeded = !isWrite || api->returnRepresentation || m_ownWrites;
-    const std::optional<PgStatement> statement = SqlBuilder::build(
+    const std::optional<PgStatement> statement = m_sql.build(
         *api, *table, &error, rowsNeeded ? SqlBuilder::Rows::Needed : SqlBuilder::Rows::NotNeeded);
     if (!statement) {
         responder.send(error.toResponse());
@@ -352,73 +327,13 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     };
     job.done = [answer, authenticated, r, ownWrites](const QList<PgResult> &results, const PgError &pgError) {
         if (!pgError.isNull()) {
-            answer(jobError(results, pgError, authenticated).toResponse());
+            answer(ApiError::fromJob(results, pgError, authenticated).toResponse());
             return;
         }
         // Committed: only now does the change become an event.
-        const PgResult &result = results.at(1);
-        QByteArray rows = result.value(0, 0);
-        const qint64 count = result.columns ? result.value(0, 1).toLongLong() : result.affected;
-        if (r.operation != ApiRequest::Operation::Read && count > 0 && ownWrites) {
-            Change change;
-            change.action = r.operation == ApiRequest::Operation::Create ? Change::Action::Create
-                : r.operation == ApiRequest::Operation::Update           ? Change::Action::Update
-                                                                         : Change::Action::Delete;
-            change.schema = r.schema;
-            change.table = r.table;
-            change.rows = rows;
-            if (r.operation == ApiRequest::Operation::Update)
-                change.oldRows = result.value(0, 2);
-            change.completeOldRows = true; // whole rows from the statement itself
-            ownWrites->record(change, quint32(results.value(2).value(0, 0).toULongLong()));
-        }
-
-        HttpResponse response;
-        // Literals: static data, no allocation for every answer.
-        addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
-        if (r.operation == ApiRequest::Operation::Read) {
-            const qint64 total = readTotal(r, count, result, results.value(2));
-            const QByteArray totalText = total < 0 ? QByteArray("*") : QByteArray::number(total);
-            const QByteArray range = count > 0
-                ? QByteArray(QByteArray::number(r.offset) + '-' + QByteArray::number(r.offset + count - 1) + '/' + totalText)
-                : QByteArray("*/" + totalText);
-            addHeader(response, QByteArrayLiteral("Content-Range"), range);
-            if (total > r.offset + count)
-                response.status = 206;
-            addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
-        } else {
-            response.status = r.operation == ApiRequest::Operation::Create ? 201 : 200;
-            addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));
-            QByteArray applied = r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal");
-            if (r.operation == ApiRequest::Operation::Create && (r.mergeDuplicates || r.ignoreDuplicates))
-                applied += r.mergeDuplicates ? ", resolution=merge-duplicates" : ", resolution=ignore-duplicates";
-            addHeader(response, QByteArrayLiteral("Preference-Applied"), applied);
-            if (!r.returnRepresentation) {
-                if (r.operation != ApiRequest::Operation::Create)
-                    response.status = 204;
-                answer(response);
-                return;
-            }
-            // select= on a write shapes the answer (column 3), as PostgREST
-            // does; the events above keep the full rows.
-            if (!r.select.isEmpty())
-                rows = result.value(0, 3);
-        }
-        if (r.singleObject) {
-            if (count != 1 && r.operation == ApiRequest::Operation::Read) {
-                answer(makeError(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),
-                                         QStringLiteral("The result contains %1 rows").arg(count))
-                                   .toResponse());
-                return;
-            }
-            if (count == 1) {
-                // json_agg's "[{...}]" -> "{...}"
-                rows = rows.trimmed();
-                rows = rows.mid(1, rows.size() - 2);
-            }
-        }
-        response.body = rows;
-        answer(response);
+        if (ownWrites)
+            recordOwnWrite(ownWrites, r, results);
+        answer(ApiResponse::fromResults(r, results));
     };
     m_pool->execute(std::move(job));
 }
@@ -432,21 +347,15 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     if (schema.isEmpty())
         schema = m_config.dbSchemas.value(0);
     if (!m_config.dbSchemas.contains(schema)) {
-        responder.send(makeError(406, "PGRST106", QStringLiteral("The schema must be one of the following: %1")
-                                                      .arg(m_config.dbSchemas.join(QLatin1String(", "))))
-                           .toResponse());
+        responder.send(ApiError::unacceptableSchema(m_config.dbSchemas).toResponse());
         return;
     }
     if (m_fanout->subscriberCount() >= m_config.maxSubscribers) {
-        responder.send(makeError(503, "AIODATA005", QStringLiteral("Too many subscribers on this server"),
-                                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS)").arg(m_config.maxSubscribers))
-                           .toResponse());
+        responder.send(ApiError::tooManySubscribers(m_config.maxSubscribers).toResponse());
         return;
     }
     if (identity.authenticated && m_fanout->subscriberCount(identity.claimsJson) >= m_config.maxSubscribersPerToken) {
-        responder.send(makeError(429, "AIODATA006", QStringLiteral("Too many subscribers with this token"),
-                                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS_PER_TOKEN)").arg(m_config.maxSubscribersPerToken))
-                           .toResponse());
+        responder.send(ApiError::tooManySubscribersPerToken(m_config.maxSubscribersPerToken).toResponse());
         return;
     }
     // Decided when it subscribes and again at each schema reload: which
@@ -459,7 +368,7 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     const QString epoch = q.queryItemValue(Protocol::StateQuery::Epoch, QUrl::FullyDecoded);
     job.done = [responder, who, schema, since, epoch](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
-            responder.send(jobError(results, error, who.authenticated).toResponse());
+            responder.send(ApiError::fromJob(results, error, who.authenticated).toResponse());
             return;
         }
         SubscriberContext context;

@@ -5,6 +5,7 @@
 #include "base/config.h"
 #include "http/httpserver.h"
 #include "rest/idempotencycache.h"
+#include "rest/sqlbuilder.h"
 #include "schema/schemacache.h"
 
 #include <QObject>
@@ -36,6 +37,8 @@ public:
     void setJwtVerifier(JwtVerifier jwt);
 
     void handle(const HttpRequest &request, const HttpResponder &responder);
+    // The schema cache was swapped: what was built against the old one goes.
+    void schemaReloaded() { m_sql.clearCache(); }
 
 private:
     struct Identity
@@ -67,6 +70,7 @@ private:
     Fanout *m_fanout;
     JwtVerifier m_jwt;
     IdempotencyCache m_idempotency;
+    SqlBuilder m_sql;
 };
 
 } // namespace Aiodata::Server

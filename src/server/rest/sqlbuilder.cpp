@@ -11,15 +11,6 @@ namespace Aiodata::Server {
 
 namespace {
 
-ApiError unknownColumn(const TableInfo &table, const QString &column)
-{
-    ApiError e;
-    e.status = 400;
-    e.code = "42703";
-    e.message = QStringLiteral("column %1.%2 does not exist").arg(table.name, column);
-    return e;
-}
-
 // Collects $n parameters while a statement is built.
 struct Params
 {
@@ -47,7 +38,7 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
 {
     const ColumnInfo *column = table.column(f.column);
     if (!column) {
-        *error = unknownColumn(table, f.column);
+        *error = ApiError::undefinedColumn(table.name, f.column);
         return std::nullopt;
     }
     const bool textColumn = isTextType(column->type);
@@ -124,12 +115,7 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
 {
     QList<QByteArray> conditions;
     if (r.keyPath.size() > table.primaryKey.size()) {
-        error->status = 400;
-        error->code = "AIODATA001";
-        error->message = table.primaryKey.isEmpty()
-            ? QStringLiteral("Table %1 has no primary key to select by path").arg(table.name)
-            : QStringLiteral("Too many key values for %1: its primary key is (%2)")
-                  .arg(table.name, table.primaryKey.join(QLatin1String(", ")));
+        *error = ApiError::keyPathTooLong(table.name, table.primaryKey);
         return std::nullopt;
     }
     for (qsizetype i = 0; i < r.keyPath.size(); ++i)
@@ -163,7 +149,7 @@ std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table
         const QString alias = colon < 0 ? QString() : item.left(colon);
         const QString column = colon < 0 ? item : item.mid(colon + 1);
         if (!table.hasColumn(column)) {
-            *error = unknownColumn(table, column);
+            *error = ApiError::undefinedColumn(table.name, column);
             return std::nullopt;
         }
         items.append(PgSql::quoteIdentifier(column)
@@ -179,7 +165,7 @@ std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &tabl
     QList<QByteArray> terms;
     for (const OrderTerm &t : r.order) {
         if (!table.hasColumn(t.column)) {
-            *error = unknownColumn(table, t.column);
+            *error = ApiError::undefinedColumn(table.name, t.column);
             return std::nullopt;
         }
         QByteArray term = PgSql::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
@@ -192,25 +178,13 @@ std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &tabl
     return " ORDER BY " + terms.join(", ");
 }
 
-ApiError invalidBody(const QString &details)
-{
-    ApiError e;
-    e.status = 400;
-    e.code = "PGRST102";
-    e.message = QStringLiteral("Empty or invalid json");
-    e.details = details;
-    return e;
-}
-
 // Checks the write's columns exist; returns them quoted, in order.
 std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const TableInfo &table, ApiError *error)
 {
     QList<QByteArray> quoted;
     for (const QString &c : names) {
         if (!table.hasColumn(c)) {
-            error->status = 400;
-            error->code = "PGRST204";
-            error->message = QStringLiteral("Could not find the '%1' column of '%2' in the schema cache").arg(c, table.name);
+            *error = ApiError::columnNotFound(c, table.name);
             return std::nullopt;
         }
         quoted.append(PgSql::quoteIdentifier(c));
@@ -263,12 +237,12 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+// insertStatements: the cache of the table's INSERTs by request shape.
+std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
+                                       QHash<QString, QByteArray> &insertStatements)
 {
     if (!r.keyPath.isEmpty()) {
-        error->status = 405;
-        error->code = "AIODATA002";
-        error->message = QStringLiteral("POST takes the table path only; put key values in the body");
+        *error = ApiError::keyPathOnCreate();
         return std::nullopt;
     }
     // The body is parsed to check it and to find its columns, then goes to
@@ -277,7 +251,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
     if (!doc.isObject() && !doc.isArray()) {
-        *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("expected an object or an array of objects")
+        *error = ApiError::invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("expected an object or an array of objects")
                                                                           : parseError.errorString());
         return std::nullopt;
     }
@@ -293,7 +267,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         rowCount = rows.size();
         for (const QJsonValue &row : rows) {
             if (!row.isObject()) {
-                *error = invalidBody(QStringLiteral("expected an object or an array of objects"));
+                *error = ApiError::invalidBody(QStringLiteral("expected an object or an array of objects"));
                 return std::nullopt;
             }
             if (r.columns.isEmpty()) {
@@ -318,8 +292,8 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         // the URL).
         shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(r.missingDefault ? u'd' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
             + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
-        const auto cached = table.insertStatements.constFind(shape);
-        if (cached != table.insertStatements.constEnd())
+        const auto cached = insertStatements.constFind(shape);
+        if (cached != insertStatements.constEnd())
             return PgStatement{*cached, {body}};
     }
     const auto columns = writeColumns(names, table, error);
@@ -332,7 +306,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     insert += "INSERT INTO " + target + " AS _t ";
     if (columns->isEmpty()) {
         if (rowCount > 1) {
-            *error = invalidBody(QStringLiteral("rows without any column can only be inserted one at a time"));
+            *error = ApiError::invalidBody(QStringLiteral("rows without any column can only be inserted one at a time"));
             return std::nullopt;
         }
         if (rowCount == 0)
@@ -389,9 +363,9 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     // one is replayed with {body} (missing=default's column names are more).
     if (cacheable && params.values.size() == 1) {
         // Bounded: a client inventing column sets must not grow it forever.
-        if (table.insertStatements.size() >= 256)
-            table.insertStatements.clear();
-        table.insertStatements.insert(shape, sql);
+        if (insertStatements.size() >= 256)
+            insertStatements.clear();
+        insertStatements.insert(shape, sql);
     }
     return PgStatement{sql, params.values};
 }
@@ -401,7 +375,7 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
     if (!doc.isObject()) {
-        *error = invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("PATCH takes one JSON object")
+        *error = ApiError::invalidBody(parseError.error == QJsonParseError::NoError ? QStringLiteral("PATCH takes one JSON object")
                                                                           : parseError.errorString());
         return std::nullopt;
     }
@@ -409,7 +383,7 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     if (!columns)
         return std::nullopt;
     if (columns->isEmpty()) {
-        *error = invalidBody(QStringLiteral("PATCH body sets no column"));
+        *error = ApiError::invalidBody(QStringLiteral("PATCH body sets no column"));
         return std::nullopt;
     }
     Params params;
@@ -475,7 +449,7 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
     case ApiRequest::Operation::Read:
         return buildRead(request, table, error);
     case ApiRequest::Operation::Create:
-        return buildCreate(request, table, error, rows);
+        return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name]);
     case ApiRequest::Operation::Update:
         return buildUpdate(request, table, error, rows);
     case ApiRequest::Operation::Delete:

@@ -28,21 +28,35 @@ namespace Aiodata::Server {
 // events to make) is the bare INSERT/UPDATE/DELETE: no result row, the row
 // count is PgResult::affected. PostgreSQL runs it about a third faster than
 // the CTE that collects the rows as JSON.
+//
+// An INSERT's SQL depends only on the table and the request's shape (its
+// columns, select=, resolution, missing=, rows wanted; the body is $1), so
+// build() keeps the INSERTs it made and replays them for the same shape.
+// They were checked against the table's columns: clearCache() when the
+// schema reloads.
 class SqlBuilder
 {
 public:
     enum class Rows { Needed, NotNeeded };
-    static std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
-                                            Rows rows = Rows::Needed);
+    std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
+                                     Rows rows = Rows::Needed);
+    void clearCache() { m_insertStatements.clear(); }
 
     // A read's count=planned or count=estimated: the planner's estimate of
     // the matching rows (all of them, before limit and offset), as the JSON
     // of EXPLAIN (FORMAT JSON); plannedRows() reads it.
     static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error);
     static qint64 plannedRows(const QByteArray &explainJson);
+    // The rows a statement from build() read or wrote: column 1, or the
+    // command tag's count for a bare write.
+    static qint64 rowCount(const PgResult &result) { return result.columns ? result.value(0, 1).toLongLong() : result.affected; }
 
     // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);
+
+private:
+    // INSERT statements by table (schema NUL name), then by request shape.
+    QHash<QString, QHash<QString, QByteArray>> m_insertStatements;
 };
 
 } // namespace Aiodata::Server

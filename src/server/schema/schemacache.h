@@ -38,11 +38,6 @@ struct TableInfo
     QList<RowPolicy> policies;        // SELECT and ALL policies
     QByteArray policyVersion;         // policyVersionSql()'s value when policies were read
 
-    // INSERT statements SqlBuilder made for this table, by request shape.
-    // Columns only change with a schema reload, which makes new TableInfos,
-    // so an entry never outlives the columns it was checked against.
-    mutable QHash<QString, QByteArray> insertStatements;
-
     bool hasColumn(const QString &column) const { return this->column(column); }
     const ColumnInfo *column(const QString &name) const; // nullptr if there is none
 };

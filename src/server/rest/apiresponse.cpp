@@ -1,0 +1,97 @@
+#include "rest/apiresponse.h"
+
+#include "rest/apierror.h"
+#include "rest/sqlbuilder.h"
+
+namespace Aiodata::Server {
+
+static const QByteArray kJsonType = QByteArrayLiteral("application/json; charset=utf-8");
+
+static void addHeader(HttpResponse &response, const QByteArray &name, const QByteArray &value)
+{
+    response.headers.append(qMakePair(name, value));
+}
+
+qint64 ApiResponse::readTotal(const ApiRequest &r, qint64 answered, const PgResult &read, const PgResult &planned)
+{
+    const QByteArray counted = read.value(0, 2);
+    switch (r.count) {
+    case ApiRequest::Count::None:
+        return -1;
+    case ApiRequest::Count::Exact:
+        return counted.toLongLong();
+    case ApiRequest::Count::Planned:
+    case ApiRequest::Count::Estimated: {
+        const qint64 exact = counted.toLongLong(); // estimated: at most one past the bound
+        if (r.count == ApiRequest::Count::Estimated && exact <= ApiRequest::EstimatedExactUpTo)
+            return exact;
+        // An answer no limit cut short ends at the last row: that is the total.
+        if ((r.limit < 0 || answered < r.limit) && (answered > 0 || r.offset == 0))
+            return r.offset + answered;
+        // The planner's figure, but never below what was counted or is in the answer.
+        const qint64 plannedRows = SqlBuilder::plannedRows(planned.value(0, 0));
+        return plannedRows < 0 ? -1 : qMax(qMax(exact, plannedRows), r.offset + answered);
+    }
+    }
+    return -1;
+}
+
+QByteArray ApiResponse::readContentRange(qint64 offset, qint64 answered, qint64 total)
+{
+    const QByteArray totalText = total < 0 ? QByteArray("*") : QByteArray::number(total);
+    return answered > 0
+        ? QByteArray(QByteArray::number(offset) + '-' + QByteArray::number(offset + answered - 1) + '/' + totalText)
+        : QByteArray("*/" + totalText);
+}
+
+QByteArray ApiResponse::preferenceApplied(const ApiRequest &r)
+{
+    QByteArray applied = r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal");
+    if (r.operation == ApiRequest::Operation::Create && (r.mergeDuplicates || r.ignoreDuplicates))
+        applied += r.mergeDuplicates ? ", resolution=merge-duplicates" : ", resolution=ignore-duplicates";
+    return applied;
+}
+
+HttpResponse ApiResponse::fromResults(const ApiRequest &r, const QList<PgResult> &results)
+{
+    const PgResult &result = results.at(1);
+    QByteArray rows = result.value(0, 0);
+    const qint64 count = SqlBuilder::rowCount(result);
+
+    HttpResponse response;
+    // Literals: static data, no allocation for every answer.
+    addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
+    if (r.operation == ApiRequest::Operation::Read) {
+        const qint64 total = readTotal(r, count, result, results.value(2));
+        addHeader(response, QByteArrayLiteral("Content-Range"), readContentRange(r.offset, count, total));
+        if (total > r.offset + count)
+            response.status = 206;
+        addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
+    } else {
+        response.status = r.operation == ApiRequest::Operation::Create ? 201 : 200;
+        addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));
+        addHeader(response, QByteArrayLiteral("Preference-Applied"), preferenceApplied(r));
+        if (!r.returnRepresentation) {
+            if (r.operation != ApiRequest::Operation::Create)
+                response.status = 204;
+            return response;
+        }
+        // select= on a write shapes the answer (column 3), as PostgREST
+        // does; own-writes events keep the full rows of column 0.
+        if (!r.select.isEmpty())
+            rows = result.value(0, 3);
+    }
+    if (r.singleObject) {
+        if (count != 1 && r.operation == ApiRequest::Operation::Read)
+            return ApiError::singularity(count).toResponse();
+        if (count == 1) {
+            // json_agg's "[{...}]" -> "{...}"
+            rows = rows.trimmed();
+            rows = rows.mid(1, rows.size() - 2);
+        }
+    }
+    response.body = rows;
+    return response;
+}
+
+} // namespace Aiodata::Server
