@@ -21,7 +21,7 @@ set(AIODATA_SERVER_SOURCES
   rest/apirequest.cpp rest/apirequest.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
   rest/idempotencycache.cpp rest/idempotencycache.h
-  rest/jwt.cpp rest/jwt.h
+  auth/jwtverifier.cpp auth/jwtverifier.h
   rest/routes.cpp rest/routes.h
   capture/changesource.cpp capture/changesource.h
   capture/ownwritessource.cpp capture/ownwritessource.h

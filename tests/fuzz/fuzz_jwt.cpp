@@ -11,7 +11,7 @@
 // and the claims are a JSON object; a refused token leaks no claims.
 
 #include "fuzzsupport.h"
-#include "rest/jwt.h"
+#include "auth/jwtverifier.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>

@@ -7,7 +7,7 @@
 // Every test starts from the same data (init() resets it) and compares the
 // database itself, not only the answers.
 
-#include "rest/jwt.h"
+#include "auth/jwtverifier.h"
 #include "testdatabase.h"
 #include "testserver.h"
 #include "websocketcompat.h"

@@ -1,4 +1,4 @@
-#include "rest/jwt.h"
+#include "auth/jwtverifier.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

@@ -4,7 +4,7 @@
 #include "base/config.h"
 #include "http/httpserver.h"
 #include "rest/idempotencycache.h"
-#include "rest/jwt.h"
+#include "auth/jwtverifier.h"
 #include "schema/schemacache.h"
 
 #include <QObject>
