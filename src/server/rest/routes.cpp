@@ -29,8 +29,14 @@ Routes::Routes(const Config &config, const SchemaCache *schema, PgPool *pool, Ow
     , m_pool(pool)
     , m_ownWrites(ownWrites)
     , m_fanout(fanout)
-    , m_jwt(config.jwtSecret, config.jwtAudience)
 {
+    if (!config.jwtSecret.isEmpty()) {
+        QString err;
+        if (auto jwt = JwtVerifier::create(config.jwtSecret, {config.jwtAudience}, &err))
+            m_jwt = std::move(*jwt);
+        else
+            qCCritical(lcServer).noquote() << err << "- every token is refused";
+    }
     http->setHandler([this](const HttpRequest &request, const HttpResponder &responder) {
         handle(request, responder);
     });
@@ -181,20 +187,19 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
     }
     const JwtVerifier::Result result = m_jwt.verify(token);
     if (!result.isValid()) {
-        const bool serverSide = result.status == JwtVerifier::Status::NoSecret;
-        *error = makeError(serverSide ? 500 : 401, serverSide ? "PGRST300" : "PGRST301", result.message);
+        *error = makeError(result.httpStatus, result.code, result.message, result.details);
         return std::nullopt;
     }
     identity.authenticated = true;
-    identity.role = result.role().isEmpty() ? m_config.dbAnonRole : result.role();
+    identity.role = result.role.value_or(QString());
+    if (identity.role.isEmpty())
+        identity.role = m_config.dbAnonRole;
     if (identity.role.isEmpty()) {
         *error = makeError(401, "PGRST302", QStringLiteral("The JWT has no role claim and anonymous access is disabled"));
         return std::nullopt;
     }
     identity.claimsJson = result.claimsJson;
-    // A far-future exp (e.g. 1e300) would not fit: treat it as no expiry.
-    const double exp = result.claims.value(QLatin1String("exp")).toDouble();
-    identity.expiresAt = exp > 0 && exp < 4.0e18 ? qint64(exp) : 0;
+    identity.expiresAt = result.expiresAt;
     return identity;
 }
 
