@@ -20,9 +20,9 @@ using Aiodata::Client;
 using Aiodata::Reply;
 using Aiodata::TableModel;
 
-// The seed's token: {"role": "auth"} signed with "superdupersecret".
+// The seed's token: {"role": "auth"} signed with "reallyreallyreallyreallyverysafe".
 static const char *authToken =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYXV0aCJ9.jOVzPENev84OP1c0E1uVT1YvmBZPXQUD7pz_vlAAZx4";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYXV0aCJ9.AWCWCzeI-tPq18nX5k6GsNsi0eIq59EmpcqjKE850Sk";
 
 static QTextStream out(stdout);
 

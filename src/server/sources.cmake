@@ -4,6 +4,9 @@
 set(AIODATA_SERVER_SOURCES
   base/config.cpp base/config.h
   base/logging.cpp base/logging.h
+  auth/claimpath.cpp auth/claimpath.h
+  auth/jwkset.cpp auth/jwkset.h
+  auth/jwtverifier.cpp auth/jwtverifier.h
   app/commandline.cpp app/commandline.h
   app/server.cpp app/server.h
   app/unixsignalnotifier.cpp app/unixsignalnotifier.h
@@ -23,7 +26,6 @@ set(AIODATA_SERVER_SOURCES
   rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
   rest/idempotencycache.cpp rest/idempotencycache.h
-  rest/jwt.cpp rest/jwt.h
   rest/routes.cpp rest/routes.h
   capture/changesource.cpp capture/changesource.h
   capture/ownwritessource.cpp capture/ownwritessource.h

@@ -1,6 +1,6 @@
 #include "testserver.h"
 
-#include "rest/jwt.h"
+#include "auth/jwtverifier.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -10,7 +10,7 @@
 class TestServer
 {
 public:
-    static constexpr const char *Secret = "superdupersecret";
+    static constexpr const char *Secret = "reallyreallyreallyreallyverysafe"; // 32 bytes: PostgREST's minimum
 
     TestServer();
     ~TestServer();

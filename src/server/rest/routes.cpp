@@ -191,7 +191,9 @@ std::optional<Routes::Identity> Routes::identityOf(const QByteArray &token, ApiE
     Identity identity;
     identity.authenticated = true;
     identity.token = token;
-    identity.role = result.role.value_or(m_config.dbAnonRole);
+    identity.role = result.role.value_or(QString());
+    if (identity.role.isEmpty())
+        identity.role = m_config.dbAnonRole;
     if (identity.role.isEmpty()) {
         *error = makeError(401, "PGRST302", QStringLiteral("Anonymous access is disabled"),
                            QStringLiteral("The JWT has no role claim and db-anon-role is not set"));
