@@ -96,6 +96,26 @@ ApiError ApiError::undefinedColumn(const QString &table, const QString &column)
     return make(400, "42703", QStringLiteral("column %1.%2 does not exist").arg(table, column));
 }
 
+ApiError ApiError::fromJwt(const JwtVerifier::Result &refused)
+{
+    return make(refused.httpStatus, refused.code, refused.message, refused.details);
+}
+
+ApiError ApiError::notBearer()
+{
+    return make(401, "PGRST301", QStringLiteral("Authorization must be a Bearer token"));
+}
+
+ApiError ApiError::emptyToken()
+{
+    return make(401, "PGRST301", QStringLiteral("Empty JWT is sent in Authorization header"));
+}
+
+ApiError ApiError::anonymousDisabled(const QString &details)
+{
+    return make(401, "PGRST302", QStringLiteral("Anonymous access is disabled"), details);
+}
+
 ApiError ApiError::keyPathTooLong(const QString &table, const QStringList &primaryKey)
 {
     return make(400, "AIODATA001",

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/jwtverifier.h"
 #include "http/httpserver.h"
 #include "pg/pgconnection.h"
 
@@ -42,6 +43,12 @@ struct ApiError
 
     // PostgreSQL's own codes, for what we refuse before sending SQL.
     static ApiError undefinedColumn(const QString &table, const QString &column); // 400 42703
+
+    // PGRST30x, authentication.
+    static ApiError fromJwt(const JwtVerifier::Result &refused); // the verifier's status, code and texts
+    static ApiError notBearer();                          // 401 PGRST301: Authorization of another scheme
+    static ApiError emptyToken();                         // 401 PGRST301: "Bearer " and nothing
+    static ApiError anonymousDisabled(const QString &details = {}); // 401 PGRST302
 
     // AIODATAxxx, ours.
     static ApiError keyPathTooLong(const QString &table, const QStringList &primaryKey); // 400 AIODATA001

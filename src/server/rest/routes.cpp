@@ -44,18 +44,6 @@ static void addHeader(HttpResponse &response, const QByteArray &name, const QByt
     response.headers.append(qMakePair(name, value));
 }
 
-// Only authenticate() still builds its errors here: the JWT work replaces it
-// and moves them to ApiError's named constructors (PGRST30x).
-static ApiError makeError(int status, const QByteArray &code, const QString &message, const QString &details = {})
-{
-    ApiError e;
-    e.status = status;
-    e.code = code;
-    e.message = message;
-    e.details = details;
-    return e;
-}
-
 bool Routes::originAllowed(const QByteArray &origin) const
 {
     return m_config.corsAllowedOrigins.contains(QStringLiteral("*"))
@@ -152,12 +140,12 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
     const QByteArray authorization = request.header("Authorization");
     if (!authorization.isEmpty()) {
         if (!authorization.startsWith("Bearer ") && !authorization.startsWith("bearer ")) {
-            *error = makeError(401, "PGRST301", QStringLiteral("Authorization must be a Bearer token"));
+            *error = ApiError::notBearer();
             return std::nullopt;
         }
         token = authorization.mid(7).trimmed();
         if (token.isEmpty()) {
-            *error = makeError(401, "PGRST301", QStringLiteral("Empty JWT is sent in Authorization header"));
+            *error = ApiError::emptyToken();
             return std::nullopt;
         }
     } else if (request.path == "/state") {
@@ -168,7 +156,7 @@ std::optional<Routes::Identity> Routes::authenticate(const HttpRequest &request,
 
     if (token.isEmpty()) {
         if (m_config.dbAnonRole.isEmpty()) {
-            *error = makeError(401, "PGRST302", QStringLiteral("Anonymous access is disabled"));
+            *error = ApiError::anonymousDisabled();
             return std::nullopt;
         }
         Identity identity;
@@ -185,7 +173,7 @@ std::optional<Routes::Identity> Routes::identityOf(const QByteArray &token, ApiE
 {
     const JwtVerifier::Result result = m_jwt.verify(token);
     if (!result.isValid()) {
-        *error = makeError(result.httpStatus, result.code, result.message, result.details);
+        *error = ApiError::fromJwt(result);
         return std::nullopt;
     }
     Identity identity;
@@ -195,8 +183,7 @@ std::optional<Routes::Identity> Routes::identityOf(const QByteArray &token, ApiE
     if (identity.role.isEmpty())
         identity.role = m_config.dbAnonRole;
     if (identity.role.isEmpty()) {
-        *error = makeError(401, "PGRST302", QStringLiteral("Anonymous access is disabled"),
-                           QStringLiteral("The JWT has no role claim and db-anon-role is not set"));
+        *error = ApiError::anonymousDisabled(QStringLiteral("The JWT has no role claim and db-anon-role is not set"));
         return std::nullopt;
     }
     identity.claimsJson = result.claimsJson;
