@@ -1,5 +1,7 @@
 #include "auth/claimpath.h"
 
+#include <optional>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -36,6 +38,20 @@ struct Cursor {
     {
         while (!atEnd() && (peek() == u' ' || peek() == u'\t' || peek() == u'\n' || peek() == u'\r'))
             ++pos;
+    }
+    // The legacy syntax's "quoted" text (no escapes), the cursor on its
+    // opening quote; nullopt (and *error) without a closing one.
+    std::optional<QString> legacyQuoted(QString *error)
+    {
+        ++pos;
+        const qsizetype close = text.indexOf(u'"', pos);
+        if (close < 0) {
+            fail(error, QStringLiteral("the closing \""));
+            return std::nullopt;
+        }
+        QString quoted = text.sliced(pos, close - pos).toString();
+        pos = close + 1;
+        return quoted;
     }
     bool fail(QString *error, const QString &expected) const
     {
@@ -223,14 +239,10 @@ std::optional<QList<ClaimPath::Step>> ClaimPath::parseDeprecated(QStringView tex
         if (c.eat(u'.')) {
             Step step;
             if (c.peek() == u'"') {
-                ++c.pos;
-                const qsizetype close = text.indexOf(u'"', c.pos);
-                if (close < 0) {
-                    c.fail(error, QStringLiteral("the closing \""));
+                const std::optional<QString> key = c.legacyQuoted(error);
+                if (!key)
                     return std::nullopt;
-                }
-                step.key = text.sliced(c.pos, close - c.pos).toString();
-                c.pos = close + 1;
+                step.key = *key;
             } else {
                 const qsizetype start = c.pos;
                 while (!c.atEnd() && (c.peek().isLetterOrNumber() || c.peek() == u'_' || c.peek() == u'$'
@@ -270,14 +282,10 @@ std::optional<QList<ClaimPath::Step>> ClaimPath::parseDeprecated(QStringView tex
                 c.fail(error, QStringLiteral("a \"quoted\" text"));
                 return std::nullopt;
             }
-            ++c.pos;
-            const qsizetype close = text.indexOf(u'"', c.pos);
-            if (close < 0) {
-                c.fail(error, QStringLiteral("the closing \""));
+            const std::optional<QString> value = c.legacyQuoted(error);
+            if (!value)
                 return std::nullopt;
-            }
-            step.key = text.sliced(c.pos, close - c.pos).toString();
-            c.pos = close + 1;
+            step.key = *value;
             if (!c.eat(QLatin1StringView(")]"))) {
                 c.fail(error, QStringLiteral(")]"));
                 return std::nullopt;
