@@ -167,12 +167,13 @@ JwtVerifier::Result JwtVerifier::verify(QByteArrayView token, qint64 now) const
     // good ones out.
     const bool caching = m_options.cacheMaxLifetimeSecs > 0 && m_options.maxCachedTokens > 0;
     if (caching) {
-        const QByteArray key = token.toByteArray();
+        // Looked up without a copy: the token is copied only when remembered.
+        const QByteArray key = QByteArray::fromRawData(token.data(), token.size());
         auto it = m_cache.find(key);
         if (it != m_cache.end()) {
             const qint64 age = now - it->verifiedAt;
             if (age >= 0 && age < m_options.cacheMaxLifetimeSecs) {
-                Result r = checkClaims(*it, now);
+                Result r = it->times ? checkTimes(*it, now) : checkClaims(*it, now);
                 if (r.status != Status::Expired)
                     return r;
             }
@@ -293,7 +294,33 @@ JwtVerifier::Result JwtVerifier::decodeAndVerify(QByteArrayView token, Verified 
     return r;
 }
 
-JwtVerifier::Result JwtVerifier::checkClaims(const Verified &verified, qint64 now) const
+JwtVerifier::Result JwtVerifier::checkTimes(const Verified &verified, qint64 now)
+{
+    // The same comparisons, in the same order, as checkClaims below.
+    const Verified::Times &t = *verified.times;
+    if (t.exp && now - AllowedSkewSeconds > *t.exp)
+        return failure(Status::Expired, "JWT expired");
+    if (t.nbf && now + AllowedSkewSeconds < *t.nbf)
+        return failure(Status::NotYetValid, "JWT not yet valid");
+    if (t.iat && now + AllowedSkewSeconds < *t.iat)
+        return failure(Status::IssuedInFuture, "JWT issued at future");
+    return accepted(verified);
+}
+
+JwtVerifier::Result JwtVerifier::accepted(const Verified &verified)
+{
+    Result r;
+    r.status = Status::Valid;
+    r.code.clear();
+    r.claims = verified.claims;
+    r.claimsJson = verified.claimsJson;
+    r.role = verified.role;
+    if (verified.times->exp)
+        r.expiresAt = qMax<qint64>(0, *verified.times->exp);
+    return r;
+}
+
+JwtVerifier::Result JwtVerifier::checkClaims(Verified &verified, qint64 now) const
 {
     // PostgREST's order (Auth/Jwt.hs checkForErrors): exp, nbf, iat, aud, each
     // first for its type. A JSON null counts as absent, as aeson's .:? does.
@@ -340,15 +367,10 @@ JwtVerifier::Result JwtVerifier::checkClaims(const Verified &verified, qint64 no
             return failure(Status::BadAudience, "JWT not in audience");
     }
 
-    Result r;
-    r.status = Status::Valid;
-    r.code.clear();
-    r.claims = verified.claims;
-    r.claimsJson = verified.claimsJson;
-    r.role = verified.role;
-    if (exp.isDouble())
-        r.expiresAt = qMax<qint64>(0, secondsOf(exp));
-    return r;
+    // Every check passed: from now on only the clock can refuse it.
+    auto seconds = [](const QJsonValue &v) { return v.isDouble() ? std::optional<qint64>(secondsOf(v)) : std::nullopt; };
+    verified.times = Verified::Times{seconds(exp), seconds(nbf), seconds(iat)};
+    return accepted(verified);
 }
 
 QByteArray JwtVerifier::sign(const QJsonObject &claims, const QByteArray &secret)

@@ -102,10 +102,18 @@ private:
         QByteArray claimsJson;
         std::optional<QString> role;
         qint64 verifiedAt = 0;
+        // Once every check but the clock's passed: exp, nbf and iat in
+        // seconds, so that a cache hit only compares them with the clock.
+        struct Times {
+            std::optional<qint64> exp, nbf, iat;
+        };
+        std::optional<Times> times;
     };
 
     Result decodeAndVerify(QByteArrayView token, Verified *verified) const;
-    Result checkClaims(const Verified &verified, qint64 now) const;
+    Result checkClaims(Verified &verified, qint64 now) const;
+    static Result checkTimes(const Verified &verified, qint64 now);
+    static Result accepted(const Verified &verified);
     void remember(const QByteArray &token, Verified verified) const;
 
     std::shared_ptr<const JwkSet> m_keys;
