@@ -246,7 +246,7 @@ void Server::serve()
     m_fanout->setMaxBufferedBytes(m_config.maxSendBufferBytes);
     QString jwtError;
     std::optional<JwtVerifier> jwt = JwtVerifier::fromConfig(m_config, &jwtError);
-    if (!jwt) { // CommandLine checked it already: only if the @file changed since
+    if (!jwt) { // not reached from main: CommandLine refused the same Config already
         stop(jwtError);
         return;
     }
