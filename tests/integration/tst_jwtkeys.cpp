@@ -32,6 +32,8 @@ private Q_SLOTS:
     void initTestCase();
     void accepted_data();
     void accepted();
+    void keyForms_data();
+    void keyForms();
     void refused_data();
     void refused();
     void roleClaimPath_data();
@@ -186,6 +188,53 @@ void tst_JwtKeys::accepted()
     s.open(m_server.url(), t);
     QVERIFY(s.waitForHello());
     QCOMPARE(s.messages.first().value(u"role"_s).toString(), u"auth"_s);
+}
+
+void tst_JwtKeys::keyForms_data()
+{
+    // Every way to write jwt-secret (the JWKS file is m_server's): the
+    // config line, and the key the token is signed with.
+    QTest::addColumn<QString>("configLine");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("alg");
+
+    auto inlined = [](QByteArray json) { return QString::fromUtf8(json.replace('"', "\\\"")); };
+    const QByteArray ed = QJsonDocument(m_publicKeys.value(u"ed25519"_s).toObject()).toJson(QJsonDocument::Compact);
+    QTest::newRow("one JWK, inline") << u"jwt-secret = \"%1\""_s.arg(inlined(ed)) << u"ed25519"_s << u"EdDSA"_s;
+    QTest::newRow("a JWKS, inline") << u"jwt-secret = \"%1\""_s.arg(inlined(keySet({u"rsa"_s, u"ec384"_s})))
+                                    << u"ec384"_s << u"ES384"_s;
+    QFile octKey(m_dir.filePath(u"keys/oct.key"_s));
+    QVERIFY(octKey.open(QIODevice::ReadOnly));
+    const QByteArray secret = octKey.readAll();
+    QTest::newRow("plain secret, base64") << u"jwt-secret = \"%1\"\njwt-secret-is-base64 = true"_s.arg(
+        QString::fromLatin1(secret.toBase64()))
+                                          << u"oct"_s << u"HS256"_s;
+    const QString secretFile = m_dir.filePath(u"plain.secret"_s);
+    QFile plain(secretFile);
+    QVERIFY(plain.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    plain.write(secret.toBase64() + '\n');
+    plain.close();
+    QTest::newRow("plain secret, base64 in a file") << u"jwt-secret = \"@%1\"\njwt-secret-is-base64 = true"_s.arg(secretFile)
+                                                    << u"oct"_s << u"HS384"_s;
+}
+
+void tst_JwtKeys::keyForms()
+{
+    QFETCH(QString, configLine);
+    QFETCH(QString, key);
+    QFETCH(QString, alg);
+    TestServer server;
+    QString error;
+    QVERIFY2(server.start(m_db.authenticatorUri(), configLine, &error), qPrintable(error + QString::fromUtf8(server.output())));
+    const QString t = token(key, alg);
+    QVERIFY(!t.isEmpty());
+    QCOMPARE(get(server, "/query/pets", t.toUtf8()).status, 200);
+    StateSubscriber s;
+    s.open(server.url(), t);
+    QVERIFY(s.waitForHello());
+    QCOMPARE(s.messages.first().value(u"role"_s).toString(), u"auth"_s);
+    // A key the form does not hold is refused.
+    QCOMPARE(get(server, "/query/pets", token(u"rsa2"_s, u"RS256"_s).toUtf8()).status, 401);
 }
 
 void tst_JwtKeys::refused_data()
