@@ -407,7 +407,10 @@ void Client::Private::onMessage(const QString &message)
             onHello(m);
         else
             heldHello = m;
-    } else if (type == Protocol::MessageType::Event || type == Protocol::MessageType::Transaction) {
+    } else if (type == Protocol::MessageType::Event || type == Protocol::MessageType::Transaction
+               || type == Protocol::MessageType::Position) {
+        // A position moves lastSeq (where a reconnect resumes from) in
+        // stream order, like a transaction without changes.
         if (status == Ready)
             applyMessage(m);
         else if (subscribed)
@@ -537,7 +540,7 @@ void Client::Private::applyMessage(const QJsonObject &message)
     const Internal::ServerMessage m = Internal::decodeServerMessage(message);
     for (const Internal::ServerChange &change : m.changes)
         applyChange(change, m.xid);
-    lastSeq = m.seq;
+    lastSeq = qMax(lastSeq, m.seq);
     haveSeq = true;
     // The stream lags behind commits, so a transaction a snapshot already
     // holds may arrive after the client is ready. Events come in commit

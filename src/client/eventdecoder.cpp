@@ -30,7 +30,7 @@ ServerMessage decodeServerMessage(const QJsonObject &message)
         const QJsonArray events = message.value(Field::Events).toArray();
         for (const QJsonValue &change : events)
             m.changes.append(decodeServerChange(change.toObject()));
-    } else {
+    } else if (m.type != MessageType::Position) { // a position carries no change
         m.changes.append(decodeServerChange(message));
     }
     return m;

@@ -42,6 +42,7 @@ constexpr QLatin1String Hello("hello");             // first message: position, 
 constexpr QLatin1String Event("event");             // a transaction with one visible change
 constexpr QLatin1String Transaction("transaction"); // a transaction with several ("events")
 constexpr QLatin1String Schema("schema");           // the schema or the role's privileges changed
+constexpr QLatin1String Position("position");       // nothing visible committed up to seq: resume from there
 } // namespace MessageType
 
 // Member names of the messages.

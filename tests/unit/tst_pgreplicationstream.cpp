@@ -17,6 +17,8 @@ private Q_SLOTS:
     void lsnToString();
     void createSlotCommand_data();
     void createSlotCommand();
+    void parseLsn_data();
+    void parseLsn();
 };
 
 void tst_PgReplicationStream::lsnToString_data()
@@ -38,21 +40,53 @@ void tst_PgReplicationStream::lsnToString()
 void tst_PgReplicationStream::createSlotCommand_data()
 {
     QTest::addColumn<int>("serverVersion");
+    QTest::addColumn<bool>("temporary");
     QTest::addColumn<QByteArray>("command");
     const QByteArray keyword = "CREATE_REPLICATION_SLOT s1 TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT";
     const QByteArray options = "CREATE_REPLICATION_SLOT s1 TEMPORARY LOGICAL pgoutput (SNAPSHOT 'nothing')";
-    QTest::newRow("14.0") << 140000 << keyword;
-    QTest::newRow("14.18") << 140018 << keyword;
-    QTest::newRow("15.0") << 150000 << options;
-    QTest::newRow("17.12") << 170012 << options;
-    QTest::newRow("18.1") << 180001 << options;
+    QTest::newRow("14.0") << 140000 << true << keyword;
+    QTest::newRow("14.18") << 140018 << true << keyword;
+    QTest::newRow("15.0") << 150000 << true << options;
+    QTest::newRow("17.12") << 170012 << true << options;
+    QTest::newRow("18.1") << 180001 << true << options;
+    // A permanent slot (AIODATA_SLOT) is the same command without TEMPORARY.
+    QTest::newRow("permanent 14") << 140018 << false
+                                  << QByteArray("CREATE_REPLICATION_SLOT s1 LOGICAL pgoutput NOEXPORT_SNAPSHOT");
+    QTest::newRow("permanent 17") << 170012 << false
+                                  << QByteArray("CREATE_REPLICATION_SLOT s1 LOGICAL pgoutput (SNAPSHOT 'nothing')");
 }
 
 void tst_PgReplicationStream::createSlotCommand()
 {
     QFETCH(int, serverVersion);
+    QFETCH(bool, temporary);
     QFETCH(QByteArray, command);
-    QCOMPARE(PgReplicationStream::createSlotCommand("s1", serverVersion), command);
+    QCOMPARE(PgReplicationStream::createSlotCommand("s1", serverVersion, temporary), command);
+}
+
+void tst_PgReplicationStream::parseLsn_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<quint64>("lsn");
+    QTest::newRow("zero") << QByteArray("0/0") << quint64(0);
+    QTest::newRow("low word") << QByteArray("0/16B3748") << quint64(0x16B3748);
+    QTest::newRow("both words") << QByteArray("2A/FF") << ((quint64(0x2A) << 32) | 0xFF);
+    QTest::newRow("widest") << QByteArray("FFFFFFFF/FFFFFFFF") << ~quint64(0);
+    QTest::newRow("empty") << QByteArray() << quint64(0);
+    QTest::newRow("no slash") << QByteArray("16B3748") << quint64(0);
+    QTest::newRow("no high part") << QByteArray("/1") << quint64(0);
+    QTest::newRow("no low part") << QByteArray("1/") << quint64(0);
+    QTest::newRow("not hex") << QByteArray("0/XYZ") << quint64(0);
+    QTest::newRow("high too wide") << QByteArray("100000000/0") << quint64(0);
+}
+
+void tst_PgReplicationStream::parseLsn()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(quint64, lsn);
+    QCOMPARE(PgReplicationStream::parseLsn(text), lsn);
+    if (lsn)
+        QCOMPARE(PgReplicationStream::lsnToString(lsn).toLatin1(), text); // the inverse
 }
 
 QTEST_GUILESS_MAIN(tst_PgReplicationStream)

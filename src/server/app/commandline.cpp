@@ -3,6 +3,7 @@
 #include "auth/jwtverifier.h"
 
 #include <QCommandLineParser>
+#include <QRegularExpression>
 #include <QCoreApplication>
 
 #include <clocale>
@@ -61,7 +62,13 @@ std::optional<Config> CommandLine::parse(const QCoreApplication &app, QString *e
         QStringLiteral("Connection for the replication stream, as a role with REPLICATION (default: db-uri; environment "
                        "AIODATA_REPLICATION_URI)."),
         QStringLiteral("uri"));
-    parser.addOptions({listenOption, eventsOption, publicationOption, replicationUriOption});
+    const QCommandLineOption slotOption(
+        QStringLiteral("slot"),
+        QStringLiteral("A permanent replication slot for this instance (created when missing), so that clients resume "
+                       "across server restarts; lowercase letters, digits and _ (default: a temporary slot per run; "
+                       "environment AIODATA_SLOT). One slot per instance; see docs/configuration.md for the WAL it keeps."),
+        QStringLiteral("name"));
+    parser.addOptions({listenOption, eventsOption, publicationOption, replicationUriOption, slotOption});
     parser.process(app);
     // A flag wins over its variable, which wins over the default.
     auto setting = [&parser](const QCommandLineOption &option, const char *env, const QString &fallback) {
@@ -101,6 +108,13 @@ std::optional<Config> CommandLine::parse(const QCoreApplication &app, QString *e
     config->events = eventsByName.value(events);
     config->publication = setting(publicationOption, "AIODATA_PUBLICATION", config->publication);
     config->replicationUri = setting(replicationUriOption, "AIODATA_REPLICATION_URI", config->dbUri);
+    config->replicationSlot = setting(slotOption, "AIODATA_SLOT", QString());
+    static const QRegularExpression slotName(QStringLiteral("^[a-z0-9_]{1,63}$"));
+    if (!config->replicationSlot.isEmpty() && !slotName.match(config->replicationSlot).hasMatch()) {
+        *error = QStringLiteral("the slot name \"%1\" must be 1 to 63 lowercase letters, digits or _")
+                     .arg(config->replicationSlot);
+        return std::nullopt;
+    }
     if (!config->applyLimitsFromEnvironment(error))
         return std::nullopt;
     return config;

@@ -212,7 +212,8 @@ void Server::createPublication()
 
 void Server::startStream()
 {
-    auto *wal = new WalSource(m_config.replicationUri.toUtf8(), m_config.publication, m_config.dbSchemas, m_pool.get());
+    auto *wal = new WalSource(m_config.replicationUri.toUtf8(), m_config.publication, m_config.dbSchemas, m_pool.get(),
+                              m_config.replicationSlot);
     m_source.reset(wal);
     connect(wal, &WalSource::started, this, &Server::serve);
     connect(wal, &WalSource::failed, this, [this](const QString &message) {
@@ -244,6 +245,10 @@ void Server::serve()
         m_rowFilter->reportReplicaIdentities(m_config.dbSchemas);
     m_fanout = std::make_unique<Fanout>(m_source.get(), m_rowFilter.get());
     m_fanout->setMaxBufferedBytes(m_config.maxSendBufferBytes);
+    m_fanout->setMaxHistoryBytes(m_config.historyBytes);
+    m_fanout->setMaxHistoryAge(qint64(m_config.historySeconds) * 1000);
+    if (const int ms = qEnvironmentVariableIntValue("AIODATA_POSITION_INTERVAL_MS"); ms > 0)
+        m_fanout->setPositionInterval(ms); // tests
     QString jwtError;
     std::optional<JwtVerifier> jwt = JwtVerifier::fromConfig(m_config, &jwtError);
     if (!jwt) { // not reached from main: CommandLine refused the same Config already

@@ -383,6 +383,8 @@ bool Config::applyLimitsFromEnvironment(QString *error)
         {"AIODATA_MAX_SUBSCRIBERS", nullptr, &maxSubscribers},
         {"AIODATA_MAX_SUBSCRIBERS_PER_TOKEN", nullptr, &maxSubscribersPerToken},
         {"AIODATA_MAX_SEND_BUFFER", &maxSendBufferBytes, nullptr},
+        {"AIODATA_HISTORY_BYTES", &historyBytes, nullptr},
+        {"AIODATA_HISTORY_SECONDS", nullptr, &historySeconds},
     };
     for (const auto &limit : limits) {
         const QByteArray value = qgetenv(limit.name);

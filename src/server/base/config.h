@@ -37,6 +37,11 @@ struct Config
     int maxSubscribers = 10000;                 // AIODATA_MAX_SUBSCRIBERS: WebSockets per server
     int maxSubscribersPerToken = 64;            // AIODATA_MAX_SUBSCRIBERS_PER_TOKEN: per signed token
     qint64 maxSendBufferBytes = 16 * 1024 * 1024; // AIODATA_MAX_SEND_BUFFER: a subscriber that does not read is dropped
+    // The retention window clients resume from (and, with a permanent slot,
+    // the WAL PostgreSQL keeps for it): the newest transactions up to this
+    // size of their JSON and this age.
+    qint64 historyBytes = 64 * 1024 * 1024;     // AIODATA_HISTORY_BYTES
+    int historySeconds = 600;                   // AIODATA_HISTORY_SECONDS
     // Where events come from (--events, AIODATA_EVENTS): logical replication
     // (every writer), writes through this server only, or wal when the
     // database allows it.
@@ -44,6 +49,7 @@ struct Config
     Events events = Events::Auto;
     QString publication = QStringLiteral("aiodata"); // --publication, AIODATA_PUBLICATION
     QString replicationUri;        // --replication-uri, AIODATA_REPLICATION_URI; empty: db-uri
+    QString replicationSlot;       // --slot, AIODATA_SLOT: a permanent slot; empty: a temporary one per run
 
     // Reads the AIODATA_* limits above; false and *error on a bad value.
     bool applyLimitsFromEnvironment(QString *error);

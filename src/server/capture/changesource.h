@@ -31,6 +31,9 @@ struct Transaction
 {
     quint64 seq = 0;          // position in the stream (commit LSN, or a counter); only grows
     quint32 xid = 0;          // PostgreSQL transaction id (low 32 bits), for snapshot hand-off
+    qint64 committedAtMs = 0; // commit time, ms since 1970 (the retention window counts from it)
+    // Empty for a position marker: nothing the source streams committed
+    // between the previous transaction and seq (see ChangeSource::advanced).
     QList<Change> changes;
 
     qsizetype byteSize() const;
@@ -46,12 +49,24 @@ public:
     ~ChangeSource() override;
 
     virtual QString name() const = 0;
-    virtual quint64 lastSeq() const = 0;   // position of the newest transaction so far
-    // Positions are comparable only within one epoch (one slot, one process).
+    // Everything committed up to here has been emitted.
+    virtual quint64 lastSeq() const = 0;
+    // Every transaction after this position has been or will be emitted
+    // (since the last reset); of what came before, the source knows nothing.
+    virtual quint64 startSeq() const { return 0; }
+    // Positions are comparable only within one epoch. With logical
+    // replication the epoch names the database's history, so positions mean
+    // the same on every instance and after restarts.
     virtual QString epoch() const = 0;
+    // Nobody needs transactions at or before seq any more: a durable source
+    // may let them go (a permanent slot's WAL).
+    virtual void release(quint64 seq) { Q_UNUSED(seq); }
 
 Q_SIGNALS:
     void committed(const Aiodata::Server::Transaction &transaction);
+    // lastSeq() moved to seq without a transaction (the stream caught up
+    // with the database while other tables were written).
+    void advanced(quint64 seq);
     // The stream broke and restarted under a new epoch: what happened in
     // between is unknown, so subscribers must re-snapshot.
     void reset();

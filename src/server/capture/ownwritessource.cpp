@@ -1,5 +1,6 @@
 #include "capture/ownwritessource.h"
 
+#include <QDateTime>
 #include <QRandomGenerator>
 
 namespace Aiodata::Server {
@@ -16,6 +17,7 @@ void OwnWritesSource::record(const Change &change, quint32 xid)
     Transaction t;
     t.seq = ++m_seq;
     t.xid = xid;
+    t.committedAtMs = QDateTime::currentMSecsSinceEpoch();
     t.changes = {change};
     Q_EMIT committed(t);
 }

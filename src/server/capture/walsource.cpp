@@ -137,13 +137,15 @@ WalTuple keyOnly(const WalRelation &relation, const WalTuple &tuple)
 } // namespace
 
 WalSource::WalSource(const QByteArray &conninfo, const QString &publication, const QStringList &schemas, PgPool *pool,
-                     QObject *parent)
+                     const QString &slotName, QObject *parent)
     : ChangeSource(parent)
     , m_conninfo(conninfo)
     , m_publication(publication)
     , m_schemas(schemas.begin(), schemas.end())
     , m_pool(pool)
     , m_stream(nullptr)
+    , m_slotName(slotName)
+    , m_permanent(!slotName.isEmpty())
 {
 }
 
@@ -161,11 +163,13 @@ void WalSource::start()
 
 void WalSource::startStream()
 {
-    // Unique per process and stream, so instances on one database never
-    // share a slot, and a restarted stream is a new epoch.
-    m_slotName = QStringLiteral("aiodata_%1_%2")
-                     .arg(QCoreApplication::applicationPid())
-                     .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    // A temporary slot is unique per process and stream, so instances on
+    // one database never share one.
+    if (!m_permanent) {
+        m_slotName = QStringLiteral("aiodata_%1_%2")
+                         .arg(QCoreApplication::applicationPid())
+                         .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    }
     ++m_generation;
     m_decoder = PgOutputDecoder();
     m_pending.clear();
@@ -173,14 +177,12 @@ void WalSource::startStream()
     if (m_stream)
         m_stream->deleteLater();
     m_stream = new PgReplicationStream(this);
-    connect(m_stream, &PgReplicationStream::started, this, [this](quint64 point) {
-        m_lastSeq = point;
-        m_retryMs = 0;
-        if (!m_running) {
-            m_running = true;
-            Q_EMIT started();
-        } else {
-            Q_EMIT reset();
+    connect(m_stream, &PgReplicationStream::started, this, &WalSource::onStreamStarted);
+    connect(m_stream, &PgReplicationStream::caughtUp, this, [this](quint64 lsn) {
+        // Every commit before lsn has been emitted.
+        if (m_pending.isEmpty() && lsn - 1 > m_lastSeq) {
+            m_lastSeq = lsn - 1;
+            Q_EMIT advanced(m_lastSeq);
         }
     });
     connect(m_stream, &PgReplicationStream::failed, this, &WalSource::onStreamFailed);
@@ -208,9 +210,46 @@ void WalSource::startStream()
         }
         if (!m_sessionMatched)
             qCInfo(lcServer) << "floats and date/time values in events are converted by PostgreSQL";
-        m_stream->start(conninfo, m_slotName, m_publication);
+        m_stream->start(conninfo, PgReplicationStream::Slot{m_slotName, !m_permanent}, m_publication);
     };
     m_pool->execute(std::move(job));
+}
+
+void WalSource::onStreamStarted(quint64 point)
+{
+    const PgReplicationStream::System system = m_stream->system();
+    const QString epoch = QStringLiteral("pg_%1_%2_%3")
+                              .arg(QString::fromLatin1(system.systemId))
+                              .arg(system.timeline)
+                              .arg(QString::fromLatin1(system.databaseOid));
+    m_retryMs = 0;
+    if (m_permanent)
+        m_stream->hold(qMax(point, m_released + 1)); // the retention window decides (release())
+    // Every commit at or after point comes; those before it are known only
+    // if this process streamed them already (the same slot, restarted).
+    const bool gapless = m_running && epoch == m_epoch && point <= m_lastSeq + 1;
+    if (gapless) {
+        qCInfo(lcServer).noquote() << "replication stream resumed without a gap at"
+                                   << PgReplicationStream::lsnToString(point);
+        return;
+    }
+    m_epoch = epoch;
+    m_startSeq = point ? point - 1 : 0;
+    m_lastSeq = m_startSeq;
+    m_released = 0;
+    if (!m_running) {
+        m_running = true;
+        Q_EMIT started();
+    } else {
+        Q_EMIT reset();
+    }
+}
+
+void WalSource::release(quint64 seq)
+{
+    m_released = qMax(m_released, seq);
+    if (m_permanent && m_stream)
+        m_stream->hold(seq + 1);
 }
 
 void WalSource::onStreamFailed(const QString &error)
@@ -219,7 +258,8 @@ void WalSource::onStreamFailed(const QString &error)
         Q_EMIT failed(error);
         return;
     }
-    // PostgreSQL restarted or the connection broke: a new slot, a new epoch.
+    // PostgreSQL restarted or the connection broke: a temporary slot is gone
+    // (a new epoch); a permanent one resumes where it was confirmed.
     m_retryMs = m_retryMs ? qMin(m_retryMs * 2, 10000) : 500;
     qCWarning(lcServer).noquote() << "replication stream lost, retrying in" << m_retryMs << "ms:" << error.simplified();
     QTimer::singleShot(m_retryMs, this, &WalSource::startStream);
@@ -238,6 +278,13 @@ void WalSource::onMessage(const QByteArray &payload)
     auto pending = std::make_shared<Pending>();
     pending->transaction = m_decoder.transaction();
     m_pending.enqueue(pending);
+    if (pending->transaction.commitLsn <= m_lastSeq) {
+        // A permanent slot re-sends what it held back: emitted already.
+        pending->transaction.changes.clear();
+        pending->ready = true;
+        emitReady();
+        return;
+    }
     convert(pending);
 }
 
@@ -449,11 +496,14 @@ void WalSource::emitReady()
     // leave in commit order.
     while (!m_pending.isEmpty() && m_pending.head()->ready) {
         const std::shared_ptr<Pending> p = m_pending.dequeue();
-        m_lastSeq = p->transaction.commitLsn;
+        m_lastSeq = qMax(m_lastSeq, p->transaction.commitLsn);
         if (!p->changes.isEmpty()) {
+            // PostgreSQL's commit time: microseconds since 2000-01-01.
+            constexpr qint64 pgEpochMs = 946684800000;
             Transaction t;
             t.seq = p->transaction.commitLsn;
             t.xid = p->transaction.xid;
+            t.committedAtMs = pgEpochMs + p->transaction.commitTime / 1000;
             t.changes = p->changes;
             Q_EMIT committed(t);
         }

@@ -24,15 +24,20 @@ class WalSource : public ChangeSource
 {
     Q_OBJECT
 public:
+    // slotName: a permanent slot of that name (created when missing, kept
+    // across restarts); empty: a temporary slot per stream.
     WalSource(const QByteArray &conninfo, const QString &publication, const QStringList &schemas, PgPool *pool,
-              QObject *parent = nullptr);
+              const QString &slotName = QString(), QObject *parent = nullptr);
     ~WalSource() override;
 
     void start();
     QString name() const override;
     quint64 lastSeq() const override { return m_lastSeq; }
-    QString epoch() const override { return m_slotName; }
+    quint64 startSeq() const override { return m_startSeq; }
+    QString epoch() const override { return m_epoch; }
+    void release(quint64 seq) override;
     QString slotName() const { return m_slotName; }
+    bool permanentSlot() const { return m_permanent; }
 
 Q_SIGNALS:
     void started();                   // the first stream runs
@@ -46,6 +51,7 @@ private:
         bool ready = false;
     };
     void startStream();
+    void onStreamStarted(quint64 point);
     void onStreamFailed(const QString &error);
     void onMessage(const QByteArray &payload);
     void convert(const std::shared_ptr<Pending> &pending);
@@ -61,6 +67,10 @@ private:
     PgReplicationStream *m_stream;
     PgOutputDecoder m_decoder;
     QString m_slotName;
+    bool m_permanent = false;
+    QString m_epoch;
+    quint64 m_startSeq = 0;
+    quint64 m_released = 0;
     QQueue<std::shared_ptr<Pending>> m_pending;
     quint64 m_lastSeq = 0;
     bool m_running = false;       // started at least once

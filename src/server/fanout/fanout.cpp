@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <limits>
 #include <utility>
 
 namespace Aiodata::Server {
@@ -89,26 +90,54 @@ static void appendChange(QByteArray &m, const Change &change)
 Fanout::Fanout(ChangeSource *source, RowFilter *rowFilter, QObject *parent)
     : QObject(parent)
     , m_source(source)
+    , m_historyFloor(source->startSeq())
     , m_rowFilter(rowFilter)
 {
     connect(source, &ChangeSource::committed, this, &Fanout::onCommitted);
+    connect(source, &ChangeSource::advanced, this, &Fanout::onAdvanced);
     connect(source, &ChangeSource::reset, this, [this] {
-        // Positions of the old epoch mean nothing now: everyone re-snapshots.
+        // The stream has a gap (or a new epoch): everyone re-snapshots.
         m_history.clear();
         m_historyBytes = 0;
-        m_historyFloor = 0;
+        m_historyFloor = m_source->startSeq();
         m_checkQueues.clear();
         ++m_generation; // row checks still running belong to the old stream
         const QList<Subscriber> subscribers = m_subscribers;
         for (const Subscriber &s : subscribers)
             s.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("event stream restarted"));
+        for (const Waiting &w : std::exchange(m_waiting, {}))
+            w.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("event stream restarted"));
     });
+}
+
+void Fanout::setMaxHistoryAge(qint64 ms)
+{
+    m_maxHistoryAgeMs = ms;
+    if (!m_evictTimer) {
+        // Age counts also while nothing is committed.
+        m_evictTimer = new QTimer(this);
+        connect(m_evictTimer, &QTimer::timeout, this, &Fanout::evict);
+    }
+    if (ms > 0)
+        m_evictTimer->start(int(qBound(qint64(200), ms / 10, qint64(60000))));
+    else
+        m_evictTimer->stop();
 }
 
 Fanout::~Fanout() = default;
 
 QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContext &context)
 {
+    if (transaction.changes.isEmpty()) {
+        QByteArray m = "{";
+        appendKey(m, P::Field::Type);
+        appendName(m, P::MessageType::Position);
+        m += ',';
+        appendKey(m, P::Field::Seq);
+        m += QByteArray::number(transaction.seq);
+        m += '}';
+        return m;
+    }
     // One buffer, sized up front: this runs for every event and kind.
     qsizetype visible = 0;
     qsizetype size = 64;
@@ -170,9 +199,6 @@ void Fanout::classify(Subscriber &subscriber)
 
 void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
 {
-    Subscriber subscriber{socket, context, QString(), QString()};
-    classify(subscriber);
-    m_subscribers.append(subscriber);
     connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
     if (context.expiresAt > 0) {
         // The token's validity ends the subscription, as it would end its requests.
@@ -181,6 +207,43 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("JWT expired"));
         });
     }
+    if (context.resume && context.sinceEpoch == m_source->epoch() && context.since > m_source->lastSeq()) {
+        // The client has seen more than this server so far: it comes from an
+        // instance a little ahead, or this one is re-reading its slot after
+        // a restart. It resumes once the stream gets there.
+        m_waiting.append(Waiting{socket, context});
+        QTimer::singleShot(m_catchUpTimeoutMs, socket, [this, socket] {
+            for (qsizetype i = 0; i < m_waiting.size(); ++i) {
+                if (m_waiting.at(i).socket == socket) {
+                    const Waiting w = m_waiting.takeAt(i);
+                    greet(w.socket, w.context); // not resumed: re-snapshot
+                    return;
+                }
+            }
+        });
+        Q_EMIT subscriberCountChanged(subscriberCount());
+        return;
+    }
+    greet(socket, context);
+}
+
+void Fanout::wakeWaiting()
+{
+    for (qsizetype i = 0; i < m_waiting.size();) {
+        if (m_waiting.at(i).context.since <= m_source->lastSeq()) {
+            const Waiting w = m_waiting.takeAt(i);
+            greet(w.socket, w.context);
+        } else {
+            ++i;
+        }
+    }
+}
+
+void Fanout::greet(QWebSocket *socket, const SubscriberContext &context)
+{
+    Subscriber subscriber{socket, context, QString(), QString()};
+    classify(subscriber);
+    m_subscribers.append(subscriber);
     // Resuming needs the same epoch and every transaction since the client's position.
     bool resumed = context.resume && context.sinceEpoch == m_source->epoch() && context.since >= m_historyFloor
         && context.since <= m_source->lastSeq();
@@ -280,6 +343,8 @@ int Fanout::subscriberCount(const QByteArray &claimsJson) const
     int n = 0;
     for (const Subscriber &s : m_subscribers)
         n += s.context.claimsJson == claimsJson;
+    for (const Waiting &w : m_waiting)
+        n += w.context.claimsJson == claimsJson;
     return n;
 }
 
@@ -292,6 +357,11 @@ int Fanout::closeSubscribers(const std::function<QString(const SubscriberContext
         if (!reason.isEmpty())
             closing.append({s.socket, reason});
     }
+    for (const Waiting &w : std::as_const(m_waiting)) {
+        const QString reason = reasonToClose(w.context);
+        if (!reason.isEmpty())
+            closing.append({w.socket, reason});
+    }
     for (const auto &[socket, reason] : std::as_const(closing)) {
         if (socket)
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
@@ -301,6 +371,14 @@ int Fanout::closeSubscribers(const std::function<QString(const SubscriberContext
 
 void Fanout::remove(QWebSocket *socket)
 {
+    for (qsizetype i = 0; i < m_waiting.size(); ++i) {
+        if (m_waiting.at(i).socket == socket) {
+            m_waiting.removeAt(i);
+            socket->deleteLater();
+            Q_EMIT subscriberCountChanged(subscriberCount());
+            return;
+        }
+    }
     for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
         if (m_subscribers.at(i).socket == socket) {
             m_subscribers.removeAt(i);
@@ -320,15 +398,43 @@ bool Fanout::send(const Subscriber &subscriber, const QString &message)
     return true;
 }
 
-void Fanout::onCommitted(const Transaction &transaction)
+void Fanout::evict()
 {
-    m_history.enqueue(transaction);
-    m_historyBytes += transaction.byteSize();
-    while (m_historyBytes > m_maxHistoryBytes && m_history.size() > 1) {
+    const qint64 oldest = m_maxHistoryAgeMs > 0 ? QDateTime::currentMSecsSinceEpoch() - m_maxHistoryAgeMs
+                                                : std::numeric_limits<qint64>::min();
+    const quint64 floor = m_historyFloor;
+    while (!m_history.isEmpty()
+           && ((m_historyBytes > m_maxHistoryBytes && m_history.size() > 1) || m_history.head().committedAtMs < oldest)) {
         const Transaction evicted = m_history.dequeue();
         m_historyBytes -= evicted.byteSize();
         m_historyFloor = evicted.seq;
     }
+    if (m_historyFloor != floor)
+        m_source->release(m_historyFloor);
+}
+
+void Fanout::onAdvanced(quint64 seq)
+{
+    // An idle stream's position reaches subscribers now and then, so that
+    // where they resume from (and the floor of what must be kept for them)
+    // moves on while only other tables are written.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now - m_lastPositionMs >= m_positionIntervalMs) {
+        m_lastPositionMs = now;
+        Transaction marker;
+        marker.seq = seq;
+        marker.committedAtMs = now;
+        onCommitted(marker);
+    } else {
+        wakeWaiting();
+    }
+}
+
+void Fanout::onCommitted(const Transaction &transaction)
+{
+    m_history.enqueue(transaction);
+    m_historyBytes += transaction.byteSize();
+    evict();
     // Subscribers that may see rows of tables with row-level security wait
     // for PostgreSQL's verdict, once per identity; everyone else gets the
     // transaction now.
@@ -370,6 +476,7 @@ void Fanout::onCommitted(const Transaction &transaction)
     }
     for (const QString &identity : std::as_const(queued))
         pump(identity);
+    wakeWaiting();
 }
 
 QList<Fanout::Subscriber> Fanout::subscribersOf(const QString &identity) const

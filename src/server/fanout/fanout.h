@@ -10,6 +10,7 @@
 #include <QQueue>
 #include <QSet>
 #include <QString>
+#include <QTimer>
 
 #include <functional>
 
@@ -37,7 +38,7 @@ public:
     ~Fanout() override;
 
     void addSubscriber(QWebSocket *socket, const SubscriberContext &context);
-    int subscriberCount() const { return int(m_subscribers.size()); }
+    int subscriberCount() const { return int(m_subscribers.size() + m_waiting.size()); }
     // Subscribers holding exactly these token claims.
     int subscriberCount(const QByteArray &claimsJson) const;
     // Closes, with 1008 (policy violation) and the reason as close reason,
@@ -46,7 +47,16 @@ public:
     // many were closed.
     int closeSubscribers(const std::function<QString(const SubscriberContext &)> &reasonToClose);
     void setMaxBufferedBytes(qint64 bytes) { m_maxBufferedBytes = bytes; }
+    // The retention window for resuming: the newest transactions up to this
+    // size and age (the source may let older ones go, see ChangeSource::release).
     void setMaxHistoryBytes(qint64 bytes) { m_maxHistoryBytes = bytes; }
+    void setMaxHistoryAge(qint64 ms);
+    // How often an idle stream tells subscribers its position ({"type":"position"}).
+    void setPositionInterval(qint64 ms) { m_positionIntervalMs = ms; }
+    // How long a subscriber that resumes from a position this server has not
+    // reached yet (it came from a faster instance, or this one is re-reading
+    // its slot after a restart) waits before it is told to re-snapshot.
+    void setCatchUpTimeout(int ms) { m_catchUpTimeoutMs = ms; }
 
     // One context per role and schema among the subscribers: whom to ask
     // what they may read after a schema reload.
@@ -81,7 +91,11 @@ private:
         bool checking = false;
     };
     static void classify(Subscriber &subscriber);
+    void greet(QWebSocket *socket, const SubscriberContext &context);
     void onCommitted(const Transaction &transaction);
+    void onAdvanced(quint64 seq);
+    void wakeWaiting();
+    void evict();
     void pump(const QString &identity);
     QList<Subscriber> subscribersOf(const QString &identity) const;
     void deliver(const Transaction &transaction, const QList<Subscriber> &subscribers);
@@ -94,7 +108,19 @@ private:
     QQueue<Transaction> m_history;
     qint64 m_historyBytes = 0;
     qint64 m_maxHistoryBytes = 64 * 1024 * 1024;
+    qint64 m_maxHistoryAgeMs = 0;  // 0: no age limit
     quint64 m_historyFloor = 0;    // transactions after this position are all in m_history
+    qint64 m_positionIntervalMs = 10000;
+    qint64 m_lastPositionMs = 0;
+    int m_catchUpTimeoutMs = 10000;
+    // Subscribers resuming from a position ahead of the source: hello waits.
+    struct Waiting
+    {
+        QWebSocket *socket;
+        SubscriberContext context;
+    };
+    QList<Waiting> m_waiting;
+    QTimer *m_evictTimer = nullptr;
     RowFilter *m_rowFilter;
     QHash<QString, CheckQueue> m_checkQueues;
     quint64 m_generation = 0;

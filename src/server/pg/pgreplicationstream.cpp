@@ -38,17 +38,28 @@ QString PgReplicationStream::lsnToString(quint64 lsn)
     return QStringLiteral("%1/%2").arg(lsn >> 32, 0, 16).arg(lsn & 0xffffffffu, 0, 16).toUpper();
 }
 
-QByteArray PgReplicationStream::createSlotCommand(const QByteArray &slotName, int serverVersion)
+QByteArray PgReplicationStream::createSlotCommand(const QByteArray &slotName, int serverVersion, bool temporary)
 {
-    const QByteArray head = "CREATE_REPLICATION_SLOT " + slotName + " TEMPORARY LOGICAL pgoutput";
+    const QByteArray head = "CREATE_REPLICATION_SLOT " + slotName + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput";
     if (serverVersion >= 150000)
         return head + " (SNAPSHOT 'nothing')";
     return head + " NOEXPORT_SNAPSHOT";
 }
 
-void PgReplicationStream::start(const QByteArray &conninfo, const QString &slotName, const QString &publication)
+quint64 PgReplicationStream::parseLsn(const QByteArray &text)
 {
-    m_slotName = slotName;
+    const qsizetype slash = text.indexOf('/');
+    if (slash <= 0 || slash > 8 || text.size() - slash - 1 < 1 || text.size() - slash - 1 > 8)
+        return 0;
+    bool highOk = false, lowOk = false;
+    const quint64 high = text.left(slash).toULongLong(&highOk, 16);
+    const quint64 low = text.mid(slash + 1).toULongLong(&lowOk, 16);
+    return highOk && lowOk ? (high << 32) | low : 0;
+}
+
+void PgReplicationStream::start(const QByteArray &conninfo, const Slot &slot, const QString &publication)
+{
+    m_slot = slot;
     m_publication = publication;
     m_phase = Phase::Connecting;
     m_connection = new PgConnection(this);
@@ -59,17 +70,63 @@ void PgReplicationStream::start(const QByteArray &conninfo, const QString &slotN
     m_connection->open(conninfo, PgConnection::Mode::Replication);
 }
 
-void PgReplicationStream::onOpened()
+bool PgReplicationStream::send(const QByteArray &command)
 {
-    m_phase = Phase::CreatingSlot;
-    // The slot name is ours ([a-z0-9_]), never the client's.
-    const QByteArray sql = createSlotCommand(m_slotName.toLatin1(), PQserverVersion(m_connection->handle()));
-    qCDebug(lcPg) << sql;
-    if (!PQsendQuery(m_connection->handle(), sql.constData())) {
+    qCDebug(lcPg) << command;
+    if (!PQsendQuery(m_connection->handle(), command.constData())) {
         fail(QString::fromUtf8(PQerrorMessage(m_connection->handle())).trimmed());
-        return;
+        return false;
     }
     flush();
+    return true;
+}
+
+void PgReplicationStream::onOpened()
+{
+    // The system identifier and timeline name the database's history: they
+    // make positions comparable across restarts and instances.
+    m_phase = Phase::Identifying;
+    send(QByteArrayLiteral("IDENTIFY_SYSTEM"));
+}
+
+void PgReplicationStream::sendCreateSlot()
+{
+    m_phase = Phase::CreatingSlot;
+    send(createSlotCommand(m_slot.name.toLatin1(), PQserverVersion(m_connection->handle()), m_slot.temporary));
+}
+
+void PgReplicationStream::sendStart()
+{
+    m_phase = Phase::Starting;
+    // publication_names is a list of quoted identifiers.
+    QByteArray publication = m_publication.toUtf8();
+    publication.replace('"', "\"\"").replace('\'', "''");
+    send("START_REPLICATION SLOT " + m_slot.name.toLatin1() + " LOGICAL " + lsnToString(m_consistentPoint).toLatin1()
+         + " (proto_version '1', publication_names '\"" + publication + "\"')");
+}
+
+void PgReplicationStream::inspected(PGresult *res)
+{
+    m_system.databaseOid = QByteArray(PQgetvalue(res, 0, 0));
+    m_reused = m_dropFirst = false;
+    if (PQgetisnull(res, 0, 3))
+        return; // no such slot: create it
+    const QByteArray walStatus(PQgetvalue(res, 0, 2));
+    if (m_slot.temporary) {
+        fail(QStringLiteral("a replication slot named %1 exists already").arg(m_slot.name));
+    } else if (QByteArray(PQgetvalue(res, 0, 3)) != "pgoutput" || QByteArray(PQgetvalue(res, 0, 4)) != "t") {
+        fail(QStringLiteral("the replication slot %1 is not a pgoutput slot of this database: choose another "
+                            "AIODATA_SLOT or drop it").arg(m_slot.name));
+    } else if (walStatus == "lost" || PQgetisnull(res, 0, 1)) {
+        // max_slot_wal_keep_size removed WAL it needed: what it would have
+        // replayed is gone, so it starts afresh (clients re-snapshot once).
+        qCWarning(lcServer).noquote() << "the replication slot" << m_slot.name
+                                      << "was invalidated (WAL removed); recreating it";
+        m_dropFirst = true;
+    } else {
+        m_reused = true;
+        m_consistentPoint = m_confirmed = m_reported = parseLsn(QByteArray(PQgetvalue(res, 0, 1)));
+    }
 }
 
 void PgReplicationStream::flush()
@@ -99,41 +156,58 @@ void PgReplicationStream::onReadable()
 void PgReplicationStream::readResults()
 {
     PGconn *conn = m_connection->handle();
-    while (m_phase == Phase::CreatingSlot || m_phase == Phase::Starting) {
+    while (m_phase == Phase::Identifying || m_phase == Phase::Inspecting || m_phase == Phase::DroppingSlot || m_phase == Phase::CreatingSlot
+           || m_phase == Phase::Starting) {
         if (PQisBusy(conn))
             return;
         PGresult *res = PQgetResult(conn);
         if (!res) {
-            if (m_phase == Phase::CreatingSlot) {
-                m_phase = Phase::Starting;
-                // publication_names is a list of quoted identifiers.
-                QByteArray publication = m_publication.toUtf8();
-                publication.replace('"', "\"\"").replace('\'', "''");
-                const QByteArray sql = "START_REPLICATION SLOT " + m_slotName.toLatin1() + " LOGICAL "
-                    + lsnToString(m_consistentPoint).toLatin1() + " (proto_version '1', publication_names '\""
-                    + publication + "\"')";
-                qCDebug(lcPg) << sql;
-                if (!PQsendQuery(conn, sql.constData())) {
-                    fail(QString::fromUtf8(PQerrorMessage(conn)).trimmed());
-                    return;
-                }
-                flush();
+            // One command done: the next one.
+            if (m_phase == Phase::Identifying) {
+                // Over the replication connection itself, so that the slot
+                // is looked up where it lives (a standby, say).
+                m_phase = Phase::Inspecting;
+                send("SELECT (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())::text,"
+                     " s.confirmed_flush_lsn::text, s.wal_status, s.plugin, s.database = current_database()"
+                     " FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = '"
+                     + m_slot.name.toLatin1() + "'");
+            } else if (m_phase == Phase::Inspecting && m_reused) {
+                sendStart();
+            } else if (m_phase == Phase::Inspecting && m_dropFirst) {
+                m_phase = Phase::DroppingSlot;
+                send("DROP_REPLICATION_SLOT " + m_slot.name.toLatin1());
+            } else if (m_phase == Phase::Inspecting || m_phase == Phase::DroppingSlot) {
+                sendCreateSlot();
+            } else if (m_phase == Phase::CreatingSlot) {
+                sendStart();
             }
             continue;
         }
         const ExecStatusType status = PQresultStatus(res);
-        if (m_phase == Phase::CreatingSlot && status == PGRES_TUPLES_OK) {
+        if (m_phase == Phase::Identifying && status == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+            m_system.systemId = QByteArray(PQgetvalue(res, 0, 0));
+            m_system.timeline = QByteArray(PQgetvalue(res, 0, 1)).toInt();
+            PQclear(res);
+        } else if (m_phase == Phase::Inspecting && status == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+            inspected(res);
+            PQclear(res);
+            if (m_phase == Phase::Failed)
+                return;
+        } else if (m_phase == Phase::DroppingSlot && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+            qCInfo(lcServer).noquote() << "dropped the invalidated replication slot" << m_slot.name;
+            PQclear(res);
+        } else if (m_phase == Phase::CreatingSlot && status == PGRES_TUPLES_OK) {
             // consistent_point, e.g. "0/16B3748"
-            const QByteArray point(PQgetvalue(res, 0, 1));
-            const qsizetype slash = point.indexOf('/');
-            m_consistentPoint = (point.left(slash).toULongLong(nullptr, 16) << 32) | point.mid(slash + 1).toULongLong(nullptr, 16);
+            m_consistentPoint = parseLsn(QByteArray(PQgetvalue(res, 0, 1)));
             m_confirmed = m_reported = m_consistentPoint;
+            if (!m_slot.temporary)
+                qCInfo(lcServer).noquote() << "created the replication slot" << m_slot.name;
             PQclear(res);
         } else if (m_phase == Phase::Starting && status == PGRES_COPY_BOTH) {
             PQclear(res);
             m_phase = Phase::Streaming;
             m_statusTimer.start();
-            qCInfo(lcServer).noquote() << "logical replication slot" << m_slotName << "streaming from"
+            qCInfo(lcServer).noquote() << "logical replication slot" << m_slot.name << "streaming from"
                                        << lsnToString(m_consistentPoint);
             Q_EMIT started(m_consistentPoint);
             readCopyData();
@@ -181,14 +255,26 @@ void PgReplicationStream::readCopyData()
             // so the slot advances even when no published table changes.
             if (m_confirmed >= m_lastDataStart && walEnd > m_confirmed)
                 m_confirmed = walEnd;
+            if (m_confirmed >= m_lastDataStart && walEnd > m_caughtUpTo) {
+                m_caughtUpTo = walEnd;
+                Q_EMIT caughtUp(walEnd);
+                if (m_phase != Phase::Streaming)
+                    return; // a slot reacting to caughtUp stopped the stream
+            }
             // The walsender pings after every transaction it sent while our
             // position lags, and pings again only once we answer. Answering
             // each ping at once cost a send here and a wake-up there per
             // transaction; within 100 ms is as good for recycling WAL. A ping
             // that asks for a reply (wal_sender_timeout is near) gets it now.
-            if (replyRequested)
-                sendStatus(true, false);
-            else if (m_confirmed != m_reported && !m_replyTimer.isActive())
+            if (replyRequested) {
+                // Asked for at shutdown (PostgreSQL waits for its walsenders
+                // until what they sent is flushed) and when wal_sender_timeout
+                // is near. Held back, the slot would stop PostgreSQL from
+                // shutting down: report all that was processed. The window
+                // stays in this process's memory (see docs/configuration.md).
+                sendStatus(true, false, true);
+            }
+            else if (reportable() != m_reported && !m_replyTimer.isActive())
                 m_replyTimer.start();
         }
     }
@@ -200,15 +286,29 @@ void PgReplicationStream::confirm(quint64 lsn)
         m_confirmed = lsn;
 }
 
-void PgReplicationStream::sendStatus(bool force, bool requestReply)
+void PgReplicationStream::hold(quint64 lsn)
 {
-    if (m_phase != Phase::Streaming || (!force && m_confirmed == m_reported))
+    if (lsn > m_hold)
+        m_hold = lsn;
+}
+
+quint64 PgReplicationStream::reportable() const
+{
+    // PostgreSQL never moves a slot back, so reporting less than before is
+    // harmless; m_reported keeps it from looking like progress.
+    return m_hold ? qMax(m_reported, qMin(m_confirmed, m_hold)) : m_confirmed;
+}
+
+void PgReplicationStream::sendStatus(bool force, bool requestReply, bool ignoreHold)
+{
+    const quint64 position = ignoreHold ? qMax(m_reported, m_confirmed) : reportable();
+    if (m_phase != Phase::Streaming || (!force && position == m_reported))
         return;
     char buf[34];
     buf[0] = 'r';
-    qToBigEndian<quint64>(m_confirmed, buf + 1);   // written
-    qToBigEndian<quint64>(m_confirmed, buf + 9);   // flushed
-    qToBigEndian<quint64>(m_confirmed, buf + 17);  // applied
+    qToBigEndian<quint64>(position, buf + 1);   // written
+    qToBigEndian<quint64>(position, buf + 9);   // flushed
+    qToBigEndian<quint64>(position, buf + 17);  // applied
     qToBigEndian<qint64>(pgNowMicros(), buf + 25);
     // Asking for a reply brings a keepalive with the sender's position, so a
     // slot whose tables see no writes still advances (see readCopyData).
@@ -217,7 +317,7 @@ void PgReplicationStream::sendStatus(bool force, bool requestReply)
         fail(QString::fromUtf8(PQerrorMessage(m_connection->handle())).trimmed());
         return;
     }
-    m_reported = m_confirmed;
+    m_reported = position;
     flush();
 }
 
