@@ -13,6 +13,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -38,8 +39,12 @@ private Q_SLOTS:
     void idleStreamSendsPositions();
     void retentionWindowEnds();
     void postgresRestartKeepsTheSlot();
+    void invalidatedSlotIsRecreated();
+    void standbySource();
 
 private:
+    // scripts/devdb with the test cluster's port and folder; its stdout.
+    QByteArray devdb(const QString &command, bool *ok);
     bool startServer(TestServer &server, const QString &slot, const QMap<QString, QString> &env = {});
     QJsonObject helloOf(const StateSubscriber &s) const { return s.messages.value(0); }
     // A raw subscriber asking to resume after since in epoch.
@@ -418,6 +423,126 @@ void tst_Resume::postgresRestartKeepsTheSlot()
     QCOMPARE(helloOf(*back)[QLatin1String("resumed")].toBool(), true);
     QTRY_COMPARE_WITH_TIMEOUT(createdIds(*back), QList<int>{2}, 10000);
     QVERIFY(server.output().contains("resumed without a gap"));
+}
+
+void tst_Resume::invalidatedSlotIsRecreated()
+{
+    const QString slot = QStringLiteral("aiodata_test_lost");
+    TestServer server;
+    QVERIFY(startServer(server, slot));
+    StateSubscriber s;
+    s.open(server.url());
+    QVERIFY(s.waitForHello());
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (1, 1)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(s), QList<int>{1}, 5000);
+    const quint64 since = lastSeqOf(s);
+    const QString epoch = helloOf(s)[QLatin1String("epoch")].toString();
+    server.stop();
+
+    // max_slot_wal_keep_size invalidates the slot of a server gone for
+    // long: WAL moves on by a few segments and a checkpoint removes it.
+    const auto reset = qScopeGuard([this] {
+        m_db.exec(QStringLiteral("ALTER SYSTEM RESET max_slot_wal_keep_size"));
+        m_db.exec(QStringLiteral("SELECT pg_reload_conf()"));
+    });
+    QVERIFY(m_db.exec(QStringLiteral("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'")));
+    QVERIFY(m_db.exec(QStringLiteral("SELECT pg_reload_conf()")));
+    for (int i = 0; i < 10 && m_db.rows(QStringLiteral("SELECT 1 FROM pg_replication_slots WHERE slot_name = '%1' "
+                                                       "AND wal_status = 'lost'").arg(slot)).isEmpty(); ++i) {
+        QVERIFY(m_db.exec(QStringLiteral("INSERT INTO public.elsewhere (v) SELECT repeat('x', 1000) FROM generate_series(1, 2000)")));
+        QVERIFY(m_db.exec(QStringLiteral("SELECT pg_switch_wal()")));
+        QVERIFY(m_db.exec(QStringLiteral("CHECKPOINT")));
+    }
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '%1'").arg(slot))
+                 .first()[QLatin1String("wal_status")].toString(),
+             QStringLiteral("lost"));
+
+    // The next start drops and recreates it; a client from before the loss
+    // re-snapshots (once), one from after resumes.
+    QString error;
+    QVERIFY2(server.restart(&error), qPrintable(error));
+    QVERIFY2(server.output().contains("was invalidated"), server.output().constData());
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '%1'").arg(slot))
+                 .first()[QLatin1String("wal_status")].toString(),
+             QStringLiteral("reserved"));
+    StateSubscriber before;
+    openResuming(before, server, since, epoch);
+    QVERIFY(before.waitForHello());
+    QCOMPARE(helloOf(before)[QLatin1String("resumed")].toBool(), false);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (2, 2)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(before), QList<int>{2}, 5000);
+}
+
+QByteArray tst_Resume::devdb(const QString &command, bool *ok)
+{
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("AIODATA_DB_PORT"), QString::number(QUrl(TestDatabase::adminUri()).port()));
+    env.insert(QStringLiteral("AIODATA_DB_DIR"), qEnvironmentVariable("AIODATA_TEST_DB_DIR"));
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(AIODATA_SOURCE_DIR "/scripts/devdb"), {command});
+    *ok = process.waitForFinished(120000) && process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+    if (!*ok)
+        qWarning().noquote() << "devdb" << command << "failed:" << process.readAllStandardError();
+    return process.readAllStandardOutput().trimmed();
+}
+
+void tst_Resume::standbySource()
+{
+    if (!qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
+        QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest, which owns the test cluster");
+    bool ok = false;
+    const QUrl standbyAdmin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
+    QVERIFY(ok);
+    const auto stopStandby = qScopeGuard([this] {
+        bool stopped = false;
+        devdb(QStringLiteral("standby-stop"), &stopped);
+    });
+    QUrl replication(m_db.authenticatorUri());
+    replication.setPort(standbyAdmin.port());
+    const int version = m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v"))
+                            .first()[QLatin1String("v")].toInt();
+
+    TestServer server;
+    if (version < 160000) {
+        // Decoding on a standby is PostgreSQL 16+: said, not attempted.
+        server.environment.insert(QStringLiteral("AIODATA_EVENTS"), QStringLiteral("wal"));
+        server.environment.insert(QStringLiteral("AIODATA_REPLICATION_URI"), replication.toString());
+        QString error;
+        QVERIFY(!server.start(m_db.authenticatorUri(), QString(), &error));
+        QVERIFY2(server.output().contains("streaming from a standby needs PostgreSQL 16 or later"), server.output().constData());
+        return;
+    }
+    // PostgreSQL 16+: the standby decodes. A logical slot on a standby
+    // waits for the primary's next running-transactions record, which
+    // pg_log_standby_snapshot() writes at once.
+    QProcess nudge;
+    nudge.start(QStandardPaths::findExecutable(QStringLiteral("psql")),
+                {m_db.superuserUri(), QStringLiteral("-qc"),
+                 QStringLiteral("DO $$ BEGIN FOR i IN 1..300 LOOP PERFORM pg_log_standby_snapshot(); COMMIT; "
+                                "PERFORM pg_sleep(0.1); END LOOP; END $$")});
+    QVERIFY(nudge.waitForStarted());
+    const auto stopNudge = qScopeGuard([&nudge] { nudge.kill(); nudge.waitForFinished(); });
+    QVERIFY(startServer(server, QString(), {{QStringLiteral("AIODATA_REPLICATION_URI"), replication.toString()}}));
+    TestServer onPrimary;
+    QVERIFY(startServer(onPrimary, QString()));
+    StateSubscriber s, p;
+    s.open(server.url());
+    p.open(onPrimary.url());
+    QVERIFY(s.waitForHello());
+    QVERIFY(p.waitForHello());
+    // One history: the same epoch on the standby as on the primary.
+    QCOMPARE(helloOf(s)[QLatin1String("epoch")], helloOf(p)[QLatin1String("epoch")]);
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (5, 5)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(s), QList<int>{5}, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(p), QList<int>{5}, 10000);
+    // A client moves from the primary's instance to the standby's and resumes.
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (6, 6)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(p), (QList<int>{5, 6}), 10000);
+    StateSubscriber moved;
+    openResuming(moved, server, lastSeqOf(p) - 1, helloOf(p)[QLatin1String("epoch")].toString());
+    QVERIFY(moved.waitForHello());
+    QCOMPARE(helloOf(moved)[QLatin1String("resumed")].toBool(), true);
 }
 
 QTEST_MAIN(tst_Resume)

@@ -109,6 +109,15 @@ void PgReplicationStream::inspected(PGresult *res)
 {
     m_system.databaseOid = QByteArray(PQgetvalue(res, 0, 0));
     m_reused = m_dropFirst = false;
+    const int version = PQserverVersion(m_connection->handle());
+    if (QByteArray(PQgetvalue(res, 0, 5)) == "t" && version < 160000) {
+        // Logical decoding on a hot standby came with PostgreSQL 16.
+        fail(QStringLiteral("the replication connection is a standby: streaming from a standby needs PostgreSQL 16 or "
+                            "later, this is %1.%2; point --replication-uri at the primary")
+                 .arg(version / 10000)
+                 .arg(version % 100));
+        return;
+    }
     if (PQgetisnull(res, 0, 3))
         return; // no such slot: create it
     const QByteArray walStatus(PQgetvalue(res, 0, 2));
@@ -168,7 +177,8 @@ void PgReplicationStream::readResults()
                 // is looked up where it lives (a standby, say).
                 m_phase = Phase::Inspecting;
                 send("SELECT (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())::text,"
-                     " s.confirmed_flush_lsn::text, s.wal_status, s.plugin, s.database = current_database()"
+                     " s.confirmed_flush_lsn::text, s.wal_status, s.plugin, s.database = current_database(),"
+                     " pg_is_in_recovery()"
                      " FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = '"
                      + m_slot.name.toLatin1() + "'");
             } else if (m_phase == Phase::Inspecting && m_reused) {
