@@ -15,6 +15,7 @@ void benchRead(const QList<qint64> &sizes);       // 5: GET /query/t vs psql COP
 void benchFill(const QList<qint64> &sizes);       // 6 + 7: Client::start() until ready, RSS per row
 void benchEvents();      // 8: events applied to a model with a QTableView vs JSON parsing only
 void benchInstructions(); // 9 (info): server instructions per POST vs a pgbench client's per INSERT (callgrind)
+void benchReconnect(int clients); // 10: N clients after a server kill -9 + restart: resume (permanent slot) vs re-snapshot
 
 // Child-process entry points (fresh heap for time and memory figures).
 // linkBytesPerSecond > 0: through a ThrottledRelay of that rate, whose

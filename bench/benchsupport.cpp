@@ -382,6 +382,16 @@ void Server::stop()
     m_port = 0;
 }
 
+void Server::kill()
+{
+    if (!m_process)
+        return;
+    m_process->kill();
+    m_process->waitForFinished(5000);
+    m_process.reset();
+    m_port = 0;
+}
+
 int runProgram(const QString &program, const QStringList &args, QByteArray *out, double *ms,
                const QString &stdinFile, int timeoutMs)
 {

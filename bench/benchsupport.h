@@ -103,6 +103,7 @@ public:
     ~Server();
     bool start(const QString &database, const QString &events, QString *error, int pool = 8);
     void stop();
+    void kill();                   // SIGKILL, as a crash would
     quint16 port() const { return m_port; }
     QUrl url() const;
     qint64 pid() const { return m_process ? m_process->processId() : 0; }

@@ -53,7 +53,7 @@ int main(int argc, char *argv[])
                                            QStringLiteral("Growth series: read, fill and memory at 10k/100k/1M rows, fan-out to 10/100/1000 clients."));
     const QCommandLineOption runsOption(QStringLiteral("runs"), QStringLiteral("Runs per figure (median; default 3, smoke 1)."), QStringLiteral("n"));
     const QCommandLineOption onlyOption(QStringLiteral("only"),
-                                        QStringLiteral("Comma-separated subset of: latency, fanout, rate, bulk, read, fill, events, instructions."),
+                                        QStringLiteral("Comma-separated subset of: latency, fanout, rate, bulk, read, fill, events, instructions, reconnect."),
                                         QStringLiteral("names"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Where to write the results (JSON)."), QStringLiteral("file"));
     parser.addOptions({smokeOption, scalingOption, runsOption, onlyOption, jsonOption});
@@ -110,6 +110,7 @@ int main(int argc, char *argv[])
         {"fill", [&] { benchFill(sizes); }},
         {"events", [] { benchEvents(); }},
         {"instructions", [] { benchInstructions(); }},
+        {"reconnect", [&] { benchReconnect(options().smoke ? 50 : 1000); }},
     };
     for (const Step &step : steps) {
         if (!o.wants(QString::fromLatin1(step.name)))
