@@ -17,6 +17,7 @@ set(AIODATA_SERVER_SOURCES
   pg/pgpool.cpp pg/pgpool.h
   pg/pglistener.cpp pg/pglistener.h
   pg/pgreplicationstream.cpp pg/pgreplicationstream.h
+  pg/timelinehistory.cpp pg/timelinehistory.h
   pg/pgsql.cpp pg/pgsql.h
   pg/pgtype.cpp pg/pgtype.h
   schema/schemacache.cpp schema/schemacache.h

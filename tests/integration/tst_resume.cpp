@@ -41,6 +41,7 @@ private Q_SLOTS:
     void postgresRestartKeepsTheSlot();
     void invalidatedSlotIsRecreated();
     void standbySource();
+    void standbyPromoted();
 
 private:
     // scripts/devdb with the test cluster's port and folder; its stdout.
@@ -543,6 +544,65 @@ void tst_Resume::standbySource()
     openResuming(moved, server, lastSeqOf(p) - 1, helloOf(p)[QLatin1String("epoch")].toString());
     QVERIFY(moved.waitForHello());
     QCOMPARE(helloOf(moved)[QLatin1String("resumed")].toBool(), true);
+}
+
+void tst_Resume::standbyPromoted()
+{
+    // A server streaming from a standby's permanent slot: the standby is
+    // promoted (a new timeline). Everything the server streamed is before
+    // the branch point, so its subscribers resume under the new epoch.
+    if (!qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
+        QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest, which owns the test cluster");
+    if (m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v")).first()[QLatin1String("v")].toInt() < 160000)
+        QSKIP("logical decoding on a standby needs PostgreSQL 16 (standbySource checks what 15 says)");
+    bool ok = false;
+    const QUrl standbyAdmin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
+    QVERIFY(ok);
+    const auto stopStandby = qScopeGuard([this] {
+        bool stopped = false;
+        devdb(QStringLiteral("standby-stop"), &stopped);
+    });
+    QUrl onStandby(m_db.authenticatorUri());
+    onStandby.setPort(standbyAdmin.port());
+    QProcess nudge;
+    nudge.start(QStandardPaths::findExecutable(QStringLiteral("psql")),
+                {m_db.superuserUri(), QStringLiteral("-qc"),
+                 QStringLiteral("DO $$ BEGIN FOR i IN 1..300 LOOP PERFORM pg_log_standby_snapshot(); COMMIT; "
+                                "PERFORM pg_sleep(0.1); END LOOP; END $$")});
+    QVERIFY(nudge.waitForStarted());
+    const auto stopNudge = qScopeGuard([&nudge] { nudge.kill(); nudge.waitForFinished(); });
+    const QString slot = QStringLiteral("aiodata_test_promoted");
+    TestServer server;
+    QVERIFY(startServer(server, slot, {{QStringLiteral("AIODATA_REPLICATION_URI"), onStandby.toString()}}));
+    const auto dropSlot = qScopeGuard([&] {
+        server.stop();
+        QUrl admin(TestDatabase::adminUri());
+        admin.setPort(standbyAdmin.port());
+        TestDatabase::execAt(admin.toString(), QStringLiteral("SELECT pg_drop_replication_slot('%1')").arg(slot));
+    });
+    StateSubscriber s;
+    s.open(server.url());
+    QVERIFY(s.waitForHello());
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (1, 1)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(s), QList<int>{1}, 10000);
+    const quint64 since = lastSeqOf(s);
+    const QString oldEpoch = helloOf(s)[QLatin1String("epoch")].toString();
+
+    devdb(QStringLiteral("standby-promote"), &ok);
+    QVERIFY(ok);
+    // Written on the promoted node, the new primary.
+    QUrl promoted(m_db.superuserUri());
+    promoted.setPort(standbyAdmin.port());
+    QTRY_VERIFY_WITH_TIMEOUT(TestDatabase::execAt(promoted.toString(), QStringLiteral("INSERT INTO api.items VALUES (2, 2)")), 20000);
+
+    // The subscriber that stayed sees it (or, had it been closed, resumes).
+    StateSubscriber back;
+    openResuming(back, server, since, oldEpoch);
+    QVERIFY(back.waitForHello());
+    QCOMPARE(helloOf(back)[QLatin1String("resumed")].toBool(), true);
+    QVERIFY(helloOf(back)[QLatin1String("epoch")].toString() != oldEpoch); // timeline 2
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(back), QList<int>{2}, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(s), (QList<int>{1, 2}), 20000);
 }
 
 QTEST_MAIN(tst_Resume)

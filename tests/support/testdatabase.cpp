@@ -129,6 +129,11 @@ bool TestDatabase::exec(const QString &sql, QString *error) const
     return run(superuserUri(), sql.toUtf8(), error);
 }
 
+bool TestDatabase::execAt(const QString &uri, const QString &sql, QString *error)
+{
+    return run(uri, sql.toUtf8(), error);
+}
+
 qint64 TestDatabase::changed(const QString &sql) const
 {
     qint64 n = -1;

@@ -17,6 +17,8 @@ public:
     QString authenticatorUri() const;     // what the server's db-uri uses
 
     bool exec(const QString &sql, QString *error = nullptr) const;
+    // The same against another server (a standby of the test cluster, say).
+    static bool execAt(const QString &uri, const QString &sql, QString *error = nullptr);
     // Runs one write and returns how many rows it changed; -1 on error.
     qint64 changed(const QString &sql) const;
     // Rows of a query as JSON objects, ordered as the query orders them.

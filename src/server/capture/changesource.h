@@ -58,6 +58,10 @@ public:
     // replication the epoch names the database's history, so positions mean
     // the same on every instance and after restarts.
     virtual QString epoch() const = 0;
+    // Whether a position reached in `epoch` is part of this source's
+    // history, so that a client there may resume here (the same epoch, or
+    // an earlier timeline of the same database before it branched off).
+    virtual bool continues(const QString &epoch, quint64 position) const { Q_UNUSED(position); return epoch == this->epoch(); }
     // Nobody needs transactions at or before seq any more: a durable source
     // may let them go (a permanent slot's WAL).
     virtual void release(quint64 seq) { Q_UNUSED(seq); }

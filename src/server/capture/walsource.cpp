@@ -218,17 +218,24 @@ void WalSource::startStream()
 void WalSource::onStreamStarted(quint64 point)
 {
     const PgReplicationStream::System system = m_stream->system();
-    const QString epoch = QStringLiteral("pg_%1_%2_%3")
-                              .arg(QString::fromLatin1(system.systemId))
-                              .arg(system.timeline)
-                              .arg(QString::fromLatin1(system.databaseOid));
+    const QString epoch = epochOf(system);
     m_retryMs = 0;
     if (m_permanent)
         m_stream->hold(qMax(point, m_released + 1)); // the retention window decides (release())
     // Every commit at or after point comes; those before it are known only
-    // if this process streamed them already (the same slot, restarted).
-    const bool gapless = m_running && epoch == m_epoch && point <= m_lastSeq + 1;
+    // if this process streamed them already (the same slot, restarted), on
+    // this timeline or before the new one branched off (a promoted standby).
+    const bool sameHistory = m_running
+        && (epoch == m_epoch
+            || (system.systemId == m_system.systemId && system.databaseOid == m_system.databaseOid
+                && system.history.contains(m_system.timeline, m_lastSeq, system.timeline)));
+    const bool gapless = sameHistory && point <= m_lastSeq + 1;
+    m_system = system;
     if (gapless) {
+        if (epoch != m_epoch)
+            qCInfo(lcServer).noquote() << "the database moved to timeline" << system.timeline
+                                       << "after everything streamed so far; clients resume";
+        m_epoch = epoch;
         qCInfo(lcServer).noquote() << "replication stream resumed without a gap at"
                                    << PgReplicationStream::lsnToString(point);
         return;
@@ -243,6 +250,27 @@ void WalSource::onStreamStarted(quint64 point)
     } else {
         Q_EMIT reset();
     }
+}
+
+QString WalSource::epochOf(const PgReplicationStream::System &system)
+{
+    return QStringLiteral("pg_%1_%2_%3")
+        .arg(QString::fromLatin1(system.systemId))
+        .arg(system.timeline)
+        .arg(QString::fromLatin1(system.databaseOid));
+}
+
+bool WalSource::continues(const QString &epoch, quint64 position) const
+{
+    if (epoch == m_epoch)
+        return true;
+    // pg_<system identifier>_<timeline>_<database oid>
+    const QStringList parts = epoch.split(QLatin1Char('_'));
+    bool ok = false;
+    const int timeline = parts.value(2).toInt(&ok);
+    return parts.size() == 4 && parts.at(0) == QLatin1String("pg") && ok
+        && parts.at(1) == QString::fromLatin1(m_system.systemId) && parts.at(3) == QString::fromLatin1(m_system.databaseOid)
+        && m_system.history.contains(timeline, position, m_system.timeline);
 }
 
 void WalSource::release(quint64 seq)

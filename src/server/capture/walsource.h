@@ -2,6 +2,7 @@
 
 #include "capture/changesource.h"
 #include "capture/pgoutputdecoder.h"
+#include "pg/pgreplicationstream.h"
 
 #include <QQueue>
 #include <QSet>
@@ -13,7 +14,6 @@
 namespace Aiodata::Server {
 
 class PgPool;
-class PgReplicationStream;
 
 // Every committed change of the exposed schemas, from any writer, in commit
 // order: PostgreSQL's logical replication (pgoutput) decoded on the event
@@ -36,8 +36,11 @@ public:
     quint64 startSeq() const override { return m_startSeq; }
     QString epoch() const override { return m_epoch; }
     void release(quint64 seq) override;
+    bool continues(const QString &epoch, quint64 position) const override;
     QString slotName() const { return m_slotName; }
     bool permanentSlot() const { return m_permanent; }
+    // pg_<system identifier>_<timeline>_<database oid>
+    static QString epochOf(const PgReplicationStream::System &system);
 
 Q_SIGNALS:
     void started();                   // the first stream runs
@@ -69,6 +72,7 @@ private:
     QString m_slotName;
     bool m_permanent = false;
     QString m_epoch;
+    PgReplicationStream::System m_system; // of the stream m_epoch names
     quint64 m_startSeq = 0;
     quint64 m_released = 0;
     QQueue<std::shared_ptr<Pending>> m_pending;

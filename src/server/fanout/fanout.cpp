@@ -207,7 +207,7 @@ void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("JWT expired"));
         });
     }
-    if (context.resume && context.sinceEpoch == m_source->epoch() && context.since > m_source->lastSeq()) {
+    if (context.resume && m_source->continues(context.sinceEpoch, context.since) && context.since > m_source->lastSeq()) {
         // The client has seen more than this server so far: it comes from an
         // instance a little ahead, or this one is re-reading its slot after
         // a restart. It resumes once the stream gets there.
@@ -245,7 +245,7 @@ void Fanout::greet(QWebSocket *socket, const SubscriberContext &context)
     classify(subscriber);
     m_subscribers.append(subscriber);
     // Resuming needs the same epoch and every transaction since the client's position.
-    bool resumed = context.resume && context.sinceEpoch == m_source->epoch() && context.since >= m_historyFloor
+    bool resumed = context.resume && m_source->continues(context.sinceEpoch, context.since) && context.since >= m_historyFloor
         && context.since <= m_source->lastSeq();
     // Kept transactions are unfiltered: where rows need a check, re-snapshot instead.
     for (const Transaction &t : std::as_const(m_history)) {

@@ -89,6 +89,18 @@ void PgReplicationStream::onOpened()
     send(QByteArrayLiteral("IDENTIFY_SYSTEM"));
 }
 
+void PgReplicationStream::sendInspect()
+{
+    // Over the replication connection itself, so that the slot is looked up
+    // where it lives (a standby, say).
+    m_phase = Phase::Inspecting;
+    send("SELECT (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())::text,"
+         " s.confirmed_flush_lsn::text, s.wal_status, s.plugin, s.database = current_database(),"
+         " pg_is_in_recovery()"
+         " FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = '"
+         + m_slot.name.toLatin1() + "'");
+}
+
 void PgReplicationStream::sendCreateSlot()
 {
     m_phase = Phase::CreatingSlot;
@@ -165,22 +177,19 @@ void PgReplicationStream::onReadable()
 void PgReplicationStream::readResults()
 {
     PGconn *conn = m_connection->handle();
-    while (m_phase == Phase::Identifying || m_phase == Phase::Inspecting || m_phase == Phase::DroppingSlot || m_phase == Phase::CreatingSlot
+    while (m_phase == Phase::Identifying || m_phase == Phase::ReadingHistory || m_phase == Phase::Inspecting || m_phase == Phase::DroppingSlot || m_phase == Phase::CreatingSlot
            || m_phase == Phase::Starting) {
         if (PQisBusy(conn))
             return;
         PGresult *res = PQgetResult(conn);
         if (!res) {
             // One command done: the next one.
-            if (m_phase == Phase::Identifying) {
-                // Over the replication connection itself, so that the slot
-                // is looked up where it lives (a standby, say).
-                m_phase = Phase::Inspecting;
-                send("SELECT (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())::text,"
-                     " s.confirmed_flush_lsn::text, s.wal_status, s.plugin, s.database = current_database(),"
-                     " pg_is_in_recovery()"
-                     " FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = '"
-                     + m_slot.name.toLatin1() + "'");
+            if (m_phase == Phase::Identifying && m_system.timeline > 1) {
+                // Which positions of earlier timelines are still ours.
+                m_phase = Phase::ReadingHistory;
+                send("TIMELINE_HISTORY " + QByteArray::number(m_system.timeline));
+            } else if (m_phase == Phase::Identifying || m_phase == Phase::ReadingHistory) {
+                sendInspect();
             } else if (m_phase == Phase::Inspecting && m_reused) {
                 sendStart();
             } else if (m_phase == Phase::Inspecting && m_dropFirst) {
@@ -197,7 +206,17 @@ void PgReplicationStream::readResults()
         if (m_phase == Phase::Identifying && status == PGRES_TUPLES_OK && PQntuples(res) == 1) {
             m_system.systemId = QByteArray(PQgetvalue(res, 0, 0));
             m_system.timeline = QByteArray(PQgetvalue(res, 0, 1)).toInt();
+            m_system.history = TimelineHistory();
             PQclear(res);
+        } else if (m_phase == Phase::ReadingHistory && status == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+            const auto history = TimelineHistory::parse(QByteArray(PQgetvalue(res, 0, 1), PQgetlength(res, 0, 1)));
+            PQclear(res);
+            if (!history) {
+                // Without it, positions of earlier timelines are simply not resumed.
+                qCWarning(lcServer) << "cannot read the history of timeline" << m_system.timeline;
+            } else {
+                m_system.history = *history;
+            }
         } else if (m_phase == Phase::Inspecting && status == PGRES_TUPLES_OK && PQntuples(res) == 1) {
             inspected(res);
             PQclear(res);

@@ -5,6 +5,8 @@
 #include <QString>
 #include <QTimer>
 
+#include "pg/timelinehistory.h"
+
 typedef struct pg_result PGresult;
 
 namespace Aiodata::Server {
@@ -35,6 +37,7 @@ public:
         QByteArray systemId;       // pg_control's system identifier
         int timeline = 0;
         QByteArray databaseOid;
+        TimelineHistory history;   // the timelines before this one (TIMELINE_HISTORY)
     };
 
     explicit PgReplicationStream(QObject *parent = nullptr);
@@ -72,10 +75,11 @@ Q_SIGNALS:
     void failed(const QString &error);
 
 private:
-    enum class Phase { Idle, Connecting, Identifying, Inspecting, DroppingSlot, CreatingSlot, Starting, Streaming, Failed };
+    enum class Phase { Idle, Connecting, Identifying, ReadingHistory, Inspecting, DroppingSlot, CreatingSlot, Starting, Streaming, Failed };
     bool send(const QByteArray &command);
     void sendCreateSlot();
     void inspected(PGresult *res);
+    void sendInspect();
     void sendStart();
     quint64 reportable() const;
     void onOpened();
