@@ -42,6 +42,7 @@ private Q_SLOTS:
     void invalidatedSlotIsRecreated();
     void standbySource();
     void standbyPromoted();
+    void failoverSlotAfterPromotion();
 
 private:
     // scripts/devdb with the test cluster's port and folder; its stdout.
@@ -603,6 +604,79 @@ void tst_Resume::standbyPromoted()
     QVERIFY(helloOf(back)[QLatin1String("epoch")].toString() != oldEpoch); // timeline 2
     QTRY_COMPARE_WITH_TIMEOUT(createdIds(back), QList<int>{2}, 20000);
     QTRY_COMPARE_WITH_TIMEOUT(createdIds(s), (QList<int>{1, 2}), 20000);
+}
+
+void tst_Resume::failoverSlotAfterPromotion()
+{
+    // PostgreSQL 17+: the server's permanent slot on the primary is a
+    // failover slot. A standby synchronises it; the primary's server dies,
+    // the standby is promoted, a server started there finds the slot and
+    // the primary's clients resume on it.
+    if (!qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
+        QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest, which owns the test cluster");
+    if (m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v")).first()[QLatin1String("v")].toInt() < 170000)
+        QSKIP("failover slots need PostgreSQL 17");
+    bool ok = false;
+    const QUrl standbyAdmin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
+    QVERIFY(ok);
+    const auto stopStandby = qScopeGuard([this] {
+        bool stopped = false;
+        devdb(QStringLiteral("standby-stop"), &stopped);
+    });
+    QUrl standbySuper(m_db.superuserUri());
+    standbySuper.setPort(standbyAdmin.port());
+    const QString slot = QStringLiteral("aiodata_test_failover");
+    TestServer onPrimary;
+    QVERIFY(startServer(onPrimary, slot));
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT failover FROM pg_replication_slots WHERE slot_name = '%1'").arg(slot))
+                 .first()[QLatin1String("failover")].toBool(),
+             true);
+    StateSubscriber s;
+    s.open(onPrimary.url());
+    QVERIFY(s.waitForHello());
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (1, 1)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(s), QList<int>{1}, 10000);
+    const quint64 since = lastSeqOf(s);
+    const QString epoch = helloOf(s)[QLatin1String("epoch")].toString();
+    onPrimary.kill();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (2, 2)")));
+    const QString primaryLsn = m_db.rows(QStringLiteral("SELECT pg_current_wal_lsn()::text AS l")).first()[QLatin1String("l")].toString();
+
+    // The standby has replayed it all and synchronised the slot.
+    QString error;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        TestDatabase::execAt(standbySuper.toString(),
+                             QStringLiteral("DO $$ BEGIN IF pg_last_wal_replay_lsn() < '%1' THEN RAISE 'behind'; END IF; END $$").arg(primaryLsn)),
+        20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        TestDatabase::execAt(standbySuper.toString(),
+                             QStringLiteral("DO $$ BEGIN PERFORM pg_sync_replication_slots(); IF NOT EXISTS (SELECT 1 FROM "
+                                            "pg_replication_slots WHERE slot_name = '%1' AND synced) THEN RAISE 'not yet'; "
+                                            "END IF; END $$").arg(slot)),
+        30000);
+
+    devdb(QStringLiteral("standby-promote"), &ok);
+    QVERIFY(ok);
+    QUrl promoted(m_db.authenticatorUri());
+    promoted.setPort(standbyAdmin.port());
+    TestServer onPromoted;
+    onPromoted.environment.insert(QStringLiteral("AIODATA_STATUS_INTERVAL_MS"), QStringLiteral("200"));
+    onPromoted.environment.insert(QStringLiteral("AIODATA_EVENTS"), QStringLiteral("wal"));
+    onPromoted.environment.insert(QStringLiteral("AIODATA_SLOT"), slot);
+    QTRY_VERIFY_WITH_TIMEOUT(onPromoted.start(promoted.toString(), QString(), &error), 20000);
+    const auto dropSlot = qScopeGuard([&] {
+        onPromoted.stop();
+        TestDatabase::execAt(standbySuper.toString(), QStringLiteral("SELECT pg_drop_replication_slot('%1')").arg(slot));
+    });
+    QVERIFY2(!onPromoted.output().contains("created the replication slot"), onPromoted.output().constData());
+    StateSubscriber back;
+    openResuming(back, onPromoted, since, epoch);
+    QVERIFY(back.waitForHello());
+    QCOMPARE(helloOf(back)[QLatin1String("resumed")].toBool(), true);
+    QVERIFY(helloOf(back)[QLatin1String("epoch")].toString() != epoch); // the new timeline
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(back), QList<int>{2}, 20000);
+    QVERIFY(TestDatabase::execAt(standbySuper.toString(), QStringLiteral("INSERT INTO api.items VALUES (3, 3)")));
+    QTRY_COMPARE_WITH_TIMEOUT(createdIds(back), (QList<int>{2, 3}), 20000);
 }
 
 QTEST_MAIN(tst_Resume)

@@ -41,27 +41,36 @@ void tst_PgReplicationStream::createSlotCommand_data()
 {
     QTest::addColumn<int>("serverVersion");
     QTest::addColumn<bool>("temporary");
+    QTest::addColumn<bool>("failover");
     QTest::addColumn<QByteArray>("command");
     const QByteArray keyword = "CREATE_REPLICATION_SLOT s1 TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT";
     const QByteArray options = "CREATE_REPLICATION_SLOT s1 TEMPORARY LOGICAL pgoutput (SNAPSHOT 'nothing')";
-    QTest::newRow("14.0") << 140000 << true << keyword;
-    QTest::newRow("14.18") << 140018 << true << keyword;
-    QTest::newRow("15.0") << 150000 << true << options;
-    QTest::newRow("17.12") << 170012 << true << options;
-    QTest::newRow("18.1") << 180001 << true << options;
-    // A permanent slot (AIODATA_SLOT) is the same command without TEMPORARY.
-    QTest::newRow("permanent 14") << 140018 << false
+    QTest::newRow("14.0") << 140000 << true << false << keyword;
+    QTest::newRow("14.18") << 140018 << true << false << keyword;
+    QTest::newRow("15.0") << 150000 << true << false << options;
+    QTest::newRow("17.12") << 170012 << true << false << options;
+    QTest::newRow("18.1") << 180001 << true << false << options;
+    // A temporary slot never fails over.
+    QTest::newRow("temporary 17, failover asked") << 170012 << true << true << options;
+    // A permanent slot (AIODATA_SLOT) is the same command without TEMPORARY,
+    // made a failover slot where PostgreSQL has them (17+).
+    QTest::newRow("permanent 14") << 140018 << false << true
                                   << QByteArray("CREATE_REPLICATION_SLOT s1 LOGICAL pgoutput NOEXPORT_SNAPSHOT");
-    QTest::newRow("permanent 17") << 170012 << false
+    QTest::newRow("permanent 16") << 160009 << false << true
                                   << QByteArray("CREATE_REPLICATION_SLOT s1 LOGICAL pgoutput (SNAPSHOT 'nothing')");
+    QTest::newRow("permanent 17") << 170012 << false << true
+                                  << QByteArray("CREATE_REPLICATION_SLOT s1 LOGICAL pgoutput (SNAPSHOT 'nothing', FAILOVER true)");
+    QTest::newRow("permanent 17 on a standby") << 170012 << false << false
+                                               << QByteArray("CREATE_REPLICATION_SLOT s1 LOGICAL pgoutput (SNAPSHOT 'nothing')");
 }
 
 void tst_PgReplicationStream::createSlotCommand()
 {
     QFETCH(int, serverVersion);
     QFETCH(bool, temporary);
+    QFETCH(bool, failover);
     QFETCH(QByteArray, command);
-    QCOMPARE(PgReplicationStream::createSlotCommand("s1", serverVersion, temporary), command);
+    QCOMPARE(PgReplicationStream::createSlotCommand("s1", serverVersion, temporary, failover), command);
 }
 
 void tst_PgReplicationStream::parseLsn_data()

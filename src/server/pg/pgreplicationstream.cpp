@@ -38,9 +38,15 @@ QString PgReplicationStream::lsnToString(quint64 lsn)
     return QStringLiteral("%1/%2").arg(lsn >> 32, 0, 16).arg(lsn & 0xffffffffu, 0, 16).toUpper();
 }
 
-QByteArray PgReplicationStream::createSlotCommand(const QByteArray &slotName, int serverVersion, bool temporary)
+QByteArray PgReplicationStream::createSlotCommand(const QByteArray &slotName, int serverVersion, bool temporary,
+                                                  bool failover)
 {
     const QByteArray head = "CREATE_REPLICATION_SLOT " + slotName + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput";
+    // A failover slot (PostgreSQL 17+) is synchronised to standbys that
+    // set sync_replication_slots, so it is there, at a recent position,
+    // when one of them is promoted.
+    if (serverVersion >= 170000 && failover && !temporary)
+        return head + " (SNAPSHOT 'nothing', FAILOVER true)";
     if (serverVersion >= 150000)
         return head + " (SNAPSHOT 'nothing')";
     return head + " NOEXPORT_SNAPSHOT";
@@ -104,7 +110,9 @@ void PgReplicationStream::sendInspect()
 void PgReplicationStream::sendCreateSlot()
 {
     m_phase = Phase::CreatingSlot;
-    send(createSlotCommand(m_slot.name.toLatin1(), PQserverVersion(m_connection->handle()), m_slot.temporary));
+    // Slots made on a standby cannot fail over (PostgreSQL refuses).
+    send(createSlotCommand(m_slot.name.toLatin1(), PQserverVersion(m_connection->handle()), m_slot.temporary,
+                           !m_inRecovery));
 }
 
 void PgReplicationStream::sendStart()
@@ -122,7 +130,8 @@ void PgReplicationStream::inspected(PGresult *res)
     m_system.databaseOid = QByteArray(PQgetvalue(res, 0, 0));
     m_reused = m_dropFirst = false;
     const int version = PQserverVersion(m_connection->handle());
-    if (QByteArray(PQgetvalue(res, 0, 5)) == "t" && version < 160000) {
+    m_inRecovery = QByteArray(PQgetvalue(res, 0, 5)) == "t";
+    if (m_inRecovery && version < 160000) {
         // Logical decoding on a hot standby came with PostgreSQL 16.
         fail(QStringLiteral("the replication connection is a standby: streaming from a standby needs PostgreSQL 16 or "
                             "later, this is %1.%2; point --replication-uri at the primary")

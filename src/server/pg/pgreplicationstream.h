@@ -62,7 +62,8 @@ public:
     // The command that creates our temporary slot without exporting a
     // snapshot, in the syntax the server of that version (PQserverVersion)
     // takes: the option list is PostgreSQL 15+, 14 knows only the keyword.
-    static QByteArray createSlotCommand(const QByteArray &slotName, int serverVersion, bool temporary = true);
+    static QByteArray createSlotCommand(const QByteArray &slotName, int serverVersion, bool temporary = true,
+                                        bool failover = false);
     static quint64 parseLsn(const QByteArray &text); // "16/B374D848"; 0 on anything else
 
 Q_SIGNALS:
@@ -96,6 +97,7 @@ private:
     System m_system;
     bool m_reused = false;
     bool m_dropFirst = false;
+    bool m_inRecovery = false;     // the replication connection is a standby
     QString m_publication;
     quint64 m_consistentPoint = 0;
     quint64 m_lastDataStart = 0;   // start of the newest XLogData received
