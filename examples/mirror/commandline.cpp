@@ -49,8 +49,9 @@ Read mode: once the table's copy is consistent with the server, prints its
 rows as one JSON array on one line (objects keyed by column name, in column
 order, values as the REST API gives them), sorted by primary key, and exits.
 With --follow it goes on with one JSON line per change applied to the table:
-  {"action": "create"|"update"|"delete", "table": T, "rows": [...], "old": [...]}
-("old" holds the rows before an update, [] otherwise), and prints the whole
+  {"action": "create"|"update"|"delete"|"truncate", "table": T, "rows": [...], "old": [...]}
+("old" holds the rows before an update, [] otherwise; a truncate has no
+rows), one line per change of the table in a transaction, and prints the whole
 table again as an array line whenever the copy is consistent again after a
 reconnect. Every line is flushed.
 

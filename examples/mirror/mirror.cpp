@@ -139,6 +139,10 @@ void Mirror::follow()
     connect(model, &TableModel::deleted, this, [columns, table](const QVariantList &rows) {
         printLine(JsonLines::change(QStringLiteral("delete"), table, columns, rows, {}));
     });
+    // As on the wire: a truncate names no rows.
+    connect(model, &TableModel::truncated, this, [columns, table] {
+        printLine(JsonLines::change(QStringLiteral("truncate"), table, columns, {}, {}));
+    });
 }
 
 void Mirror::onError(Client::Error error, const QString &message)

@@ -48,7 +48,7 @@ private:
     static QProcessEnvironment environment(const QString &token);
     // GET on the server, as the auth role; the body parsed.
     QJsonArray get(const QString &path);
-    static QJsonArray sortedByKey(QJsonArray rows);
+    static QJsonArray sortedByKey(QJsonArray rows, const QStringList &key = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")});
     static QJsonArray parseArray(const QByteArray &line);
     // Reads the next line of a running tool (without the newline); null on timeout.
     static QByteArray nextLine(QProcess &process, QByteArray &buffer, int timeoutMs = 10000);
@@ -60,19 +60,32 @@ private:
 };
 
 static const QString pets = QStringLiteral("pets");
+// Keys that sort differently as text than by insertion, a null, a
+// non-ASCII name and one with a slash (for --key's percent-encoding).
+static const char seedPets[] =
+    "INSERT INTO api.pets VALUES ('Dog', 'Shiba Inu', 'Munch', 16766362, false), ('Dog', 'Mutt', 'Rex', NULL, true),"
+    " ('Cat', 'Tabby', 'Zoë', 3, false), ('Cat', 'Tabby', 'Amber', 4, false), ('Dog', 'Mutt', 'A/B', 5, false),"
+    " ('Fish', 'Koi', 'Aqui', NULL, false)";
 
 void tst_Mirror::initTestCase()
 {
     QString error;
     QVERIFY2(m_db.create(&error), qPrintable(error));
+    // Values of other types, as the REST API writes them: the tool must print the same JSON.
+    QVERIFY2(m_db.exec(QStringLiteral(
+                 "CREATE TABLE api.kinds (id bigint PRIMARY KEY, n numeric, f float8, big bigint, t timestamptz, d date,"
+                 " j jsonb, a int[], txt text[], b bytea, u uuid, s text);"
+                 " GRANT SELECT ON api.kinds TO anon; GRANT ALL ON api.kinds TO auth;"
+                 " INSERT INTO api.kinds VALUES"
+                 " (10, 1.50, 0.1, 9007199254740993, '2024-02-29 12:34:56.789+00', '2024-02-29', '{\"b\": 1, \"a\": [1, null, \"x\"]}',"
+                 "  '{1,2,3}', '{\"a b\",NULL}', '\\x00ff', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'tab\there \"quoted\" \\ é 🐟'),"
+                 " (2, -0.000001, 1e300, -9223372036854775808, NULL, NULL, 'null', '{}', '{}', '', NULL, ''),"
+                 " (-3, NULL, 'NaN', NULL, NULL, NULL, '[]', NULL, NULL, NULL, NULL, NULL)"),
+                 &error),
+             qPrintable(error));
     QVERIFY2(m_server.start(m_db.authenticatorUri(), QString(), &error), qPrintable(error));
     m_auth = TestServer::token(QStringLiteral("auth"));
-    // Keys that sort differently as text than by insertion, a null, a
-    // non-ASCII name and one with a slash (for --key's percent-encoding).
-    QVERIFY(m_db.exec(QStringLiteral(
-        "INSERT INTO api.pets VALUES ('Dog', 'Shiba Inu', 'Munch', 16766362, false), ('Dog', 'Mutt', 'Rex', NULL, true),"
-        " ('Cat', 'Tabby', 'Zoë', 3, false), ('Cat', 'Tabby', 'Amber', 4, false), ('Dog', 'Mutt', 'A/B', 5, false),"
-        " ('Fish', 'Koi', 'Aqui', NULL, false)")));
+    QVERIFY(m_db.exec(QString::fromUtf8(seedPets)));
 }
 
 void tst_Mirror::cleanupTestCase()
@@ -127,22 +140,22 @@ QJsonArray tst_Mirror::get(const QString &path)
     return QJsonDocument::fromJson(reply->readAll()).array();
 }
 
-// By (type, breed, name), as text by code point: the model's order for text keys.
-QJsonArray tst_Mirror::sortedByKey(QJsonArray rows)
+// By the key columns: numbers numerically, text by code point (the model's order).
+QJsonArray tst_Mirror::sortedByKey(QJsonArray rows, const QStringList &key)
 {
     QList<QJsonObject> list;
     for (const QJsonValue &row : rows)
         list.append(row.toObject());
-    const auto key = [](const QJsonObject &o) {
-        return QStringList{o.value(QLatin1String("type")).toString(), o.value(QLatin1String("breed")).toString(),
-                           o.value(QLatin1String("name")).toString()};
-    };
     std::sort(list.begin(), list.end(), [&](const QJsonObject &a, const QJsonObject &b) {
-        const QStringList ka = key(a);
-        const QStringList kb = key(b);
-        for (int i = 0; i < 3; ++i) {
-            if (const int c = ka.at(i).compare(kb.at(i)))
+        for (const QString &column : key) {
+            const QJsonValue x = a.value(column);
+            const QJsonValue y = b.value(column);
+            if (x.isDouble() && y.isDouble()) {
+                if (x.toDouble() != y.toDouble())
+                    return x.toDouble() < y.toDouble();
+            } else if (const int c = x.toString().compare(y.toString())) {
                 return c < 0;
+            }
         }
         return false;
     });
@@ -181,21 +194,33 @@ QByteArray tst_Mirror::nextLine(QProcess &process, QByteArray &buffer, int timeo
 
 void tst_Mirror::read_data()
 {
-    QTest::addColumn<QString>("option");     // how the token is given
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QStringList>("key");
+    QTest::addColumn<QString>("option"); // how the token is given
     QTest::addColumn<QString>("token");
-    QTest::newRow("anonymous") << QString() << QString();
-    QTest::newRow("--token") << QStringLiteral("--token") << TestServer::token(QStringLiteral("auth"));
-    QTest::newRow("AIODATA_TOKEN") << QStringLiteral("env") << TestServer::token(QStringLiteral("auth"));
+    QTest::addColumn<QByteArray>("start"); // how the line begins: keys in column order
+
+    const QStringList petsKey{QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
+    const QByteArray petsStart(R"([{"type":"Cat","breed":"Tabby","name":"Amber","color":4,"groomed":false},)");
+    const QString auth = TestServer::token(QStringLiteral("auth"));
+    QTest::newRow("anonymous") << pets << petsKey << QString() << QString() << petsStart;
+    QTest::newRow("--token") << pets << petsKey << QStringLiteral("--token") << auth << petsStart;
+    QTest::newRow("AIODATA_TOKEN") << pets << petsKey << QStringLiteral("env") << auth << petsStart;
+    QTest::newRow("value types") << QStringLiteral("kinds") << QStringList{QStringLiteral("id")} << QString() << QString()
+                                 << QByteArray(R"([{"id":-3,"n":null,"f":"NaN",)");
 }
 
 void tst_Mirror::read()
 {
+    QFETCH(QString, table);
+    QFETCH(QStringList, key);
     QFETCH(QString, option);
     QFETCH(QString, token);
+    QFETCH(QByteArray, start);
     QStringList arguments{QStringLiteral("--url"), m_server.url().toString()};
     if (option == QLatin1String("--token"))
         arguments << QStringLiteral("--token") << token;
-    arguments << pets;
+    arguments << table;
     const Run r = run(arguments, option == QLatin1String("env") ? token : QString());
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.err.isEmpty(), r.err.constData());
@@ -203,12 +228,11 @@ void tst_Mirror::read()
     // One line, ending in a newline, equal to the REST API's rows sorted by key.
     QVERIFY2(r.out.endsWith('\n') && r.out.count('\n') == 1, r.out.constData());
     const QJsonArray printed = parseArray(r.out.trimmed());
-    const QJsonArray expected = sortedByKey(get(QStringLiteral("/query/pets")));
-    QCOMPARE(expected.size(), 6);
+    const QJsonArray expected = sortedByKey(get(QStringLiteral("/query/") + table), key);
+    QVERIFY(expected.size() >= 3);
     QCOMPARE(printed, expected);
     // Objects are keyed in column order, not alphabetically.
-    QVERIFY2(r.out.startsWith(R"([{"type":"Cat","breed":"Tabby","name":"Amber","color":4,"groomed":false},)"),
-             r.out.constData());
+    QVERIFY2(r.out.startsWith(start), r.out.constData());
 }
 
 void tst_Mirror::follow()
@@ -247,6 +271,15 @@ void tst_Mirror::follow()
          {pet("Bird", "Parrot", "Polly", 10, true)}, {pet("Bird", "Parrot", "Polly", 9, false)}},
         {QStringLiteral("DELETE FROM api.pets WHERE name = 'Polly'"), QStringLiteral("delete"),
          {pet("Bird", "Parrot", "Polly", 10, true)}, {}},
+        // One transaction, another table's change in it: one line, two rows.
+        {QStringLiteral("BEGIN; INSERT INTO api.kinds (id) VALUES (99);"
+                        " INSERT INTO api.pets VALUES ('Bird', 'Tit', 'T1', 1, false), ('Bird', 'Tit', 'T2', 2, false);"
+                        " UPDATE api.kinds SET s = 'x' WHERE id = 99; COMMIT"),
+         QStringLiteral("create"), {pet("Bird", "Tit", "T1", 1, false), pet("Bird", "Tit", "T2", 2, false)}, {}},
+        // A new primary key: old and new row.
+        {QStringLiteral("UPDATE api.pets SET name = 'T3' WHERE name = 'T2'"), QStringLiteral("update"),
+         {pet("Bird", "Tit", "T3", 2, false)}, {pet("Bird", "Tit", "T2", 2, false)}},
+        {QStringLiteral("TRUNCATE api.pets"), QStringLiteral("truncate"), {}, {}},
     };
     for (const Step &step : steps) {
         QVERIFY(m_db.exec(step.sql));
@@ -261,6 +294,13 @@ void tst_Mirror::follow()
         QCOMPARE(change.keys(), (QStringList{QStringLiteral("action"), QStringLiteral("old"), QStringLiteral("rows"),
                                              QStringLiteral("table")}));
     }
+    // The seed again (the tests after this one use it): one create line.
+    QVERIFY(m_db.exec(QString::fromUtf8(seedPets)));
+    const QJsonObject reseeded = QJsonDocument::fromJson(nextLine(process, buffer, 5000)).object();
+    QCOMPARE(reseeded.value(QLatin1String("action")).toString(), QStringLiteral("create"));
+    QCOMPARE(reseeded.value(QLatin1String("rows")).toArray().size(), 6);
+    QCOMPARE(m_db.changed(QStringLiteral("DELETE FROM api.kinds WHERE id = 99")), 1);
+
     // Still running, nothing more printed.
     QCOMPARE(process.state(), QProcess::Running);
     QVERIFY2(nextLine(process, buffer, 300).isNull(), buffer.constData());
