@@ -13,6 +13,7 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QtTest>
 
 class tst_Mirror : public QObject
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void read_data();
     void read();
     void follow();
+    void followReconnects();
     void write_data();
     void write();
     void refused_data();
@@ -306,6 +308,46 @@ void tst_Mirror::follow()
     QVERIFY2(nextLine(process, buffer, 300).isNull(), buffer.constData());
 }
 
+void tst_Mirror::followReconnects()
+{
+    QProcess process;
+    process.setProcessEnvironment(environment(QString()));
+    process.start(QStringLiteral(AIODATA_MIRROR_BIN), {QStringLiteral("--url"), m_server.url().toString(),
+                                                      QStringLiteral("--follow"), pets});
+    QVERIFY2(process.waitForStarted(5000), qPrintable(process.errorString()));
+    auto stop = qScopeGuard([&] {
+        process.kill();
+        process.waitForFinished(5000);
+    });
+    QByteArray buffer;
+    QVERIFY(!nextLine(process, buffer).isNull());
+
+    // The server goes away; a write happens meanwhile (not seen by any stream).
+    m_server.stop();
+    QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.pets VALUES ('Bird', 'Owl', 'O1', 1, false)")));
+    QString error;
+    QVERIFY2(m_server.restart(&error), qPrintable(error));
+
+    // Consistent again: the whole table once more, with the row written while away.
+    const QByteArray again = nextLine(process, buffer, 15000);
+    const QByteArray err = process.readAllStandardError(); // (QVERIFY2 evaluates its message always)
+    QVERIFY2(!again.isNull(), err.constData());
+    const QJsonArray rows = parseArray(again);
+    QCOMPARE(rows, sortedByKey(get(QStringLiteral("/query/pets"))));
+    QVERIFY(rows.contains(QJsonObject{{QStringLiteral("type"), QStringLiteral("Bird")}, {QStringLiteral("breed"), QStringLiteral("Owl")},
+                                      {QStringLiteral("name"), QStringLiteral("O1")}, {QStringLiteral("color"), 1},
+                                      {QStringLiteral("groomed"), false}}));
+    QVERIFY2(err.contains("aiodata-mirror: connection lost, reconnecting") && err.contains("aiodata-mirror: reconnected"),
+             err.constData());
+
+    // And changes follow again.
+    QVERIFY(m_db.exec(QStringLiteral("DELETE FROM api.pets WHERE name = 'O1'")));
+    const QJsonObject deleted = QJsonDocument::fromJson(nextLine(process, buffer, 5000)).object();
+    QCOMPARE(deleted.value(QLatin1String("action")).toString(), QStringLiteral("delete"));
+    QCOMPARE(deleted.value(QLatin1String("rows")).toArray().size(), 1);
+    QCOMPARE(process.state(), QProcess::Running);
+}
+
 void tst_Mirror::write_data()
 {
     QTest::addColumn<QString>("setup");       // SQL run first
@@ -475,19 +517,35 @@ void tst_Mirror::usage()
 void tst_Mirror::unreachable_data()
 {
     QTest::addColumn<QStringList>("arguments");
-    QTest::newRow("read") << QStringList{pets};
-    QTest::newRow("follow") << QStringList{QStringLiteral("--follow"), pets};
-    QTest::newRow("create") << QStringList{pets, QStringLiteral("--create"), QStringLiteral(R"({"type": "Dog"})")};
+    QTest::addColumn<bool>("silent"); // a port that accepts connections and never answers
+    QTest::addColumn<int>("atLeastMs");
+    QTest::addColumn<int>("withinMs");
+    QTest::newRow("read") << QStringList{pets} << false << 0 << 5000;
+    QTest::newRow("follow") << QStringList{QStringLiteral("--follow"), pets} << false << 0 << 5000;
+    QTest::newRow("create") << QStringList{pets, QStringLiteral("--create"), QStringLiteral(R"({"type": "Dog"})")} << false
+                            << 0 << 5000;
+    // Mirror::ConnectTimeoutMs is 15 s.
+    QTest::newRow("silent server") << QStringList{QStringLiteral("--follow"), pets} << true << 14000 << 25000;
 }
 
 void tst_Mirror::unreachable()
 {
     QFETCH(QStringList, arguments);
-    // A loopback port nothing listens on.
-    const QString url = QStringLiteral("http://127.0.0.1:%1").arg(TestServer::freePort());
-    const Run r = run(QStringList{QStringLiteral("--url"), url} + arguments, QString(), 20000);
+    QFETCH(bool, silent);
+    QFETCH(int, atLeastMs);
+    QFETCH(int, withinMs);
+    // A loopback port nothing listens on, or one whose connections the
+    // kernel accepts into the backlog and nobody reads.
+    QTcpServer silentServer;
+    quint16 port = TestServer::freePort();
+    if (silent) {
+        QVERIFY(silentServer.listen(QHostAddress::LocalHost));
+        port = silentServer.serverPort();
+    }
+    const QString url = QStringLiteral("http://127.0.0.1:%1").arg(port);
+    const Run r = run(QStringList{QStringLiteral("--url"), url} + arguments, QString(), 30000);
     QVERIFY2(r.exitCode == 3, qPrintable(QStringLiteral("exit %1: %2").arg(r.exitCode).arg(QString::fromLocal8Bit(r.err))));
-    QVERIFY2(r.elapsedMs < 5000, qPrintable(QString::number(r.elapsedMs)));
+    QVERIFY2(r.elapsedMs >= atLeastMs && r.elapsedMs < withinMs, qPrintable(QString::number(r.elapsedMs)));
     QVERIFY2(r.err.startsWith("aiodata-mirror: "), r.err.constData());
     QVERIFY(r.out.isEmpty());
 }
