@@ -41,7 +41,7 @@ Mirror::Mirror(const Options &options, QObject *parent)
                                 .arg(m_options.url.toDisplayString())
                                 .arg(ConnectTimeoutMs / 1000));
     });
-    connect(&m_client, &Client::tablesChanged, this, [this] { onTablesKnown(false); });
+    connect(&m_client, &Client::tablesChanged, this, &Mirror::onTablesKnown);
     connect(&m_client, &Client::ready, this, &Mirror::onReady);
     connect(&m_client, &Client::errorOccurred, this, &Mirror::onError);
     connect(&m_client, &Client::statusChanged, this, &Mirror::onStatus);
@@ -73,9 +73,10 @@ void Mirror::finish(int exitCode, const QString &message)
     Q_EMIT finished(exitCode);
 }
 
-// The description (GET /) is here: the table is known or it is not. `final`
-// when no later description can name it (the client is ready).
-void Mirror::onTablesKnown(bool final)
+// The description (GET /) is here: the table is known or it is not.
+// tablesChanged() says so first when the role sees any keyed table, ready()
+// when it sees none.
+void Mirror::onTablesKnown()
 {
     m_reached = true;
     m_connectTimeout.stop();
@@ -85,7 +86,6 @@ void Mirror::onTablesKnown(bool final)
     if (!m_model) {
         // GET / lists every table the role may read, all at once: a table
         // missing from it is a wrong name on the command line.
-        Q_UNUSED(final);
         finish(Usage, tr("No table %1 (for this token's role, with a primary key) at %2; it has: %3.")
                           .arg(m_options.table, m_options.url.toDisplayString(),
                                m_client.tableNames().isEmpty() ? tr("none") : m_client.tableNames().join(QStringLiteral(", "))));
@@ -99,7 +99,7 @@ void Mirror::onReady()
 {
     if (m_finished)
         return;
-    onTablesKnown(true);
+    onTablesKnown();
     if (m_finished || m_options.mode != Options::Read)
         return;
     if (m_printed) {

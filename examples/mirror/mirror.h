@@ -36,7 +36,7 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    void onTablesKnown(bool final);
+    void onTablesKnown();
     void onReady();
     void onError(Aiodata::Client::Error error, const QString &message);
     void onStatus(Aiodata::Client::Status status);
