@@ -78,7 +78,6 @@ void Mirror::finish(int exitCode, const QString &message)
 // when it sees none.
 void Mirror::onTablesKnown()
 {
-    m_reached = true;
     m_connectTimeout.stop();
     if (m_finished || m_model)
         return;
@@ -164,10 +163,8 @@ void Mirror::onError(Client::Error error, const QString &message)
 
 void Mirror::onStatus(Client::Status status)
 {
-    if (status == Client::Loading || status == Client::Ready) {
-        m_reached = true;
-        m_connectTimeout.stop();
-    }
+    if (status == Client::Loading || status == Client::Ready)
+        m_connectTimeout.stop(); // the server answered
     if (status == Client::Reconnecting && m_printed && !m_finished)
         printError(tr("connection lost, reconnecting"));
 }

@@ -50,7 +50,6 @@ private:
     Client m_client;
     QPointer<TableModel> m_model;
     QTimer m_connectTimeout;
-    bool m_reached = false;  // the server answered GET / (or /state)
     bool m_printed = false;  // read mode: the first array line is out
     bool m_writing = false;  // write mode: the write was sent
     bool m_finished = false;
