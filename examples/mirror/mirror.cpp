@@ -212,7 +212,8 @@ void Mirror::write()
         } else if (reply->error() == Reply::NetworkError) {
             finish(Unreachable, reply->errorString());
         } else {
-            finish(Refused, tr("%1 (HTTP %2)").arg(reply->errorString()).arg(reply->httpStatus()));
+            const QString code = reply->errorCode().isEmpty() ? QString() : tr(", code %1").arg(reply->errorCode());
+            finish(Refused, tr("%1 (HTTP %2%3)").arg(reply->errorString()).arg(reply->httpStatus()).arg(code));
         }
     });
 }

@@ -433,10 +433,10 @@ void tst_Mirror::refused_data()
     const QString auth = TestServer::token(QStringLiteral("auth"));
     QTest::newRow("duplicate key") << auth
                                    << QStringList{QStringLiteral("--create"), QStringLiteral(R"({"type": "Dog", "breed": "Mutt", "name": "Rex"})")}
-                                   << QStringLiteral("duplicate key value violates unique constraint");
+                                   << QStringLiteral("duplicate key value violates unique constraint \"pets_pkey\" (Key (type, breed, name)=(Dog, Mutt, Rex) already exists.) (HTTP 409, code 23505)");
     QTest::newRow("anon may not insert") << QString()
                                          << QStringList{QStringLiteral("--create"), QStringLiteral(R"({"type": "Dog", "breed": "Mutt", "name": "New"})")}
-                                         << QStringLiteral("permission denied");
+                                         << QStringLiteral("permission denied for table pets (HTTP 401, code 42501)");
     QTest::newRow("anon may not delete") << QString()
                                          << QStringList{QStringLiteral("--remove"), QStringLiteral("--key"), QStringLiteral("Dog")}
                                          << QStringLiteral("permission denied");
