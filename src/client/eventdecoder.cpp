@@ -57,7 +57,7 @@ bool applyServerChange(TableModel *model, const ServerChange &change)
         d->applyDeleted(change.rows);
         break;
     case Action::Truncate:
-        d->replaceRows(QJsonArray());
+        d->applyTruncated();
         break;
     }
     return true;

@@ -29,6 +29,7 @@ Reply::~Reply()
 bool Reply::isFinished() const { return d->finished; }
 Reply::Error Reply::error() const { return d->error; }
 QString Reply::errorString() const { return d->errorString; }
+QString Reply::errorCode() const { return d->errorCode; }
 int Reply::httpStatus() const { return d->httpStatus; }
 QVariantList Reply::rows() const { return d->rows; }
 QFuture<QVariantList> Reply::future() const { return d->promise.future(); }
@@ -85,6 +86,8 @@ void ReplyPrivate::sendRequest(std::function<QNetworkReply *()> sender)
         QString message = err.value(QLatin1String("message")).toString();
         if (message.isEmpty())
             message = Reply::tr("The server answered %1.").arg(status);
+        if (!finished)
+            errorCode = err.value(QLatin1String("code")).toString();
         const QString details = err.value(QLatin1String("details")).toString();
         if (!details.isEmpty())
             message += QLatin1String(" (") + details + QLatin1Char(')');

@@ -42,6 +42,10 @@ public:
     Error error() const;
     QString errorString() const;
     int httpStatus() const;          // 0 when no HTTP answer arrived
+    // The server's error code: PostgreSQL's SQLSTATE ("23505" duplicate
+    // key, "42501" no privilege) or PostgREST's ("PGRST204"); empty
+    // without one (no error, no answer, or an answer without a code).
+    QString errorCode() const;
     QVariantList rows() const;       // affected rows (QVariantMap each), new values
     // Resolves with rows() on success; cancelled (with the error kept here)
     // on failure, so `.then()` chains stop at an error.

@@ -32,6 +32,7 @@ public:
     bool finished = false;
     Reply::Error error = Reply::NoError;
     QString errorString;
+    QString errorCode; // set before finish() when the answer has one
     int httpStatus = 0;
     QVariantList rows;
     QPromise<QVariantList> promise;

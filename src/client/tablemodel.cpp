@@ -402,6 +402,12 @@ void TableModelPrivate::applyUpdated(const QJsonArray &oldRows, const QJsonArray
     Q_EMIT q->updated(oldOut, newOut);
 }
 
+void TableModelPrivate::applyTruncated()
+{
+    replaceRows(QJsonArray());
+    Q_EMIT q->truncated();
+}
+
 void TableModelPrivate::applyDeleted(const QJsonArray &deleted)
 {
     QList<qsizetype> indexes;

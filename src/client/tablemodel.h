@@ -79,6 +79,9 @@ Q_SIGNALS:
     void created(const QVariantList &rows);
     void updated(const QVariantList &oldRows, const QVariantList &newRows);
     void deleted(const QVariantList &rows);
+    // A TRUNCATE emptied the table: the rows went without deleted() (the
+    // server's event carries none), after the usual row signals.
+    void truncated();
     void writeFailed(const QString &errorString); // e.g. a refused setData
 
 private:

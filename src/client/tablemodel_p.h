@@ -51,6 +51,8 @@ public:
     void applyCreated(const QJsonArray &created);
     void applyUpdated(const QJsonArray &oldRows, const QJsonArray &newRows);
     void applyDeleted(const QJsonArray &deleted);
+    // TRUNCATE: every row goes (removal runs), then truncated().
+    void applyTruncated();
 
     TableModel *q = nullptr;
     TableSchema schema;

@@ -103,6 +103,7 @@ void tst_Quickstart::walkThrough()
     QVERIFY(createdDone.wait(5000));
     QCOMPARE(created->error(), Reply::NoError);
     QCOMPARE(created->httpStatus(), 201);
+    QCOMPARE(created->errorCode(), QString());
     QCOMPARE(created->rows().size(), 3);
     const QVariantMap munch = created->rows().at(2).toMap();
     QCOMPARE(munch.value(QStringLiteral("name")).toString(), QStringLiteral("Munch"));
@@ -177,6 +178,7 @@ void tst_Quickstart::anonymousWriteIsRefused()
     QCOMPARE(failed.size(), 1);
     QCOMPARE(reply->error(), Reply::Unauthorized);
     QCOMPARE(reply->httpStatus(), 401);
+    QCOMPARE(reply->errorCode(), QStringLiteral("42501"));
     QVERIFY2(reply->errorString().contains(QLatin1String("permission denied")), qPrintable(reply->errorString()));
 
     // The future of a failed write is cancelled, so continuations stop there.

@@ -1,5 +1,6 @@
 // Unit tests of TableModel and TableSchema: no network, a fake WriteTransport;
 // snapshots and events are applied as Client does (TableModelPrivate).
+#include "eventdecoder.h"
 #include "reply.h"
 #include "reply_p.h"
 #include "tablemodel.h"
@@ -309,6 +310,7 @@ private Q_SLOTS:
     void updatedPayload();
     void applyDeleted_data();
     void applyDeleted();
+    void applyTruncated();
 
     void get_data();
     void get();
@@ -1017,6 +1019,26 @@ void TestTableModel::applyDeleted()
     QCOMPARE(deleted.size(), expected.isEmpty() ? 0 : 1);
     if (!expected.isEmpty())
         QCOMPARE(deleted.at(0).at(0).toList(), expected);
+}
+
+void TestTableModel::applyTruncated()
+{
+    Fixture f(pets());
+    TableModelPrivate::get(&f.model)->replaceRows(standardPets());
+    Signals s(&f.model);
+    QSignalSpy deleted(&f.model, &TableModel::deleted);
+    QSignalSpy truncated(&f.model, &TableModel::truncated);
+    // The rows are gone by the time truncated() comes.
+    connect(&f.model, &TableModel::truncated, this, [&f] { QCOMPARE(f.model.rowCount(), 0); });
+
+    QVERIFY(Internal::applyServerChange(&f.model, Internal::decodeServerChange(QJsonObject{
+        {u"action"_s, u"truncate"_s}, {u"table"_s, u"pets"_s}, {u"rows"_s, QJsonArray()}})));
+
+    QCOMPARE(s.removes(), u"0-5"_s);
+    QVERIFY(s.consistent());
+    QCOMPARE(f.model.rowCount(), 0);
+    QCOMPARE(truncated.size(), 1);
+    QCOMPARE(deleted.size(), 0);
 }
 
 void TestTableModel::get_data()

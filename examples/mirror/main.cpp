@@ -1,0 +1,45 @@
+// aiodata-mirror: one table of an aiodata server on stdout as JSON lines,
+// or one write to it, over the public Aiodata::Client API. See --help and
+// docs/mirror.md.
+
+#include "commandline.h"
+#include "exitcode.h"
+#include "mirror.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace Aiodata::Mirror;
+
+static int usageError(const QString &message)
+{
+    std::fprintf(stderr, "aiodata-mirror: %s\nTry 'aiodata-mirror --help'.\n", qPrintable(message));
+    return Usage;
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("aiodata-mirror"));
+    // The library's warnings repeat what the tool says on stderr;
+    // QT_LOGGING_RULES (read after these rules) brings them back.
+    QLoggingCategory::setFilterRules(QStringLiteral("aiodata.*.warning=false"));
+
+    CommandLine commandLine;
+    if (!commandLine.parse(app.arguments(), qEnvironmentVariable("AIODATA_TOKEN")))
+        return usageError(commandLine.errorText());
+    if (commandLine.helpRequested()) {
+        std::fputs(qPrintable(commandLine.helpText()), stdout);
+        return Done;
+    }
+    if (!commandLine.checkSupported())
+        return usageError(commandLine.errorText());
+
+    Mirror mirror(commandLine.options());
+    QObject::connect(&mirror, &Mirror::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
+    QTimer::singleShot(0, &mirror, &Mirror::start);
+    return app.exec();
+}

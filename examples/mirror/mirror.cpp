@@ -1,0 +1,221 @@
+#include "mirror.h"
+
+#include "exitcode.h"
+#include "jsonlines.h"
+
+#include <Aiodata/reply.h>
+#include <Aiodata/tablemodel.h>
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace Aiodata::Mirror {
+
+// One line on stdout, flushed: a script reading a pipe sees it at once.
+static void printLine(const QByteArray &line)
+{
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+static void printError(const QString &message)
+{
+    const QByteArray text = "aiodata-mirror: " + message.toLocal8Bit() + '\n';
+    std::fwrite(text.constData(), 1, size_t(text.size()), stderr);
+    std::fflush(stderr);
+}
+
+Mirror::Mirror(const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+{
+    m_client.setUrl(options.url);
+    m_client.setToken(options.token);
+    m_connectTimeout.setSingleShot(true);
+    m_connectTimeout.setInterval(ConnectTimeoutMs);
+    connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
+        finish(Unreachable, tr("No answer from %1 within %2 seconds.")
+                                .arg(m_options.url.toDisplayString())
+                                .arg(ConnectTimeoutMs / 1000));
+    });
+    connect(&m_client, &Client::tablesChanged, this, &Mirror::onTablesKnown);
+    connect(&m_client, &Client::ready, this, &Mirror::onReady);
+    connect(&m_client, &Client::errorOccurred, this, &Mirror::onError);
+    connect(&m_client, &Client::statusChanged, this, &Mirror::onStatus);
+    connect(&m_client, &Client::tableRemoved, this, [this](TableModel *model) {
+        if (model == m_model && !m_writing)
+            finish(Refused, tr("Table %1 is gone from the server's schema (dropped, no longer readable, or its "
+                               "columns changed); run again.")
+                                .arg(m_options.table));
+    });
+}
+
+Mirror::~Mirror() = default;
+
+void Mirror::start()
+{
+    m_connectTimeout.start();
+    m_client.start();
+}
+
+void Mirror::finish(int exitCode, const QString &message)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_connectTimeout.stop();
+    if (!message.isEmpty())
+        printError(message);
+    m_client.stop();
+    Q_EMIT finished(exitCode);
+}
+
+// The description (GET /) is here: the table is known or it is not.
+// tablesChanged() says so first when the role sees any keyed table, ready()
+// when it sees none.
+void Mirror::onTablesKnown()
+{
+    m_connectTimeout.stop();
+    if (m_finished || m_model)
+        return;
+    m_model = m_client.table(m_options.table);
+    if (!m_model) {
+        // GET / lists every table the role may read, all at once: a table
+        // missing from it is a wrong name on the command line.
+        finish(Usage, tr("No table %1 (for this token's role, with a primary key) at %2; it has: %3.")
+                          .arg(m_options.table, m_options.url.toDisplayString(),
+                               m_client.tableNames().isEmpty() ? tr("none") : m_client.tableNames().join(QStringLiteral(", "))));
+        return;
+    }
+    if (m_options.mode != Options::Read)
+        write(); // the write needs the model, not its rows
+}
+
+void Mirror::onReady()
+{
+    if (m_finished)
+        return;
+    onTablesKnown();
+    if (m_finished || m_options.mode != Options::Read)
+        return;
+    if (m_printed) {
+        // Consistent again after a reconnect (resumed or re-snapshotted):
+        // the whole table again, then the changes from here on.
+        printError(tr("reconnected"));
+        printTable();
+        return;
+    }
+    printTable();
+    m_printed = true;
+    if (!m_options.follow) {
+        finish(Done);
+        return;
+    }
+    follow();
+}
+
+void Mirror::printTable()
+{
+    printLine(JsonLines::rows(m_model->columnNames(), m_model->get()));
+}
+
+void Mirror::follow()
+{
+    // Connected after the first line: the events applied before it (the
+    // client's buffer) are in that line already.
+    TableModel *model = m_model;
+    const QStringList columns = model->columnNames();
+    const QString table = m_options.table;
+    connect(model, &TableModel::created, this, [columns, table](const QVariantList &rows) {
+        printLine(JsonLines::change(QStringLiteral("create"), table, columns, rows, {}));
+    });
+    connect(model, &TableModel::updated, this, [columns, table](const QVariantList &oldRows, const QVariantList &newRows) {
+        printLine(JsonLines::change(QStringLiteral("update"), table, columns, newRows, oldRows));
+    });
+    connect(model, &TableModel::deleted, this, [columns, table](const QVariantList &rows) {
+        printLine(JsonLines::change(QStringLiteral("delete"), table, columns, rows, {}));
+    });
+    // As on the wire: a truncate names no rows.
+    connect(model, &TableModel::truncated, this, [columns, table] {
+        printLine(JsonLines::change(QStringLiteral("truncate"), table, columns, {}, {}));
+    });
+}
+
+void Mirror::onError(Client::Error error, const QString &message)
+{
+    if (m_finished || m_writing)
+        return; // a write's outcome is its Reply's
+    if (error == Client::AuthenticationError) {
+        finish(Refused, message); // the client does not retry this
+        return;
+    }
+    if (m_printed) {
+        printError(message); // --follow: the client reconnects by itself
+        return;
+    }
+    // Before the first answer the client would retry for ever; a command
+    // says what went wrong instead.
+    finish(error == Client::ConnectionError ? Unreachable : Refused, message);
+}
+
+void Mirror::onStatus(Client::Status status)
+{
+    if (status == Client::Loading || status == Client::Ready)
+        m_connectTimeout.stop(); // the server answered
+    if (status == Client::Reconnecting && m_printed && !m_finished)
+        printError(tr("connection lost, reconnecting"));
+}
+
+void Mirror::write()
+{
+    TableModel *model = m_model;
+    if (m_options.key.size() > model->primaryKey().size()) {
+        finish(Usage, tr("--key has %1 parts; the primary key of %2 has %3 (%4).")
+                          .arg(m_options.key.size())
+                          .arg(m_options.table)
+                          .arg(model->primaryKey().size())
+                          .arg(model->primaryKey().join(QLatin1Char('/'))));
+        return;
+    }
+    m_writing = true;
+    m_connectTimeout.stop();
+    Reply *reply = nullptr;
+    switch (m_options.mode) {
+    case Options::Create:
+        if (m_options.data.isObject()) {
+            reply = model->create(m_options.data.toObject().toVariantMap());
+        } else {
+            QList<QVariantMap> rows;
+            for (const QJsonValue &row : m_options.data.toArray())
+                rows.append(row.toObject().toVariantMap());
+            reply = model->create(rows);
+        }
+        break;
+    case Options::Update:
+        reply = model->update(m_options.key, m_options.data.toObject().toVariantMap());
+        break;
+    case Options::Remove:
+        reply = model->remove(m_options.key);
+        break;
+    case Options::Read:
+        Q_UNREACHABLE();
+    }
+    const QStringList columns = model->columnNames();
+    connect(reply, &Reply::finished, this, [this, reply, columns] {
+        reply->deleteLater();
+        if (reply->error() == Reply::NoError) {
+            printLine(JsonLines::rows(columns, reply->rows()));
+            finish(Done);
+        } else if (reply->error() == Reply::NetworkError) {
+            finish(Unreachable, reply->errorString());
+        } else {
+            const QString code = reply->errorCode().isEmpty() ? QString() : tr(", code %1").arg(reply->errorCode());
+            finish(Refused, tr("%1 (HTTP %2%3)").arg(reply->errorString()).arg(reply->httpStatus()).arg(code));
+        }
+    });
+}
+
+} // namespace Aiodata::Mirror
