@@ -10,7 +10,10 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include <clocale>
 #include <cstdio>
+#include <cstring>
+#include <langinfo.h>
 
 using namespace Aiodata::Mirror;
 
@@ -22,6 +25,15 @@ static int usageError(const QString &message)
 
 int main(int argc, char *argv[])
 {
+    // Without a UTF-8 locale (a container, a cron job without LANG) Qt 6.5+
+    // switches LC_CTYPE to C.UTF-8 and warns on stderr, which scripts read
+    // for the tool's own messages. Make the same switch quietly, as the
+    // server does.
+    std::setlocale(LC_ALL, "");
+    if (std::strcmp(nl_langinfo(CODESET), "UTF-8") != 0) {
+        qputenv("LC_CTYPE", "C.UTF-8");
+        std::setlocale(LC_CTYPE, "C.UTF-8");
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("aiodata-mirror"));
     // The library's warnings repeat what the tool says on stderr;
