@@ -20,6 +20,7 @@ set(AIODATA_SERVER_SOURCES
   pg/pgsql.cpp pg/pgsql.h
   pg/pgtype.cpp pg/pgtype.h
   schema/schemacache.cpp schema/schemacache.h
+  schema/functioninfo.cpp schema/functioninfo.h
   schema/schemareloader.cpp schema/schemareloader.h
   rest/apierror.cpp rest/apierror.h
   rest/apirequest.cpp rest/apirequest.h
