@@ -26,6 +26,7 @@ set(AIODATA_SERVER_SOURCES
   rest/apirequest.cpp rest/apirequest.h
   rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
+  rest/rpcplan.cpp rest/rpcplan.h
   rest/idempotencycache.cpp rest/idempotencycache.h
   rest/routes.cpp rest/routes.h
   capture/changesource.cpp capture/changesource.h
