@@ -21,11 +21,13 @@ set(AIODATA_SERVER_SOURCES
   pg/pgsql.cpp pg/pgsql.h
   pg/pgtype.cpp pg/pgtype.h
   schema/schemacache.cpp schema/schemacache.h
+  schema/functioninfo.cpp schema/functioninfo.h
   schema/schemareloader.cpp schema/schemareloader.h
   rest/apierror.cpp rest/apierror.h
   rest/apirequest.cpp rest/apirequest.h
   rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
+  rest/rpcplan.cpp rest/rpcplan.h
   rest/idempotencycache.cpp rest/idempotencycache.h
   rest/routes.cpp rest/routes.h
   capture/changesource.cpp capture/changesource.h

@@ -1,5 +1,10 @@
 // ApiRequest::parse on a fuzzed HTTP request to /query/..., then
-// SqlBuilder::build of the parsed request against a fixed table (pets).
+// SqlBuilder::build of the parsed request against a fixed table (pets);
+// for /query/rpc/<function>, RpcPlan::plan against fixed functions (add,
+// ints, pt, var, js, vv, by the path's name) and SqlBuilder::buildCall,
+// checked by the same rules (identifiers: the function's and its
+// parameters' and columns' names), and its arguments' values (query items,
+// form fields) replaced must not change the SQL.
 //
 // Input (text, one field per line; missing lines are empty):
 //   METHOD
@@ -25,6 +30,7 @@
 #include "fuzzsupport.h"
 #include "http/httpserver.h"
 #include "schema/schemacache.h"
+#include "rest/rpcplan.h"
 #include "rest/sqlbuilder.h"
 
 #include <QSet>
@@ -51,6 +57,44 @@ TableInfo petsTable(const QString &schema)
                  {QStringLiteral("groomed"), QStringLiteral("boolean"), "false"}};
     t.primaryKey = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
     return t;
+}
+
+// The functions of the fixed schema (as tests/integration/tst_rpc.cpp
+// creates them in PostgreSQL).
+QList<FunctionInfo> functions(const QString &schema, const QString &name)
+{
+    using P = FunctionParam;
+    auto make = [&](const QString &fn, QList<P> params, const QString &type, FunctionInfo::Result result, bool set,
+                    QList<FunctionColumn> columns = {}) {
+        FunctionInfo f;
+        f.schema = schema;
+        f.name = fn;
+        f.params = params;
+        f.resultType = type;
+        f.result = result;
+        f.returnsSet = set;
+        f.resultColumns = columns;
+        return f;
+    };
+    const QString i = QStringLiteral("integer");
+    const QList<FunctionInfo> all = {
+        make(QStringLiteral("add"), {P{QStringLiteral("a"), i}, P{QStringLiteral("b"), i}}, i, FunctionInfo::Result::Scalar, false),
+        make(QStringLiteral("add"), {P{QStringLiteral("a"), i}, P{QStringLiteral("b"), i}, P{QStringLiteral("c"), i}}, i,
+             FunctionInfo::Result::Scalar, false),
+        make(QStringLiteral("ints"), {P{QStringLiteral("n"), i, true}}, i, FunctionInfo::Result::Scalar, true),
+        make(QStringLiteral("pt"), {}, QStringLiteral("record"), FunctionInfo::Result::Composite, true,
+             {{QStringLiteral("x"), i}, {QStringLiteral("y"), QStringLiteral("text")}}),
+        make(QStringLiteral("var"), {P{QStringLiteral("v"), QStringLiteral("text[]"), true, true}}, QStringLiteral("text[]"),
+             FunctionInfo::Result::Scalar, false),
+        make(QStringLiteral("js"), {P{QString(), QStringLiteral("json")}}, QStringLiteral("json"), FunctionInfo::Result::Scalar, false),
+        make(QStringLiteral("vv"), {}, QStringLiteral("void"), FunctionInfo::Result::Void, false),
+    };
+    QList<FunctionInfo> out;
+    for (const FunctionInfo &f : all) {
+        if (f.name == name)
+            out.append(f);
+    }
+    return out;
 }
 
 HttpRequest requestFrom(const QByteArray &input)
@@ -192,7 +236,7 @@ void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStateme
     for (const QByteArray &id : s.identifiers)
         FUZZ_CHECK(known.contains(id), "unknown identifier \"" + id + '"' + context);
 
-    static const QSet<QByteArray> literals = {"[]"};
+    static const QSet<QByteArray> literals = {"[]", "null"};
     for (const QByteArray &l : s.literals)
         FUZZ_CHECK(literals.contains(l), "unexpected literal '" + l + '\'' + context);
 
@@ -200,6 +244,42 @@ void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStateme
         FUZZ_CHECK(n >= 1 && n <= statement.params.size(), "$" + QByteArray::number(n) + " has no parameter" + context);
     for (qsizetype n = 1; n <= statement.params.size(); ++n)
         FUZZ_CHECK(s.params.contains(int(n)), "parameter $" + QByteArray::number(n) + " is not used" + context);
+}
+
+void checkCall(const ApiRequest &r, const QByteArray &input)
+{
+    FUZZ_CHECK(!r.function.isEmpty(), "an rpc request without a function\ninput: " + input);
+    FUZZ_CHECK(r.operation == ApiRequest::Operation::Read || r.operation == ApiRequest::Operation::Create,
+               "an rpc request that is neither GET nor POST\ninput: " + input);
+    ApiError error;
+    const std::optional<RpcCall> call = RpcPlan::plan(r, functions(r.schema, r.function), &error);
+    if (!call) {
+        FUZZ_CHECK((error.status >= 400 && error.status < 500) || error.status == 300,
+                   "plan error with status " + QByteArray::number(error.status) + "\ninput: " + input);
+        return;
+    }
+    FUZZ_CHECK(call->function.name == r.function, "planned another function\ninput: " + input);
+    ApiError buildError;
+    const std::optional<PgStatement> statement = SqlBuilder::buildCall(r, *call, &buildError);
+    if (!statement) {
+        FUZZ_CHECK(buildError.status >= 400 && buildError.status < 500, "build error with status "
+                   + QByteArray::number(buildError.status) + "\ninput: " + input);
+        return;
+    }
+    TableInfo names = call->function.resultTable();
+    for (const FunctionParam &p : call->function.params)
+        names.columns.append({p.name, p.type, {}});
+    checkStatement(r, names, *statement, input);
+
+    // Other values for the filters and the name=value arguments: the same SQL.
+    ApiRequest other = withOtherValues(r);
+    for (auto &argument : other.rpcArguments)
+        argument.second = QStringLiteral("A\"'$1;--");
+    const std::optional<RpcCall> otherCall = RpcPlan::plan(other, functions(r.schema, r.function), &error);
+    FUZZ_CHECK(otherCall.has_value(), "argument values changed whether the call is planned\ninput: " + input);
+    const std::optional<PgStatement> otherStatement = SqlBuilder::buildCall(other, *otherCall, &buildError);
+    FUZZ_CHECK(otherStatement.has_value() && otherStatement->sql == statement->sql,
+               "values changed the call's SQL text\ninput: " + input);
 }
 
 } // namespace
@@ -233,6 +313,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(tree.kind != FilterTree::Kind::Leaf, "a leaf at the top of a logic tree\ninput: " + input);
         FUZZ_CHECK(checkedDepth(tree, input) <= FilterTree::MaxDepth + 1, "logic tree deeper than allowed\ninput: " + input);
     }
+
+    if (r->rpc) {
+        checkCall(*r, input);
+        return 0;
+    }
+    FUZZ_CHECK(r->rpcArguments.isEmpty(), "call arguments on a table request\ninput: " + input);
 
     // Whatever table the path names, build against pets: the builder only
     // takes names from the TableInfo.

@@ -487,6 +487,42 @@ await check('anonymous update and delete fail with 42501 (401)', async () => {
   assert.equal(ok(await client.from('pets').select('color').eq('name', 'Fifi').single()).color, 16777215)
 })
 
+// --- functions (rpc) ---------------------------------------------------------
+// As postgrest-js's own tests call them (test/basic.ts "rpc", "rpc with get: true").
+
+await check('rpc: a scalar function, POST', async () => {
+  assert.equal(ok(await client.rpc('add', { a: 1, b: 2 })), 3)
+  assert.equal(last().method, 'POST')
+})
+
+await check('rpc: a scalar function with get: true', async () => {
+  assert.equal(ok(await anonymous.rpc('add', { a: 20, b: 22 }, { get: true })), 42)
+  assert.equal(last().method, 'GET')
+})
+
+await check('rpc: a set of rows with select, a filter and order', async () => {
+  const data = ok(await client.rpc('pets_of_type', { t: 'Fish' }).select('name').order('name'))
+  assert.deepEqual(data, [{ name: 'Aqui' }])
+  const none = ok(await client.rpc('pets_of_type', { t: 'Fish' }, { get: true }).neq('name', 'Aqui'))
+  assert.deepEqual(none, [])
+})
+
+await check("rpc: count: 'exact' on a set", async () => {
+  const result = await client.rpc('pets_of_type', { t: 'Fish' }, { count: 'exact' })
+  ok(result)
+  assert.equal(result.count, 1)
+})
+
+await check('rpc: a void function is 204', async () => {
+  const result = await client.rpc('ret_void')
+  assert.equal(result.error, null)
+  assert.equal(result.status, 204)
+})
+
+await check('rpc: an unknown function is PGRST202 (404)', async () => {
+  fails(await client.rpc('no_such_function', { x: 1 }), 'PGRST202', 404)
+})
+
 // --- the wire ---------------------------------------------------------------
 
 await check('every answer with a body is Content-Type: application/json', async () => {

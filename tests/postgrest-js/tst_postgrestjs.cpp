@@ -45,6 +45,12 @@ INSERT INTO api.pets (type, breed, name, color, groomed) VALUES
   ('Cat', 'Siamese', 'Luna', 0, NULL),
   ('Fish', 'Koi', 'Aqui', 16753920, false);
 INSERT INTO archive.pets (type, breed, name, color, groomed) VALUES ('Dog', 'Mutt', 'Yeller', NULL, true);
+
+-- For .rpc(): they write nothing, so the tables end as below.
+CREATE FUNCTION api.add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+CREATE FUNCTION api.pets_of_type(t text) RETURNS SETOF api.pets LANGUAGE sql STABLE
+  AS 'SELECT * FROM api.pets WHERE type = t';
+CREATE FUNCTION api.ret_void() RETURNS void LANGUAGE sql AS 'SELECT';
 )SQL";
 
 // The tables once the script's writes are done.

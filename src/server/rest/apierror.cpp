@@ -31,6 +31,63 @@ static ApiError make(int status, const QByteArray &code, const QString &message,
     return e;
 }
 
+ApiError ApiError::rpcUnsupportedMethod(const QByteArray &method)
+{
+    return make(405, "PGRST101", QStringLiteral("Cannot use the %1 method on RPC").arg(QString::fromLatin1(method)));
+}
+
+ApiError ApiError::functionNotFound(const QString &schema, const QString &name, const QStringList &argumentNames,
+                                    bool isJsonPost, const QList<FunctionInfo> &overloads)
+{
+    // PostgREST's Error.hs (NoRpc): the names sorted, as its set lists them.
+    QStringList names = argumentNames;
+    names.sort();
+    const QString function = schema + QLatin1Char('.') + name;
+    const QString list = names.join(QLatin1String(", "));
+    const QString withParams = names.isEmpty() ? QStringLiteral(" without parameters")
+        : QStringLiteral(" with parameter%1 %2").arg(names.size() > 1 ? QStringLiteral("s") : QString(), list);
+    ApiError e = make(404, "PGRST202",
+                      QStringLiteral("Could not find the function %1%2 in the schema cache")
+                          .arg(function, names.isEmpty() ? QStringLiteral(" without parameters") : QLatin1Char('(') + list + QLatin1Char(')')),
+                      QStringLiteral("Searched for the function %1%2%3, but no matches were found in the schema cache.")
+                          .arg(function, withParams,
+                               isJsonPost ? QStringLiteral(" or with a single unnamed json/jsonb parameter") : QString()));
+    // PostgREST picks the overload by fuzzy matching; here: the one that
+    // shares the most parameter names with the request, then the one with
+    // about as many parameters as names given.
+    const FunctionInfo *best = nullptr;
+    qsizetype bestShared = -1, bestOff = 0;
+    for (const FunctionInfo &f : overloads) {
+        qsizetype shared = 0;
+        for (const FunctionParam &p : f.params)
+            shared += names.contains(p.name) ? 1 : 0;
+        const qsizetype off = qAbs(f.params.size() - names.size());
+        if (shared > bestShared || (shared == bestShared && off < bestOff)) {
+            best = &f;
+            bestShared = shared;
+            bestOff = off;
+        }
+    }
+    if (best) {
+        QStringList params;
+        for (const FunctionParam &p : best->params)
+            params.append(p.name);
+        e.hint = QStringLiteral("Perhaps you meant to call the function %1(%2)").arg(function, params.join(QLatin1String(", ")));
+    }
+    return e;
+}
+
+ApiError ApiError::ambiguousFunction(const QList<FunctionInfo> &candidates)
+{
+    QStringList signatures;
+    for (const FunctionInfo &f : candidates)
+        signatures.append(f.signature());
+    ApiError e = make(300, "PGRST203",
+                      QStringLiteral("Could not choose the best candidate function between: %1").arg(signatures.join(QLatin1String(", "))));
+    e.hint = QStringLiteral("Try renaming the parameters or the function itself in the database so function overloading can be resolved");
+    return e;
+}
+
 ApiError ApiError::unparsable(const QString &what, const QString &text, const QString &details)
 {
     return make(400, "PGRST100", QStringLiteral("\"failed to parse %1 (%2)\"").arg(what, text), details);

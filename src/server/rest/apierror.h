@@ -3,6 +3,7 @@
 #include "auth/jwtverifier.h"
 #include "http/httpserver.h"
 #include "pg/pgconnection.h"
+#include "schema/functioninfo.h"
 
 #include <QByteArray>
 #include <QList>
@@ -27,6 +28,7 @@ struct ApiError
     HttpResponse toResponse() const;
 
     // PGRST1xx, the request: 400 PGRST100 "failed to parse <what> (<text>)".
+    static ApiError rpcUnsupportedMethod(const QByteArray &method); // 405 PGRST101: PATCH/DELETE on /rpc/
     static ApiError unparsable(const QString &what, const QString &text, const QString &details = {});
     static ApiError urlHasNul();                           // 400 PGRST100
     static ApiError urlMalformedEscape(const QString &at); // 400 PGRST100, at: the bad escape
@@ -40,6 +42,12 @@ struct ApiError
     // PGRST2xx, the schema cache.
     static ApiError columnNotFound(const QString &column, const QString &table); // 400 PGRST204
     static ApiError tableNotFound(const QString &schema, const QString &table);  // 404 PGRST205
+    // 404 PGRST202: no overload takes these argument names. isJsonPost: a
+    // POST with a JSON body (a single unnamed json/jsonb parameter would
+    // also have done); overloads: the functions of that name, for the hint.
+    static ApiError functionNotFound(const QString &schema, const QString &name, const QStringList &argumentNames,
+                                     bool isJsonPost, const QList<FunctionInfo> &overloads);
+    static ApiError ambiguousFunction(const QList<FunctionInfo> &candidates); // 300 PGRST203
 
     // PostgreSQL's own codes, for what we refuse before sending SQL.
     static ApiError undefinedColumn(const QString &table, const QString &column); // 400 42703

@@ -327,11 +327,24 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
     // key may contain an encoded '/'.
     const QList<QByteArray> segments = QByteArray(pathTail.data(), pathTail.size()).split('/');
     r.table = QUrl::fromPercentEncoding(segments.value(0));
-    if (r.table.isEmpty()) {
+    if (segments.value(0) == "rpc" && segments.size() > 1) {
+        // /query/rpc/<function>, as PostgREST's /rpc/<function>.
+        r.rpc = true;
+        r.function = QUrl::fromPercentEncoding(segments.at(1));
+        const bool trailingSlash = segments.size() == 3 && segments.at(2).isEmpty();
+        if (r.function.isEmpty() || (segments.size() > 2 && !trailingSlash)) {
+            *error = ApiError::invalidPath(QStringLiteral("expected /query/rpc/<function>"));
+            return std::nullopt;
+        }
+        if (r.operation == Operation::Update || r.operation == Operation::Delete) {
+            *error = ApiError::rpcUnsupportedMethod(method);
+            return std::nullopt;
+        }
+    } else if (r.table.isEmpty()) {
         *error = ApiError::invalidPath(QStringLiteral("expected /query/<table>[/<key>...]"));
         return std::nullopt;
     }
-    for (qsizetype i = 1; i < segments.size(); ++i) {
+    for (qsizetype i = 1; !r.rpc && i < segments.size(); ++i) {
         if (i == segments.size() - 1 && segments.at(i).isEmpty())
             break; // tolerate one trailing slash
         r.keyPath.append(QUrl::fromPercentEncoding(segments.at(i)));
@@ -395,9 +408,17 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
                 return std::nullopt;
             r.logic.append(*tree);
         } else {
-            const auto filter = parseFilter(key, value, error);
-            if (!filter)
+            ApiError filterError;
+            const auto filter = parseFilter(key, value, &filterError);
+            if (!filter && r.rpc && r.operation == Operation::Read) {
+                // No operator: an argument of the call (PostgREST's NoOpExpr).
+                r.rpcArguments.append({key, value});
+                continue;
+            }
+            if (!filter) {
+                *error = filterError;
                 return std::nullopt;
+            }
             r.filters.append(*filter);
         }
     }
@@ -447,9 +468,27 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             r.ignoreDuplicates = true;
         else if (p == "missing=default")
             r.missingDefault = true;
+        else if (p == "params=single-object")
+            r.paramsSingleObject = true;
     }
     r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
     r.body = http.body;
+    if (r.rpc && r.operation == Operation::Create
+        && http.header("Content-Type").startsWith("application/x-www-form-urlencoded")) {
+        // name=value&name=value, decoded as a query string is.
+        r.rpcFormBody = true;
+        if (malformedEscape(r.body) >= 0 || r.body.contains('\0') || r.body.contains("%00")) {
+            *error = ApiError::invalidBody(QStringLiteral("malformed application/x-www-form-urlencoded body"));
+            return std::nullopt;
+        }
+        for (const QByteArray &pair : r.body.split('&')) {
+            if (pair.isEmpty())
+                continue;
+            const qsizetype eq = pair.indexOf('=');
+            r.rpcArguments.append({decodeComponent(eq < 0 ? pair : pair.left(eq)),
+                                   eq < 0 ? QString() : decodeComponent(pair.mid(eq + 1))});
+        }
+    }
     return r;
 }
 

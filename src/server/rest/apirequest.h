@@ -80,6 +80,16 @@ struct ApiRequest
     bool missingDefault = false;     // Prefer: missing=default (a key a row lacks takes the column default)
     QByteArray body;
 
+    // /query/rpc/<function>: a call (GET/HEAD or POST), planned by RpcPlan.
+    bool rpc = false;
+    QString function;
+    // The arguments given as name=value pairs, in order: GET's query items
+    // without an operator (the others are filters on the result, as in
+    // PostgREST), or a POST's application/x-www-form-urlencoded body.
+    QList<QPair<QString, QString>> rpcArguments;
+    bool rpcFormBody = false;        // POST with a form body: rpcArguments, not JSON
+    bool paramsSingleObject = false; // Prefer: params=single-object
+
     // pathTail: the part after "/query/", still percent-encoded.
     static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,
                                            const QStringList &schemas, ApiError *error);

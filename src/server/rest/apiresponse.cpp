@@ -52,6 +52,32 @@ QByteArray ApiResponse::preferenceApplied(const ApiRequest &r)
     return applied;
 }
 
+HttpResponse ApiResponse::fromCall(const ApiRequest &r, const RpcCall &call, const PgResult &result)
+{
+    HttpResponse response;
+    if (call.function.result == FunctionInfo::Result::Void) {
+        response.status = 204;
+        return response;
+    }
+    addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
+    QByteArray body = result.value(0, 0);
+    if (call.function.returnsSet) {
+        const qint64 count = result.value(0, 1).toLongLong();
+        const qint64 total = r.count == ApiRequest::Count::None ? -1 : result.value(0, 2).toLongLong();
+        addHeader(response, QByteArrayLiteral("Content-Range"), readContentRange(r.offset, count, total));
+        if (total > r.offset + count)
+            response.status = 206;
+        if (r.singleObject) {
+            if (count != 1)
+                return ApiError::singularity(count).toResponse();
+            body = body.trimmed();
+            body = body.mid(1, body.size() - 2);
+        }
+    }
+    response.body = body;
+    return response;
+}
+
 HttpResponse ApiResponse::fromResults(const ApiRequest &r, const QList<PgResult> &results)
 {
     const PgResult &result = results.at(1);

@@ -3,6 +3,7 @@
 #include "http/httpserver.h"
 #include "pg/pgconnection.h"
 #include "rest/apirequest.h"
+#include "rest/rpcplan.h"
 
 #include <QByteArray>
 #include <QList>
@@ -23,6 +24,11 @@ public:
     // statement, [1] SqlBuilder's statement (its columns as sqlbuilder.h
     // documents them), [2] a read's planned count when one was asked for.
     static HttpResponse fromResults(const ApiRequest &request, const QList<PgResult> &results);
+
+    // The answer to a call that committed; result: SqlBuilder::buildCall()'s.
+    // void: 204 without a body (PostgREST 12); a set: a read's
+    // Content-Range, 206 when count=exact says more rows exist.
+    static HttpResponse fromCall(const ApiRequest &request, const RpcCall &call, const PgResult &result);
 
     // A read's total for Content-Range; -1 when not asked for (or not known).
     // answered: the rows in the answer; read: the statement's result;

@@ -7,6 +7,7 @@
 #include "base/logging.h"
 #include "capture/ownwritessource.h"
 #include "pg/pgpool.h"
+#include "rest/rpcplan.h"
 #include "rest/sqlbuilder.h"
 #include "pg/pgsql.h"
 
@@ -270,6 +271,10 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         responder.send(error.toResponse());
         return;
     }
+    if (api->rpc) {
+        call(*api, responder, identity);
+        return;
+    }
     const TableInfo *table = m_schema->table(api->schema, api->table);
     if (!table) {
         responder.send(ApiError::tableNotFound(api->schema, api->table).toResponse());
@@ -323,6 +328,38 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         if (ownWrites)
             recordOwnWrite(ownWrites, r, results);
         answer(ApiResponse::fromResults(r, results));
+    };
+    m_pool->execute(std::move(job));
+}
+
+void Routes::call(const ApiRequest &api, const HttpResponder &responder, const Identity &identity)
+{
+    ApiError error;
+    const QList<FunctionInfo> overloads = m_schema->functions(api.schema, api.function);
+    const std::optional<RpcCall> plan = RpcPlan::plan(api, overloads, &error);
+    if (!plan) {
+        responder.send(error.toResponse());
+        return;
+    }
+    const std::optional<PgStatement> statement = SqlBuilder::buildCall(api, *plan, &error);
+    if (!statement) {
+        responder.send(error.toResponse());
+        return;
+    }
+    PgJob job;
+    job.statements = {roleStatement(identity)};
+    if (api.operation == ApiRequest::Operation::Read) {
+        // A function that writes fails here with 25006 (405), as in PostgREST.
+        job.statements.append(PgStatement{QByteArrayLiteral("SELECT set_config('transaction_read_only', 'on', true)"), {}, false});
+    }
+    job.statements.append(*statement);
+    const bool authenticated = identity.authenticated;
+    job.done = [responder, authenticated, api, call = *plan](const QList<PgResult> &results, const PgError &pgError) {
+        if (!pgError.isNull()) {
+            responder.send(ApiError::fromJob(results, pgError, authenticated).toResponse());
+            return;
+        }
+        responder.send(ApiResponse::fromCall(api, call, results.last()));
     };
     m_pool->execute(std::move(job));
 }

@@ -61,6 +61,10 @@ private:
     void describe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity);
     void query(const HttpRequest &request, QByteArrayView pathTail, const HttpResponder &responder,
                const Identity &identity);
+    // /query/rpc/<function>: the function picked by RpcPlan from the schema
+    // cache, called as SqlBuilder::buildCall() says; GET and HEAD in a read-only
+    // transaction, as PostgREST runs them.
+    void call(const ApiRequest &api, const HttpResponder &responder, const Identity &identity);
     void subscribe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity);
 
     Config m_config;

@@ -438,6 +438,64 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
 
 } // namespace
 
+std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcCall &call, ApiError *error)
+{
+    const FunctionInfo &f = call.function;
+    const TableInfo result = f.resultTable();
+    Params params;
+    // The call: its arguments come out of the JSON object $1 by name, each
+    // cast by json_to_record to the parameter's type (from the catalog).
+    QByteArray from;
+    const QByteArray function = PgSql::qualifiedName(f.schema, f.name);
+    if (call.arguments == RpcCall::Arguments::WholeBody) {
+        from = function + '(' + params.add(call.argumentsJson) + "::" + (f.params.first().type == QLatin1String("jsonb") ? "jsonb" : "json") + ')';
+    } else {
+        const QList<const FunctionParam *> given = call.given();
+        if (given.isEmpty()) {
+            from = function + "()";
+        } else {
+            QList<QByteArray> columns, arguments;
+            for (const FunctionParam *p : given) {
+                const QByteArray name = PgSql::quoteIdentifier(p->name);
+                columns.append(name + ' ' + p->type.toUtf8());
+                arguments.append((p->variadic ? "VARIADIC " : "") + name + " := _a." + name);
+            }
+            from = "json_to_record(" + params.add(call.argumentsJson) + "::json) AS _a(" + columns.join(", ")
+                + ") CROSS JOIN LATERAL " + function + '(' + arguments.join(", ") + ')';
+        }
+    }
+    from += f.result == FunctionInfo::Result::Composite ? QByteArray(" AS _t") : " AS _t(" + PgSql::quoteIdentifier(f.name) + ')';
+
+    if (f.result == FunctionInfo::Result::Void)
+        return PgStatement{"SELECT NULL::text, count(*), NULL FROM " + from, params.values};
+
+    const auto where = whereClause(r, result, params, error);
+    if (!where)
+        return std::nullopt;
+    const auto select = selectList(r, result, error);
+    if (!select)
+        return std::nullopt;
+    const auto order = orderClause(r, result, error);
+    if (!order)
+        return std::nullopt;
+    QByteArray inner = "SELECT " + *select + " FROM _all AS _t" + *order;
+    if (r.limit >= 0)
+        inner += " LIMIT " + QByteArray::number(r.limit);
+    if (r.offset > 0)
+        inner += " OFFSET " + QByteArray::number(r.offset);
+    const QByteArray all = "WITH _all AS MATERIALIZED (SELECT * FROM " + from + *where + ") ";
+    const QByteArray total = r.count == ApiRequest::Count::None ? QByteArray("NULL") : QByteArray("(SELECT count(*) FROM _all)");
+    QByteArray value;
+    if (f.result == FunctionInfo::Result::Composite)
+        value = f.returnsSet ? "coalesce(json_agg(_r), '[]')" : "(array_agg(row_to_json(_r)))[1]";
+    else
+        value = f.returnsSet ? QByteArray("coalesce(json_agg(_r." + PgSql::quoteIdentifier(f.name) + "), '[]')")
+                             : QByteArray("(array_agg(to_json(_r." + PgSql::quoteIdentifier(f.name) + ")))[1]");
+    if (!f.returnsSet)
+        value = "coalesce(" + value + ", 'null')"; // a scalar NULL, or filtered away: JSON null
+    return PgStatement{all + "SELECT " + value + "::text, count(*), " + total + " FROM (" + inner + ") AS _r", params.values};
+}
+
 QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
 {
     return PgSql::qualifiedName(table.schema, table.name);

@@ -2,6 +2,7 @@
 
 #include "rest/apierror.h"
 #include "rest/apirequest.h"
+#include "rest/rpcplan.h"
 #include "pg/pgconnection.h"
 #include "schema/schemacache.h"
 
@@ -50,6 +51,16 @@ public:
     // The rows a statement from build() read or wrote: column 1, or the
     // command tag's count for a bare write.
     static qint64 rowCount(const PgResult &result) { return result.columns ? result.value(0, 1).toLongLong() : result.affected; }
+
+    // A call to /query/rpc/<function>, planned by RpcPlan: one row of
+    //   column 0: the answer's body: for a set, a JSON array (of values for
+    //             a scalar set, of objects for rows); one composite: its
+    //             object; one scalar: its JSON value; void: NULL
+    //   column 1: the rows in column 0 (1 for a single result)
+    //   column 2: count=exact: the rows the call and filters give; else NULL
+    // The function is called once (a MATERIALIZED CTE); select=, filters,
+    // order, limit and offset apply to its rows as to a table's.
+    static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error);
 
     // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);

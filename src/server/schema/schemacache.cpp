@@ -1,5 +1,7 @@
 #include "schema/schemacache.h"
 
+#include "schema/functioninfo.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -72,7 +74,8 @@ SELECT json_build_object(
     FROM pg_class c
     WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND (NOT $2::bool OR has_table_privilege(c.oid, 'SELECT'))
-      AND ($3::json IS NULL OR c.relname IN (SELECT json_array_elements_text($3::json)))), '[]'::json)
+      AND ($3::json IS NULL OR c.relname IN (SELECT json_array_elements_text($3::json)))), '[]'::json),)SQL")
+        + FunctionInfo::catalogueSql() + QByteArrayLiteral(R"SQL(
 )::text
 FROM pg_namespace n WHERE n.nspname = $1
 )SQL");
@@ -148,6 +151,12 @@ bool SchemaCache::load(const QString &schema, const QByteArray &descriptionJson,
         }
         tables.insert(info.name, info);
     }
+    QHash<QString, QList<FunctionInfo>> functions;
+    for (const QJsonValue &v : doc.object().value(QLatin1String("functions")).toArray()) {
+        FunctionInfo f = FunctionInfo::fromJson(schema, v.toObject());
+        functions[f.name].append(f);
+    }
+    m_functions.insert(schema, functions);
     m_schemas.insert(schema, tables);
     m_descriptions.insert(schema, descriptionJson);
     return true;
@@ -189,6 +198,11 @@ const TableInfo *SchemaCache::table(const QString &schema, const QString &name) 
         return nullptr;
     const auto t = s->constFind(name);
     return t == s->constEnd() ? nullptr : &*t;
+}
+
+QList<FunctionInfo> SchemaCache::functions(const QString &schema, const QString &name) const
+{
+    return m_functions.value(schema).value(name);
 }
 
 QStringList SchemaCache::tableNames(const QString &schema) const

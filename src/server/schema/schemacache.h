@@ -1,5 +1,7 @@
 #pragma once
 
+#include "schema/functioninfo.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -75,6 +77,8 @@ public:
     QStringList loadRowSecurity(const QString &schema, const QByteArray &json);
     const TableInfo *table(const QString &schema, const QString &name) const;
     QStringList tableNames(const QString &schema) const;
+    // The functions of that name (its overloads), empty if there is none.
+    QList<FunctionInfo> functions(const QString &schema, const QString &name) const;
     // describeSql()'s JSON as loaded: two loads describe the same schema
     // when these are equal.
     QByteArray description(const QString &schema) const { return m_descriptions.value(schema); }
@@ -82,6 +86,7 @@ public:
 private:
     QHash<QString, QHash<QString, TableInfo>> m_schemas;
     QHash<QString, QByteArray> m_descriptions;
+    QHash<QString, QHash<QString, QList<FunctionInfo>>> m_functions;
 };
 
 } // namespace Aiodata::Server
