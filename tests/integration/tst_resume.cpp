@@ -47,6 +47,13 @@ private Q_SLOTS:
 private:
     // scripts/devdb with the test cluster's port and folder; its stdout.
     QByteArray devdb(const QString &command, bool *ok);
+    int serverVersion();
+    // A hot standby of the test cluster (scripts/devdb standby-start); its port, 0 on failure.
+    quint16 startStandby();
+    // Keeps the primary writing running-transactions records, which a slot
+    // being made on a standby waits for (PostgreSQL 16+).
+    void nudgeStandby(QProcess &nudge);
+    static QString atPort(const QString &uri, quint16 port);
     bool startServer(TestServer &server, const QString &slot, const QMap<QString, QString> &env = {});
     QJsonObject helloOf(const StateSubscriber &s) const { return s.messages.value(0); }
     // A raw subscriber asking to resume after since in epoch.
@@ -396,15 +403,10 @@ void tst_Resume::postgresRestartKeepsTheSlot()
     const quint64 since = lastSeqOf(s);
     const QString epoch = helloOf(s)[QLatin1String("epoch")].toString();
 
-    QProcess devdb;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("AIODATA_DB_PORT"), QString::number(QUrl(TestDatabase::adminUri()).port()));
-    env.insert(QStringLiteral("AIODATA_DB_DIR"), qEnvironmentVariable("AIODATA_TEST_DB_DIR"));
-    devdb.setProcessEnvironment(env);
     for (const char *step : {"stop", "start"}) {
-        devdb.start(QStringLiteral(AIODATA_SOURCE_DIR "/scripts/devdb"), {QString::fromLatin1(step)});
-        QVERIFY(devdb.waitForFinished(60000));
-        QCOMPARE(devdb.exitCode(), 0);
+        bool ok = false;
+        devdb(QString::fromLatin1(step), &ok);
+        QVERIFY(ok);
     }
     QVERIFY(m_db.exec(QStringLiteral("INSERT INTO api.items VALUES (2, 2)")));
 
@@ -489,19 +491,45 @@ QByteArray tst_Resume::devdb(const QString &command, bool *ok)
     return process.readAllStandardOutput().trimmed();
 }
 
+int tst_Resume::serverVersion()
+{
+    return m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v")).first()[QLatin1String("v")].toInt();
+}
+
+quint16 tst_Resume::startStandby()
+{
+    bool ok = false;
+    const QUrl admin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
+    return ok ? quint16(admin.port()) : 0;
+}
+
+void tst_Resume::nudgeStandby(QProcess &nudge)
+{
+    nudge.start(QStandardPaths::findExecutable(QStringLiteral("psql")),
+                {m_db.superuserUri(), QStringLiteral("-qc"),
+                 QStringLiteral("DO $$ BEGIN FOR i IN 1..300 LOOP PERFORM pg_log_standby_snapshot(); COMMIT; "
+                                "PERFORM pg_sleep(0.1); END LOOP; END $$")});
+    nudge.waitForStarted();
+}
+
+QString tst_Resume::atPort(const QString &uri, quint16 port)
+{
+    QUrl url(uri);
+    url.setPort(port);
+    return url.toString();
+}
+
 void tst_Resume::standbySource()
 {
     if (!qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
         QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest, which owns the test cluster");
-    bool ok = false;
-    const QUrl standbyAdmin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
-    QVERIFY(ok);
+    const quint16 standbyPort = startStandby();
+    QVERIFY(standbyPort);
     const auto stopStandby = qScopeGuard([this] {
         bool stopped = false;
         devdb(QStringLiteral("standby-stop"), &stopped);
     });
-    QUrl replication(m_db.authenticatorUri());
-    replication.setPort(standbyAdmin.port());
+    const QString replication = atPort(m_db.authenticatorUri(), standbyPort);
     const int version = m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v"))
                             .first()[QLatin1String("v")].toInt();
 
@@ -509,7 +537,7 @@ void tst_Resume::standbySource()
     if (version < 160000) {
         // Decoding on a standby is PostgreSQL 16+: said, not attempted.
         server.environment.insert(QStringLiteral("AIODATA_EVENTS"), QStringLiteral("wal"));
-        server.environment.insert(QStringLiteral("AIODATA_REPLICATION_URI"), replication.toString());
+        server.environment.insert(QStringLiteral("AIODATA_REPLICATION_URI"), replication);
         QString error;
         QVERIFY(!server.start(m_db.authenticatorUri(), QString(), &error));
         QVERIFY2(server.output().contains("streaming from a standby needs PostgreSQL 16 or later"), server.output().constData());
@@ -519,13 +547,9 @@ void tst_Resume::standbySource()
     // waits for the primary's next running-transactions record, which
     // pg_log_standby_snapshot() writes at once.
     QProcess nudge;
-    nudge.start(QStandardPaths::findExecutable(QStringLiteral("psql")),
-                {m_db.superuserUri(), QStringLiteral("-qc"),
-                 QStringLiteral("DO $$ BEGIN FOR i IN 1..300 LOOP PERFORM pg_log_standby_snapshot(); COMMIT; "
-                                "PERFORM pg_sleep(0.1); END LOOP; END $$")});
-    QVERIFY(nudge.waitForStarted());
+    nudgeStandby(nudge);
     const auto stopNudge = qScopeGuard([&nudge] { nudge.kill(); nudge.waitForFinished(); });
-    QVERIFY(startServer(server, QString(), {{QStringLiteral("AIODATA_REPLICATION_URI"), replication.toString()}}));
+    QVERIFY(startServer(server, QString(), {{QStringLiteral("AIODATA_REPLICATION_URI"), replication}}));
     TestServer onPrimary;
     QVERIFY(startServer(onPrimary, QString()));
     StateSubscriber s, p;
@@ -554,32 +578,25 @@ void tst_Resume::standbyPromoted()
     // the branch point, so its subscribers resume under the new epoch.
     if (!qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
         QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest, which owns the test cluster");
-    if (m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v")).first()[QLatin1String("v")].toInt() < 160000)
+    if (serverVersion() < 160000)
         QSKIP("logical decoding on a standby needs PostgreSQL 16 (standbySource checks what 15 says)");
-    bool ok = false;
-    const QUrl standbyAdmin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
-    QVERIFY(ok);
+    const quint16 standbyPort = startStandby();
+    QVERIFY(standbyPort);
     const auto stopStandby = qScopeGuard([this] {
         bool stopped = false;
         devdb(QStringLiteral("standby-stop"), &stopped);
     });
-    QUrl onStandby(m_db.authenticatorUri());
-    onStandby.setPort(standbyAdmin.port());
+    const QString onStandby = atPort(m_db.authenticatorUri(), standbyPort);
     QProcess nudge;
-    nudge.start(QStandardPaths::findExecutable(QStringLiteral("psql")),
-                {m_db.superuserUri(), QStringLiteral("-qc"),
-                 QStringLiteral("DO $$ BEGIN FOR i IN 1..300 LOOP PERFORM pg_log_standby_snapshot(); COMMIT; "
-                                "PERFORM pg_sleep(0.1); END LOOP; END $$")});
-    QVERIFY(nudge.waitForStarted());
+    nudgeStandby(nudge);
     const auto stopNudge = qScopeGuard([&nudge] { nudge.kill(); nudge.waitForFinished(); });
     const QString slot = QStringLiteral("aiodata_test_promoted");
     TestServer server;
-    QVERIFY(startServer(server, slot, {{QStringLiteral("AIODATA_REPLICATION_URI"), onStandby.toString()}}));
+    QVERIFY(startServer(server, slot, {{QStringLiteral("AIODATA_REPLICATION_URI"), onStandby}}));
     const auto dropSlot = qScopeGuard([&] {
         server.stop();
-        QUrl admin(TestDatabase::adminUri());
-        admin.setPort(standbyAdmin.port());
-        TestDatabase::execAt(admin.toString(), QStringLiteral("SELECT pg_drop_replication_slot('%1')").arg(slot));
+        const QString admin = atPort(TestDatabase::adminUri(), standbyPort);
+        TestDatabase::execAt(admin, QStringLiteral("SELECT pg_drop_replication_slot('%1')").arg(slot));
     });
     StateSubscriber s;
     s.open(server.url());
@@ -589,13 +606,13 @@ void tst_Resume::standbyPromoted()
     const quint64 since = lastSeqOf(s);
     const QString oldEpoch = helloOf(s)[QLatin1String("epoch")].toString();
 
+    bool ok = false;
     devdb(QStringLiteral("standby-promote"), &ok);
     QVERIFY(ok);
     // Written on the promoted node, the new primary.
-    QUrl promoted(m_db.superuserUri());
-    promoted.setPort(standbyAdmin.port());
+    const QString promoted = atPort(m_db.superuserUri(), standbyPort);
     QString error;
-    QTRY_VERIFY2_WITH_TIMEOUT(TestDatabase::execAt(promoted.toString(), QStringLiteral("INSERT INTO api.items VALUES (2, 2)"), &error),
+    QTRY_VERIFY2_WITH_TIMEOUT(TestDatabase::execAt(promoted, QStringLiteral("INSERT INTO api.items VALUES (2, 2)"), &error),
                               qPrintable(error), 20000);
 
     // The subscriber that stayed sees it (or, had it been closed, resumes).
@@ -616,17 +633,15 @@ void tst_Resume::failoverSlotAfterPromotion()
     // the primary's clients resume on it.
     if (!qEnvironmentVariableIsSet("AIODATA_TEST_DB_DIR"))
         QSKIP("AIODATA_TEST_DB_DIR not set: run through ctest, which owns the test cluster");
-    if (m_db.rows(QStringLiteral("SELECT current_setting('server_version_num')::int AS v")).first()[QLatin1String("v")].toInt() < 170000)
+    if (serverVersion() < 170000)
         QSKIP("failover slots need PostgreSQL 17");
-    bool ok = false;
-    const QUrl standbyAdmin(QString::fromUtf8(devdb(QStringLiteral("standby-start"), &ok)));
-    QVERIFY(ok);
+    const quint16 standbyPort = startStandby();
+    QVERIFY(standbyPort);
     const auto stopStandby = qScopeGuard([this] {
         bool stopped = false;
         devdb(QStringLiteral("standby-stop"), &stopped);
     });
-    QUrl standbySuper(m_db.superuserUri());
-    standbySuper.setPort(standbyAdmin.port());
+    const QString standbySuper = atPort(m_db.superuserUri(), standbyPort);
     const QString slot = QStringLiteral("aiodata_test_failover");
     TestServer onPrimary;
     // A short window, so that the slot on the primary moves on: a standby
@@ -649,7 +664,7 @@ void tst_Resume::failoverSlotAfterPromotion()
     QString error;
     QTRY_VERIFY2_WITH_TIMEOUT(
         (m_db.exec(QStringLiteral("INSERT INTO public.elsewhere (v) VALUES ('x'); SELECT pg_log_standby_snapshot()")),
-         TestDatabase::execAt(standbySuper.toString(),
+         TestDatabase::execAt(standbySuper,
                               QStringLiteral("DO $$ BEGIN PERFORM pg_sync_replication_slots(); IF NOT EXISTS (SELECT 1 FROM "
                                              "pg_replication_slots WHERE slot_name = '%1' AND synced AND NOT temporary) THEN "
                                              "RAISE 'not synchronised yet'; END IF; END $$").arg(slot),
@@ -663,23 +678,23 @@ void tst_Resume::failoverSlotAfterPromotion()
     const QString primaryLsn = m_db.rows(QStringLiteral("SELECT pg_current_wal_lsn()::text AS l")).first()[QLatin1String("l")].toString();
     // The standby has replayed it all.
     QTRY_VERIFY2_WITH_TIMEOUT(
-        TestDatabase::execAt(standbySuper.toString(),
+        TestDatabase::execAt(standbySuper,
                              QStringLiteral("DO $$ BEGIN IF pg_last_wal_replay_lsn() < '%1' THEN RAISE 'behind'; END IF; END $$").arg(primaryLsn),
                              &error),
         qPrintable(error), 20000);
 
+    bool ok = false;
     devdb(QStringLiteral("standby-promote"), &ok);
     QVERIFY(ok);
-    QUrl promoted(m_db.authenticatorUri());
-    promoted.setPort(standbyAdmin.port());
+    const QString promoted = atPort(m_db.authenticatorUri(), standbyPort);
     TestServer onPromoted;
     onPromoted.environment.insert(QStringLiteral("AIODATA_STATUS_INTERVAL_MS"), QStringLiteral("200"));
     onPromoted.environment.insert(QStringLiteral("AIODATA_EVENTS"), QStringLiteral("wal"));
     onPromoted.environment.insert(QStringLiteral("AIODATA_SLOT"), slot);
-    QTRY_VERIFY_WITH_TIMEOUT(onPromoted.start(promoted.toString(), QString(), &error), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(onPromoted.start(promoted, QString(), &error), 20000);
     const auto dropSlot = qScopeGuard([&] {
         onPromoted.stop();
-        TestDatabase::execAt(standbySuper.toString(), QStringLiteral("SELECT pg_drop_replication_slot('%1')").arg(slot));
+        TestDatabase::execAt(standbySuper, QStringLiteral("SELECT pg_drop_replication_slot('%1')").arg(slot));
     });
     QVERIFY2(!onPromoted.output().contains("created the replication slot"), onPromoted.output().constData());
     StateSubscriber back;
@@ -688,7 +703,7 @@ void tst_Resume::failoverSlotAfterPromotion()
     QCOMPARE(helloOf(back)[QLatin1String("resumed")].toBool(), true);
     QVERIFY(helloOf(back)[QLatin1String("epoch")].toString() != epoch); // the new timeline
     QTRY_COMPARE_WITH_TIMEOUT(createdIds(back), QList<int>{2}, 20000);
-    QVERIFY2(TestDatabase::execAt(standbySuper.toString(), QStringLiteral("INSERT INTO api.items VALUES (3, 3)"), &error),
+    QVERIFY2(TestDatabase::execAt(standbySuper, QStringLiteral("INSERT INTO api.items VALUES (3, 3)"), &error),
              qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(createdIds(back), (QList<int>{2, 3}), 20000);
 }
