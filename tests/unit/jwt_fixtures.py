@@ -53,6 +53,21 @@ ec256 = ec.generate_private_key(ec.SECP256R1())
 ec256_2 = ec.generate_private_key(ec.SECP256R1())
 ec384 = ec.generate_private_key(ec.SECP384R1())
 ed = ed25519.Ed25519PrivateKey.generate()
+
+
+# A P-256 key whose x starts with a zero byte (one in 256), as a JWK with that
+# byte dropped: what PyJWT before 2.8 writes, and the server pads back.
+def short_x_jwk():
+    while True:
+        key = ec.generate_private_key(ec.SECP256R1())
+        numbers = key.public_key().public_numbers()
+        if numbers.x < 1 << 248:
+            x = numbers.x.to_bytes(32, "big").lstrip(b"\0")
+            return key, {"kty": "EC", "crv": "P-256", "kid": "ec256-short", "x": b64(x),
+                         "y": b64(numbers.y.to_bytes(32, "big"))}
+
+
+ec256_short, jwk_ec256_short = short_x_jwk()
 oct_key = random.token_bytes(48)
 plain = "a plain jwt-secret, longer than 32 chars: " + random.token_hex(8)
 
@@ -73,6 +88,9 @@ secrets = {
     "rsa-private-jwk": compact(jwk_rsa1_private),
     "ec256-jwk": compact(jwk_ec256),
     "ec384-jwk": compact(jwk_ec384),
+    "ec256-short-jwk": compact(jwk_ec256_short),
+    "ec256-long-jwk": compact(dict(jwk_ec256_short, x=b64(b"\0" * 2 + base64.urlsafe_b64decode(
+        jwk_ec256_short["x"] + "=" * (-len(jwk_ec256_short["x"]) % 4))))),
     "ed25519-jwk": compact(jwk_ed),
     "oct-jwk": compact(jwk_oct),
     "jwks": compact({"keys": [jwk_rsa1, jwk_rsa2, jwk_ec256, jwk_ec256_2, jwk_ec384, jwk_ed, jwk_oct]}),
@@ -100,6 +118,7 @@ for alg in ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"):
 sign("ES256", role, ec256, "ES256", "ec256-1")
 sign("ES256-nokid", role, ec256, "ES256")
 sign("ES256-key2-nokid", role, ec256_2, "ES256")
+sign("ES256-short", role, ec256_short, "ES256", "ec256-short")
 sign("ES384", role, ec384, "ES384", "ec384-1")
 sign("ES384-nokid", role, ec384, "ES384")
 sign("EdDSA", role, ed, "EdDSA", "ed-1")

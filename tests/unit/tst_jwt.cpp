@@ -218,6 +218,8 @@ void TestJwt::independentTokens_data()
     row("jwks", "ES256", Status::Valid);
     row("jwks", "ES256-nokid", Status::Valid);
     row("jwks", "ES256-key2-nokid", Status::Valid);
+    row("ec256-short-jwk", "ES256-short", Status::Valid); // leading zero byte of x dropped
+    row("ec256-short-jwk", "ES256", Status::NoSuitableKey);
     row("ec384-jwk", "ES384", Status::Valid);
     row("jwks", "ES384", Status::Valid);
     row("jwks", "ES384-nokid", Status::Valid);
@@ -657,7 +659,11 @@ void TestJwt::createRefuses_data()
     QTest::newRow("RSA without e") << QByteArray(R"({"kty":"RSA","n":")" + n + R"("})") << "has no \"e\"";
     QTest::newRow("RSA too small") << QByteArray(R"({"kty":"RSA","n":"AQAB","e":"AQAB"})") << "17-bit modulus";
     QTest::newRow("RSA even e") << QByteArray(R"({"kty":"RSA","n":")" + n + R"(","e":"Ag"})") << "public exponent";
-    QTest::newRow("EC x too short") << QByteArray(R"({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})") << "32";
+    QTest::newRow("EC x longer than the field") << secret("ec256-long-jwk") << "33/32 bytes; its curve needs 32";
+    QTest::newRow("EC x empty") << QByteArray(R"({"kty":"EC","crv":"P-256","x":"","y":"AAAA"})") << "empty \"x\"";
+    // Short coordinates are padded (PyJWT < 2.8 drops leading zeros): zeros are no point.
+    QTest::newRow("EC short zeros") << QByteArray(R"({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})")
+                                    << "not a point on its curve";
     QTest::newRow("EC point off the curve")
         << QByteArray(R"({"kty":"EC","crv":"P-256","x":")" + b64(QByteArray(32, '\x01')) + R"(","y":")"
                       + b64(QByteArray(32, '\x02')) + R"("})")

@@ -155,13 +155,16 @@ Pkey ecKey(const QJsonObject &jwk, KeyType type, QString *problem)
     const auto y = decodeMember(jwk, QLatin1StringView("y"), problem);
     if (!y)
         return {};
-    // RFC 7518 6.2.1.2: the full field size, leading zeros kept.
-    if (x->size() != size || y->size() != size) {
+    // RFC 7518 6.2.1.2 asks for the full field size, but PyJWT before 2.8 and
+    // other encoders drop leading zero bytes (one key in 128 on P-256): the
+    // integer is the same, so pad it back. Longer than the field is refused.
+    if (x->size() > size || y->size() > size) {
         *problem = QStringLiteral("has \"x\"/\"y\" of %1/%2 bytes; its curve needs %3")
                        .arg(x->size()).arg(y->size()).arg(size);
         return {};
     }
-    const QByteArray point = QByteArray(1, '\x04') + *x + *y; // uncompressed SEC1 point
+    const QByteArray point = QByteArray(1, '\x04') + QByteArray(size - x->size(), '\0') + *x
+                             + QByteArray(size - y->size(), '\0') + *y; // uncompressed SEC1 point
     std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
     if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1
         || OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.constData(),
