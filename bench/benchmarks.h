@@ -16,6 +16,7 @@ void benchFill(const QList<qint64> &sizes);       // 6 + 7: Client::start() unti
 void benchEvents();      // 8: events applied to a model with a QTableView vs JSON parsing only
 void benchInstructions(); // 9 (info): server instructions per POST vs a pgbench client's per INSERT (callgrind)
 void benchReconnect(int clients); // 10: N clients after a server kill -9 + restart: resume (permanent slot) vs re-snapshot
+void benchSubsets(int streams, int perStream, int distinctFilters); // 11: live subsets: latency and rows/s with many vs one
 
 // Child-process entry points (fresh heap for time and memory figures).
 // linkBytesPerSecond > 0: through a ThrottledRelay of that rate, whose

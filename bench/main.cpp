@@ -111,6 +111,7 @@ int main(int argc, char *argv[])
         {"events", [] { benchEvents(); }},
         {"instructions", [] { benchInstructions(); }},
         {"reconnect", [&] { benchReconnect(options().smoke ? 50 : 1000); }},
+        {"subsets", [&] { options().smoke ? benchSubsets(5, 20, 50) : benchSubsets(100, 100, 1000); }},
     };
     for (const Step &step : steps) {
         if (!o.wants(QString::fromLatin1(step.name)))

@@ -66,7 +66,8 @@ constexpr QLatin1String Schema("schema");
 constexpr QLatin1String Table("table");
 constexpr QLatin1String Rows("rows");
 constexpr QLatin1String Old("old");           // update: the old rows, pairing with rows
-constexpr QLatin1String Subset("subset");     // a change of a subset: its id
+constexpr QLatin1String Subset("subset");     // a change of a subset: its id; "*": every subset of the table
+constexpr QLatin1String Except("except");     // with subset "*": the subsets it is not for
 constexpr QLatin1String Id("id");             // subscribe, subscribed, ...: the subset's id
 constexpr QLatin1String Query("query");       // subscribe: PostgREST query string
 constexpr QLatin1String Code("code");         // subscriptionError: as the REST API's error
@@ -74,6 +75,9 @@ constexpr QLatin1String Message("message");
 constexpr QLatin1String Details("details");
 constexpr QLatin1String Hint("hint");
 } // namespace Field
+
+// Field::Subset's value for a change of every subset of its table on the stream.
+constexpr QLatin1String EverySubset("*");
 
 // Query parameters of GET /state?since=<seq>&epoch=<epoch>: resume after
 // the client's last applied transaction.

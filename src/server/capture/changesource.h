@@ -4,6 +4,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include "protocol/messages.h"
 
@@ -24,8 +25,10 @@ struct Change
     // can then be judged on them.
     bool completeOldRows = false;
     // A change of one subscriber's subset (fanout/SubsetFilter makes them):
-    // its id; empty for a change of the whole table.
+    // its id; empty for a change of the whole table; "*" for every subset
+    // of the table on that stream but those in except (removals).
     QString subset;
+    QStringList except;
 };
 
 // One committed transaction: its changes in order, applied by clients in one go.

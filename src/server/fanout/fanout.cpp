@@ -86,6 +86,16 @@ static void appendChange(QByteArray &m, const Change &change)
         WalValueFormatter::appendString(m, change.subset.toUtf8());
         m += ',';
     }
+    if (!change.except.isEmpty()) {
+        appendKey(m, P::Field::Except);
+        m += '[';
+        for (qsizetype i = 0; i < change.except.size(); ++i) {
+            if (i)
+                m += ',';
+            WalValueFormatter::appendString(m, change.except.at(i).toUtf8());
+        }
+        m += "],";
+    }
     appendKey(m, P::Field::Rows);
     m += change.rows;
     if (change.action == Change::Action::Update) {
@@ -648,7 +658,7 @@ void Fanout::pump(const QString &identity)
                     if (!members.isEmpty()) {
                         const QList<Subset> &now = members.first().context.subsets;
                         out.changes.removeIf([&now](const Change &c) {
-                            return !c.subset.isEmpty()
+                            return !c.subset.isEmpty() && c.subset != P::EverySubset
                                 && std::none_of(now.cbegin(), now.cend(), [&c](const Subset &s) { return s.id == c.subset; });
                         });
                     }

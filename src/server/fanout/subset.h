@@ -25,6 +25,9 @@ struct Subset
     // $2 onwards ($1 is the caller's).
     QByteArray condition;
     QList<QByteArray> params;
+    // The condition and its values as one text: subsets with equal ones
+    // are judged once (SubsetFilter).
+    QByteArray filterKey;
 };
 
 // Why a subscribe was refused: the REST API's error for the same query.

@@ -7,6 +7,7 @@
 #include "pg/pgsql.h"
 
 #include <QElapsedTimer>
+#include <QMap>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
@@ -38,14 +39,6 @@ struct Input
     QList<const Subset *> conditions;     // one per distinct filter
     QHash<QByteArray, int> conditionIndex; // filter (SQL and values) -> position in conditions
 };
-
-QByteArray filterKey(const Subset &s)
-{
-    QByteArray key = s.condition;
-    for (const QByteArray &p : s.params)
-        key += '\0' + QByteArray::number(p.size()) + ':' + p;
-    return key;
-}
 
 // SELECT per row: its position, one boolean per filter ("{t,f,...}"), its text.
 PgStatement inputStatement(const Input &input)
@@ -138,25 +131,28 @@ void SubsetFilter::flush()
             QList<QList<QPair<int, int>>> perChange;
             for (const Change &c : r.transaction.changes) {
                 QList<QPair<int, int>> perSubset;
+                int in = -1; // the change's input, found once (its rows may be large)
                 for (const Subset &s : r.subscriber.subsets) {
                     if (!isOf(s, c, r.subscriber) || !judged(c)) {
                         perSubset.append({-1, -1});
                         continue;
                     }
-                    const QByteArray key = c.schema.toUtf8() + '\0' + c.table.toUtf8() + '\0' + c.rows;
-                    auto in = inputIndex.constFind(key);
-                    if (in == inputIndex.constEnd()) {
-                        inputs->append(Input{c.schema, c.table, c.rows, {}, {}});
-                        in = inputIndex.insert(key, int(inputs->size()) - 1);
+                    if (in < 0) {
+                        const QByteArray key = c.schema.toUtf8() + '\0' + c.table.toUtf8() + '\0' + c.rows;
+                        auto found = inputIndex.constFind(key);
+                        if (found == inputIndex.constEnd()) {
+                            inputs->append(Input{c.schema, c.table, c.rows, {}, {}});
+                            found = inputIndex.insert(key, int(inputs->size()) - 1);
+                        }
+                        in = *found;
                     }
-                    Input &input = (*inputs)[*in];
-                    const QByteArray fk = filterKey(s);
-                    auto cond = input.conditionIndex.constFind(fk);
+                    Input &input = (*inputs)[in];
+                    auto cond = input.conditionIndex.constFind(s.filterKey);
                     if (cond == input.conditionIndex.constEnd()) {
                         input.conditions.append(&s);
-                        cond = input.conditionIndex.insert(fk, int(input.conditions.size()) - 1);
+                        cond = input.conditionIndex.insert(s.filterKey, int(input.conditions.size()) - 1);
                     }
-                    perSubset.append({*in, *cond});
+                    perSubset.append({in, *cond});
                 }
                 perChange.append(perSubset);
             }
@@ -180,6 +176,25 @@ void SubsetFilter::flush()
             QList<Verdicts> verdicts;
             for (qsizetype i = 1; i < results.size(); ++i)
                 verdicts.append(readVerdicts(results.at(i)));
+            // Key-only rows as JSON text, once per distinct rows of this
+            // batch (every subscriber of a commit shares them).
+            QHash<QByteArray, QList<QByteArray>> keyTexts;
+            auto keysOf = [&keyTexts](const QByteArray &rows, const QStringList &key) -> const QList<QByteArray> & {
+                auto it = keyTexts.find(rows);
+                if (it == keyTexts.end()) {
+                    QList<QByteArray> texts;
+                    for (const QJsonValue &row : QJsonDocument::fromJson(rows).array())
+                        texts.append(QJsonDocument(RowKeys::keyOnly(row.toObject(), key)).toJson(QJsonDocument::Compact));
+                    it = keyTexts.insert(rows, texts);
+                }
+                return *it;
+            };
+            // An update's old keys; the new rows' when it carries none.
+            const QList<QByteArray> noKeys;
+            auto oldKeysOf = [&keysOf](const Change &c, const QStringList &key) -> const QList<QByteArray> & {
+                const QList<QByteArray> &old = keysOf(c.oldRows, key);
+                return old.isEmpty() ? keysOf(c.rows, key) : old;
+            };
             for (qsizetype q = 0; q < requests.size(); ++q) {
                 const Request &r = requests.at(q);
                 Transaction out;
@@ -189,75 +204,76 @@ void SubsetFilter::flush()
                 for (qsizetype i = 0; i < r.transaction.changes.size(); ++i) {
                     const Change &c = r.transaction.changes.at(i);
                     out.changes.append(c);
+                    QList<qsizetype> mine; // this subscriber's subsets of the change's table
                     for (qsizetype k = 0; k < r.subscriber.subsets.size(); ++k) {
+                        if (isOf(r.subscriber.subsets.at(k), c, r.subscriber))
+                            mine.append(k);
+                    }
+                    if (mine.isEmpty())
+                        continue;
+                    const QStringList &key = r.subscriber.subsets.at(mine.first()).key;
+                    Change every;
+                    every.schema = c.schema;
+                    every.table = c.table;
+                    every.subset = Protocol::EverySubset;
+                    if (c.action == Change::Action::Truncate || c.action == Change::Action::Delete) {
+                        // Once for all subsets of the table: a truncate empties
+                        // them, and a delete carrying only keys cannot be judged.
+                        every.action = c.action;
+                        every.rows = c.action == Change::Action::Truncate ? QByteArray("[]") : joinRows(keysOf(c.rows, key));
+                        out.changes.append(every);
+                        continue;
+                    }
+                    const qsizetype rowCount = verdicts.value(where->at(q).at(i).at(mine.first()).first).rows.size();
+                    // Per row, the subsets it is in after the change.
+                    QList<QStringList> inSubsets(rowCount);
+                    for (qsizetype k : std::as_const(mine)) {
                         const Subset &s = r.subscriber.subsets.at(k);
-                        if (!isOf(s, c, r.subscriber))
+                        const auto [in, cond] = where->at(q).at(i).at(k);
+                        const Verdicts &v = verdicts.value(in);
+                        QList<QByteArray> matched;
+                        QList<QByteArray> matchedOld;
+                        const QList<QByteArray> &oldKeys = c.action == Change::Action::Update ? oldKeysOf(c, key) : noKeys;
+                        for (qsizetype row = 0; row < v.rows.size(); ++row) {
+                            if (!v.matches.at(row).value(cond))
+                                continue;
+                            matched.append(s.columns.isEmpty() ? v.rows.at(row) : RowText::project(v.rows.at(row), s.columns));
+                            if (c.action == Change::Action::Update)
+                                matchedOld.append(oldKeys.value(row));
+                            if (row < inSubsets.size())
+                                inSubsets[row].append(s.id);
+                        }
+                        if (matched.isEmpty())
                             continue;
+                        // A create inserts (or replaces); an update upserts, so
+                        // a row that moved in is an insertion, one that stayed a change.
                         Change sc;
                         sc.schema = c.schema;
                         sc.table = c.table;
                         sc.subset = s.id;
                         sc.action = c.action;
-                        if (c.action == Change::Action::Truncate) {
-                            sc.rows = "[]";
-                            out.changes.append(sc);
-                            continue;
-                        }
-                        if (c.action == Change::Action::Delete) {
-                            // With only keys a delete cannot be judged: every subset may hold the row.
-                            QJsonArray keys;
-                            for (const QJsonValue &row : QJsonDocument::fromJson(c.rows).array())
-                                keys.append(RowKeys::keyOnly(row.toObject(), s.key));
-                            if (!keys.isEmpty()) {
-                                sc.rows = RowKeys::toJson(keys);
-                                out.changes.append(sc);
-                            }
-                            continue;
-                        }
-                        const auto [in, cond] = where->at(q).at(i).at(k);
-                        const Verdicts &v = verdicts.value(in);
-                        QList<QByteArray> matched;
-                        QList<qsizetype> matchedAt;
-                        for (qsizetype row = 0; row < v.rows.size(); ++row) {
-                            if (v.matches.at(row).value(cond)) {
-                                matched.append(s.columns.isEmpty() ? v.rows.at(row) : RowText::project(v.rows.at(row), s.columns));
-                                matchedAt.append(row);
-                            }
-                        }
-                        if (c.action == Change::Action::Create) {
-                            if (!matched.isEmpty()) {
-                                sc.rows = joinRows(matched);
-                                out.changes.append(sc);
-                            }
-                            continue;
-                        }
-                        // An update: rows that match after it are upserted by
-                        // the client (a move-in inserts, a stay changes); the
-                        // others left, or never were in: their old keys go.
-                        const QJsonArray oldRows = QJsonDocument::fromJson(c.oldRows).array();
-                        const qsizetype count = v.rows.size();
-                        QJsonArray inOld, leftKeys;
-                        qsizetype next = 0;
-                        for (qsizetype row = 0; row < count; ++row) {
-                            const bool in = next < matchedAt.size() && matchedAt.at(next) == row;
-                            next += in;
-                            const QJsonValue old = row < oldRows.size() ? oldRows.at(row) : QJsonValue();
-                            const QJsonObject keySource = old.isObject() ? old.toObject()
-                                                                         : QJsonDocument::fromJson(v.rows.at(row)).object();
-                            (in ? inOld : leftKeys).append(RowKeys::keyOnly(keySource, s.key));
-                        }
-                        if (!inOld.isEmpty()) {
-                            sc.rows = joinRows(matched);
-                            sc.oldRows = RowKeys::toJson(inOld);
-                            out.changes.append(sc);
-                        }
-                        if (!leftKeys.isEmpty()) {
-                            Change left = sc;
-                            left.action = Change::Action::Delete;
-                            left.rows = RowKeys::toJson(leftKeys);
-                            left.oldRows.clear();
-                            out.changes.append(left);
-                        }
+                        sc.rows = joinRows(matched);
+                        if (c.action == Change::Action::Update)
+                            sc.oldRows = joinRows(matchedOld);
+                        out.changes.append(sc);
+                    }
+                    if (c.action != Change::Action::Update)
+                        continue;
+                    // The old keys leave every other subset of the table (the
+                    // client drops those it holds): one removal per set of
+                    // subsets the rows are still in, not one per subset.
+                    const QList<QByteArray> &oldKeys = oldKeysOf(c, key);
+                    QMap<QStringList, QList<QByteArray>> removals;
+                    for (qsizetype row = 0; row < rowCount; ++row) {
+                        if (inSubsets.at(row).size() < mine.size())
+                            removals[inSubsets.at(row)].append(oldKeys.value(row));
+                    }
+                    for (auto it = removals.cbegin(); it != removals.cend(); ++it) {
+                        Change left = every;
+                        left.action = Change::Action::Delete;
+                        left.except = it.key();
+                        left.rows = joinRows(it.value());
+                        out.changes.append(left);
                     }
                 }
                 r.done(out, QString());

@@ -78,6 +78,9 @@ std::optional<Subset> SubsetPlanner::plan(const SchemaCache &schema, const Subsc
         return std::nullopt;
     subset.condition = condition->sql;
     subset.params = condition->params.mid(1);
+    subset.filterKey = subset.condition;
+    for (const QByteArray &p : std::as_const(subset.params))
+        subset.filterKey += '\0' + QByteArray::number(p.size()) + ':' + p;
     return subset;
 }
 
