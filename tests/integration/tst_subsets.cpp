@@ -68,6 +68,17 @@ void applyTo(Subsets &held, const QJsonObject &change)
     }
 }
 
+// The changes of the messages after *applied, which moves past them.
+QList<QJsonObject> takeChanges(const StateSubscriber &subscriber, qsizetype &applied)
+{
+    QList<QJsonObject> changes;
+    for (; applied < subscriber.messages.size(); ++applied) {
+        for (const QJsonValue &change : StateSubscriber::eventsOf(subscriber.messages.at(applied)))
+            changes.append(change.toObject());
+    }
+    return changes;
+}
+
 } // namespace
 
 class tst_Subsets : public QObject
@@ -229,14 +240,11 @@ void tst_Subsets::followsTheRestAnswer()
     for (const QString &sql : writes) {
         write(sql);
         QVERIFY(sync(subscriber));
-        for (; applied < subscriber.messages.size(); ++applied) {
-            for (const QJsonValue &change : StateSubscriber::eventsOf(subscriber.messages.at(applied))) {
-                const QJsonObject c = change.toObject();
-                if (c.contains(QLatin1String("subset")))
-                    applyTo(held, c);
-                else
-                    QCOMPARE(c.value(QLatin1String("table")).toString(), QStringLiteral("marks")); // no whole items
-            }
+        for (const QJsonObject &c : takeChanges(subscriber, applied)) {
+            if (c.contains(QLatin1String("subset")))
+                applyTo(held, c);
+            else
+                QCOMPARE(c.value(QLatin1String("table")).toString(), QStringLiteral("marks")); // no whole items
         }
         for (qsizetype i = 0; i < queries.size(); ++i) {
             Rows expected;
@@ -386,16 +394,13 @@ void tst_Subsets::rowSecurityHoldsForSubsets()
     for (const QString &sql : writes) {
         write(sql);
         QVERIFY(sync(subscriber));
-        for (; applied < subscriber.messages.size(); ++applied) {
-            for (const QJsonValue &change : StateSubscriber::eventsOf(subscriber.messages.at(applied))) {
-                const QJsonObject c = change.toObject();
-                if (!c.contains(QLatin1String("subset")))
-                    continue;
-                // Nothing of bob's, ever, in what reaches alice.
-                for (const QJsonValue &r : c.value(QLatin1String("rows")).toArray())
-                    QVERIFY(r[QLatin1String("owner")].toString() != QLatin1String("bob"));
-                applyTo(held, c);
-            }
+        for (const QJsonObject &c : takeChanges(subscriber, applied)) {
+            if (!c.contains(QLatin1String("subset")))
+                continue;
+            // Nothing of bob's, ever, in what reaches alice.
+            for (const QJsonValue &r : c.value(QLatin1String("rows")).toArray())
+                QVERIFY(r[QLatin1String("owner")].toString() != QLatin1String("bob"));
+            applyTo(held, c);
         }
         Rows expected;
         for (const QJsonValue &r : get(QStringLiteral("owned"), QStringLiteral("kind=eq.k"), alice))
