@@ -457,6 +457,7 @@ void Fanout::onClientMessage(QWebSocket *socket, const QString &text)
     QList<Subset> &subsets = subscriber->context.subsets;
     if (message.kind == ClientMessage::Kind::Unsubscribe) {
         subsets.removeIf([&message](const Subset &s) { return s.id == message.id; });
+        subscriber->context.indexSubsets();
         sendSubsetReply(socket, P::MessageType::Unsubscribed, message.id, QString());
         return;
     }
@@ -483,6 +484,7 @@ void Fanout::onClientMessage(QWebSocket *socket, const QString &text)
     // Transactions delivered from here on are judged with it: the client's
     // first fill, read after this reply, meets them by xid.
     subsets.append(std::get<Subset>(std::move(planned)));
+    subscriber->context.indexSubsets();
     sendSubsetReply(socket, P::MessageType::Subscribed, message.id, subsets.last().table);
     qCDebug(lcFanout).noquote() << "subscription" << message.id << "of" << subsets.last().table;
 }
@@ -502,6 +504,7 @@ void Fanout::replanSubsets(Subscriber &subscriber)
         kept.append(std::get<Subset>(std::move(planned)));
     }
     subscriber.context.subsets = kept;
+    subscriber.context.indexSubsets();
 }
 
 bool Fanout::send(const Subscriber &subscriber, const QString &message)

@@ -212,9 +212,7 @@ bool RowFilter::needsCheck(const Change &change, const SubscriberContext &contex
     if (change.schema != context.schema || !context.readableTables.contains(change.table))
         return false;
     // A selective stream reads a table whole or through subsets, or not at all.
-    if (context.selective && !context.wholeTables.contains(change.table)
-        && std::none_of(context.subsets.cbegin(), context.subsets.cend(),
-                        [&change](const Subset &s) { return s.table == change.table; }))
+    if (context.selective && !context.wholeTables.contains(change.table) && !context.subsetsOfTable.contains(change.table))
         return false;
     const TableInfo *table = m_schema->table(change.schema, change.table);
     return table && table->rowSecurity;

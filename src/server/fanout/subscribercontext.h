@@ -3,6 +3,8 @@
 #include "fanout/subset.h"
 
 #include <QByteArray>
+#include <QHash>
+#include <QList>
 #include <QMetaType>
 #include <QSet>
 #include <QString>
@@ -28,6 +30,22 @@ struct SubscriberContext
     bool selective = false;
     QSet<QString> wholeTables;
     QList<Subset> subsets;         // made by subscribe messages
+    QHash<QString, QList<int>> subsetsOfTable; // positions in subsets, by table: indexSubsets()
+
+    // After any change of subsets: every commit asks this, per subscriber.
+    void indexSubsets()
+    {
+        subsetsOfTable.clear();
+        for (int i = 0; i < subsets.size(); ++i)
+            subsetsOfTable[subsets.at(i).table].append(i);
+    }
+    // This subscriber's subsets a change is for, by position (none for another schema or a subset's change).
+    QList<int> subsetsOf(const QString &changeSchema, const QString &table, const QString &changeSubset) const
+    {
+        if (changeSchema != schema || !changeSubset.isEmpty())
+            return {};
+        return subsetsOfTable.value(table);
+    }
 
     // Whether the stream carries the table's changes whole.
     bool streamsWhole(const QString &tableSchema, const QString &table) const

@@ -19,11 +19,6 @@ namespace Aiodata::Server {
 
 namespace {
 
-bool isOf(const Subset &subset, const Change &change, const SubscriberContext &subscriber)
-{
-    return change.subset.isEmpty() && subset.table == change.table && change.schema == subscriber.schema;
-}
-
 bool judged(const Change &change)
 {
     return change.action == Change::Action::Create || change.action == Change::Action::Update;
@@ -95,11 +90,11 @@ SubsetFilter::SubsetFilter(PgPool *pool, QObject *parent)
 
 bool SubsetFilter::concerns(const Transaction &transaction, const SubscriberContext &subscriber)
 {
-    for (const Subset &s : subscriber.subsets) {
-        for (const Change &c : transaction.changes) {
-            if (isOf(s, c, subscriber))
-                return true;
-        }
+    if (subscriber.subsets.isEmpty())
+        return false;
+    for (const Change &c : transaction.changes) {
+        if (!subscriber.subsetsOf(c.schema, c.table, c.subset).isEmpty())
+            return true;
     }
     return false;
 }
@@ -125,26 +120,35 @@ void SubsetFilter::flush()
         // Distinct rows (per table) and, for each, the distinct filters asking.
         auto inputs = std::make_shared<QList<Input>>();
         QHash<QByteArray, int> inputIndex;
-        // Per request, change and subset: (input, condition), or (-1, -1).
-        auto where = std::make_shared<QList<QList<QList<QPair<int, int>>>>>();
+        // Per request and change: for each of its subsets of the change's
+        // table, (subset position, input, condition).
+        struct Judged
+        {
+            int subset;
+            int input;
+            int condition;
+        };
+        auto where = std::make_shared<QList<QList<QList<Judged>>>>();
         for (const Request &r : requests) {
-            QList<QList<QPair<int, int>>> perChange;
+            QList<QList<Judged>> perChange;
             for (const Change &c : r.transaction.changes) {
-                QList<QPair<int, int>> perSubset;
+                QList<Judged> mine;
+                const QList<int> subsets = r.subscriber.subsetsOf(c.schema, c.table, c.subset);
                 int in = -1; // the change's input, found once (its rows may be large)
-                for (const Subset &s : r.subscriber.subsets) {
-                    if (!isOf(s, c, r.subscriber) || !judged(c)) {
-                        perSubset.append({-1, -1});
-                        continue;
+                if (!subsets.isEmpty() && judged(c)) {
+                    const QByteArray key = c.schema.toUtf8() + '\0' + c.table.toUtf8() + '\0' + c.rows;
+                    auto found = inputIndex.constFind(key);
+                    if (found == inputIndex.constEnd()) {
+                        inputs->append(Input{c.schema, c.table, c.rows, {}, {}});
+                        found = inputIndex.insert(key, int(inputs->size()) - 1);
                     }
+                    in = *found;
+                }
+                for (int k : subsets) {
+                    const Subset &s = r.subscriber.subsets.at(k);
                     if (in < 0) {
-                        const QByteArray key = c.schema.toUtf8() + '\0' + c.table.toUtf8() + '\0' + c.rows;
-                        auto found = inputIndex.constFind(key);
-                        if (found == inputIndex.constEnd()) {
-                            inputs->append(Input{c.schema, c.table, c.rows, {}, {}});
-                            found = inputIndex.insert(key, int(inputs->size()) - 1);
-                        }
-                        in = *found;
+                        mine.append({k, -1, -1});
+                        continue;
                     }
                     Input &input = (*inputs)[in];
                     auto cond = input.conditionIndex.constFind(s.filterKey);
@@ -152,9 +156,9 @@ void SubsetFilter::flush()
                         input.conditions.append(&s);
                         cond = input.conditionIndex.insert(s.filterKey, int(input.conditions.size()) - 1);
                     }
-                    perSubset.append({in, *cond});
+                    mine.append({k, in, *cond});
                 }
-                perChange.append(perSubset);
+                perChange.append(mine);
             }
             where->append(perChange);
         }
@@ -204,14 +208,10 @@ void SubsetFilter::flush()
                 for (qsizetype i = 0; i < r.transaction.changes.size(); ++i) {
                     const Change &c = r.transaction.changes.at(i);
                     out.changes.append(c);
-                    QList<qsizetype> mine; // this subscriber's subsets of the change's table
-                    for (qsizetype k = 0; k < r.subscriber.subsets.size(); ++k) {
-                        if (isOf(r.subscriber.subsets.at(k), c, r.subscriber))
-                            mine.append(k);
-                    }
+                    const QList<Judged> &mine = where->at(q).at(i); // its subsets of the change's table
                     if (mine.isEmpty())
                         continue;
-                    const QStringList &key = r.subscriber.subsets.at(mine.first()).key;
+                    const QStringList &key = r.subscriber.subsets.at(mine.first().subset).key;
                     Change every;
                     every.schema = c.schema;
                     every.table = c.table;
@@ -224,13 +224,13 @@ void SubsetFilter::flush()
                         out.changes.append(every);
                         continue;
                     }
-                    const qsizetype rowCount = verdicts.value(where->at(q).at(i).at(mine.first()).first).rows.size();
+                    const qsizetype rowCount = verdicts.value(mine.first().input).rows.size();
                     // Per row, the subsets it is in after the change.
                     QList<QStringList> inSubsets(rowCount);
-                    for (qsizetype k : std::as_const(mine)) {
-                        const Subset &s = r.subscriber.subsets.at(k);
-                        const auto [in, cond] = where->at(q).at(i).at(k);
-                        const Verdicts &v = verdicts.value(in);
+                    for (const Judged &j : mine) {
+                        const Subset &s = r.subscriber.subsets.at(j.subset);
+                        const int cond = j.condition;
+                        const Verdicts &v = verdicts.value(j.input);
                         QList<QByteArray> matched;
                         QList<QByteArray> matchedOld;
                         const QList<QByteArray> &oldKeys = c.action == Change::Action::Update ? oldKeysOf(c, key) : noKeys;
