@@ -92,6 +92,7 @@ public:
     void onSubscriptionError(const QJsonObject &message);
     // A subset's fill refused (4xx): its model reports it; true if so.
     bool subsetFillRefused(TableModel *model, QNetworkReply *reply);
+    // The subscription is over (refused, or ended by the server): the model says why.
     void subsetFailed(const QString &id, const QString &code, const QString &message);
     void dropSubset(const QString &id);
 
@@ -523,8 +524,8 @@ void Client::Private::fetchSnapshots()
 void Client::Private::fetchSnapshot(TableModel *model)
 {
     QByteArray path = "/query/" + QUrl::toPercentEncoding(model->name());
-    if (TableModelPrivate::get(model)->isSubset()) // a subset's fill: its query, as subscribed
-        path += '?' + Internal::encodedQuery(model->query());
+    if (TableModelPrivate::get(model)->isSubset()) // a subset's fill: its filter, its columns and the key
+        path += '?' + Internal::fillQuery(model->query(), model->columnNames());
     QNetworkReply *reply = network->get(request(path));
     pending.append(reply);
     QPointer<TableModel> guard = model;
@@ -733,8 +734,10 @@ bool Client::Private::subsetFillRefused(TableModel *model, QNetworkReply *reply)
     reply->deleteLater();
     const QByteArray body = reply->readAll();
     const QJsonObject error = QJsonDocument::fromJson(body).object();
-    subsetFailed(TableModelPrivate::get(model)->subsetId, error.value(QLatin1String("code")).toString(),
-                 replyError(reply, body).second);
+    // The server holds the subscription still: end it.
+    const QString id = TableModelPrivate::get(model)->subsetId;
+    send({{Protocol::Field::Type, Protocol::MessageType::Unsubscribe}, {Protocol::Field::Id, id}});
+    subsetFailed(id, error.value(QLatin1String("code")).toString(), replyError(reply, body).second);
     return true;
 }
 
@@ -743,8 +746,6 @@ void Client::Private::subsetFailed(const QString &id, const QString &code, const
     const auto it = subsets.find(id);
     if (it == subsets.end())
         return;
-    if (it->sent)
-        send({{Protocol::Field::Type, Protocol::MessageType::Unsubscribe}, {Protocol::Field::Id, id}});
     it->failed = true;
     loading.remove(it->model);
     snapshots.remove(it->model);

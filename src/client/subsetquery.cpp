@@ -35,4 +35,19 @@ TableSchema subsetSchema(const TableSchema &table, const QString &query)
     return schema;
 }
 
+QByteArray fillQuery(const QString &query, const QStringList &columns)
+{
+    // On the encoded bytes: every other parameter keeps its exact encoding.
+    QList<QByteArray> items = encodedQuery(query).split('&');
+    for (QByteArray &item : items) {
+        if (!item.startsWith("select="))
+            continue;
+        QByteArrayList names;
+        for (const QString &column : columns)
+            names.append(QUrl::toPercentEncoding(column));
+        item = "select=" + names.join(',');
+    }
+    return items.join('&');
+}
+
 } // namespace Aiodata::Internal

@@ -23,4 +23,9 @@ QByteArray encodedQuery(const QString &query);
 // refuses the query anyway).
 TableSchema subsetSchema(const TableSchema &table, const QString &query);
 
+// The query of a subset's fill, GET /query/<table>?<fill query>: the encoded
+// query with its select= naming the model's columns (the REST API sends
+// only what select= names, and the model needs the key); the rest as is.
+QByteArray fillQuery(const QString &query, const QStringList &columns);
+
 } // namespace Aiodata::Internal

@@ -299,6 +299,8 @@ private Q_SLOTS:
     void subsetColumns();
     void encodedQuery_data();
     void encodedQuery();
+    void fillQuery_data();
+    void fillQuery();
     void decodesSubset();
     void applySubsetChanges_data();
     void applySubsetChanges();
@@ -367,6 +369,28 @@ void TestSubsets::encodedQuery()
     QFETCH(QString, query);
     QFETCH(QByteArray, encoded);
     QCOMPARE(Internal::encodedQuery(query), encoded);
+}
+
+void TestSubsets::fillQuery_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QByteArray>("fill");
+    QTest::newRow("no select") << u"type=eq.Dog"_s << QByteArray("type=eq.Dog");
+    QTest::newRow("empty") << QString() << QByteArray();
+    QTest::newRow("select gets the key") << u"type=eq.Dog&select=color"_s << QByteArray("type=eq.Dog&select=type,breed,name,color");
+    QTest::newRow("select first, encoding kept") << u"select=groomed&name=in.(%22a,b%22)&or=(color.gt.1)"_s
+                                                 << QByteArray("select=type,breed,name,groomed&name=in.(%22a,b%22)&or=(color.gt.1)");
+}
+
+void TestSubsets::fillQuery()
+{
+    QFETCH(QString, query);
+    QFETCH(QByteArray, fill);
+    const TableSchema schema = Internal::subsetSchema(TableSchema::fromJson(petsTable()), query);
+    QStringList columns;
+    for (const ColumnSchema &column : schema.columns)
+        columns.append(column.name);
+    QCOMPARE(Internal::fillQuery(query, columns), fill);
 }
 
 void TestSubsets::decodesSubset()
@@ -505,7 +529,7 @@ void TestSubsets::subscribeFillAndRoute()
 {
     FakeServer server;
     server.table = QJsonArray{pet(u"Cat"_s, u"Tabby"_s, u"Tom"_s, 1), pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 2)};
-    server.queries.insert("type=eq.Dog&select=color", {200, R"([{"type":"Dog","breed":"Beagle","name":"Rex","color":2}])", "100:100:"});
+    server.queries.insert("type=eq.Dog&select=type,breed,name,color", {200, R"([{"type":"Dog","breed":"Beagle","name":"Rex","color":2}])", "100:100:"});
     Client client;
     startClient(client, server, {u"pets"_s});
     TableModel *pets = client.table(u"pets"_s);
@@ -527,7 +551,7 @@ void TestSubsets::subscribeFillAndRoute()
     server.sendToClient({{u"type"_s, u"subscribed"_s}, {u"id"_s, u"s1"_s}, {u"table"_s, u"pets"_s}, {u"seq"_s, 20}});
     QVERIFY(loaded.wait(5000));
     QVERIFY(dogs->isLoaded());
-    QCOMPARE(server.queryTargets.last(), QByteArray("/query/pets?type=eq.Dog&select=color"));
+    QCOMPARE(server.queryTargets.last(), QByteArray("/query/pets?type=eq.Dog&select=type,breed,name,color"));
     QCOMPARE(keys(*dogs), QStringList{u"Dog/Beagle/Rex"_s});
 
     // One transaction: the table's own change and the subset's; each reaches its model only.
