@@ -290,7 +290,7 @@ QJsonObject subsetEvent(quint32 xid, const QString &subset, const QString &actio
 
 } // namespace
 
-class TestSubsets : public QObject
+class TestClientSubsets : public QObject
 {
     Q_OBJECT
 
@@ -321,7 +321,7 @@ private:
     void startClient(Client &client, FakeServer &server, const QStringList &tables);
 };
 
-void TestSubsets::subsetColumns_data()
+void TestClientSubsets::subsetColumns_data()
 {
     QTest::addColumn<QString>("query");
     QTest::addColumn<QStringList>("columns");
@@ -338,7 +338,7 @@ void TestSubsets::subsetColumns_data()
     QTest::newRow("encoded comma") << u"select=color%2Cgroomed"_s << all;
 }
 
-void TestSubsets::subsetColumns()
+void TestClientSubsets::subsetColumns()
 {
     QFETCH(QString, query);
     QFETCH(QStringList, columns);
@@ -351,7 +351,7 @@ void TestSubsets::subsetColumns()
     QCOMPARE(schema.primaryKeyColumns(), (QList<int>{0, 1, 2}));
 }
 
-void TestSubsets::encodedQuery_data()
+void TestClientSubsets::encodedQuery_data()
 {
     QTest::addColumn<QString>("query");
     QTest::addColumn<QByteArray>("encoded");
@@ -364,14 +364,14 @@ void TestSubsets::encodedQuery_data()
     QTest::newRow("lone percent") << u"name=like.10%"_s << QByteArray("name=like.10%25");
 }
 
-void TestSubsets::encodedQuery()
+void TestClientSubsets::encodedQuery()
 {
     QFETCH(QString, query);
     QFETCH(QByteArray, encoded);
     QCOMPARE(Internal::encodedQuery(query), encoded);
 }
 
-void TestSubsets::fillQuery_data()
+void TestClientSubsets::fillQuery_data()
 {
     QTest::addColumn<QString>("query");
     QTest::addColumn<QByteArray>("fill");
@@ -382,7 +382,7 @@ void TestSubsets::fillQuery_data()
                                                  << QByteArray("select=type,breed,name,groomed&name=in.(%22a,b%22)&or=(color.gt.1)");
 }
 
-void TestSubsets::fillQuery()
+void TestClientSubsets::fillQuery()
 {
     QFETCH(QString, query);
     QFETCH(QByteArray, fill);
@@ -393,7 +393,7 @@ void TestSubsets::fillQuery()
     QCOMPARE(Internal::fillQuery(query, columns), fill);
 }
 
-void TestSubsets::decodesSubset()
+void TestClientSubsets::decodesSubset()
 {
     const Internal::ServerMessage m = Internal::decodeServerMessage(QByteArray(R"({"type":"transaction","seq":5,"xid":7,"events":[
         {"action":"update","schema":"api","table":"pets","subset":"s1","rows":[{"name":"a"}],"old":[{"name":"b"}]},
@@ -406,7 +406,7 @@ void TestSubsets::decodesSubset()
 
 // A subset model of "color=gt.1&select=color" holding Dog/Beagle/Rex (2) and
 // Dog/Poodle/Fifi (3); then one change, as the server sends it for the subset.
-void TestSubsets::applySubsetChanges_data()
+void TestClientSubsets::applySubsetChanges_data()
 {
     QTest::addColumn<QString>("action");
     QTest::addColumn<QJsonArray>("old");
@@ -447,7 +447,7 @@ void TestSubsets::applySubsetChanges_data()
                               << QStringList{u"removed 0-1"_s};
 }
 
-void TestSubsets::applySubsetChanges()
+void TestClientSubsets::applySubsetChanges()
 {
     QFETCH(QString, action);
     QFETCH(QJsonArray, old);
@@ -473,7 +473,7 @@ void TestSubsets::applySubsetChanges()
     QCOMPARE(log.entries, expected);
 }
 
-void TestSubsets::startClient(Client &client, FakeServer &server, const QStringList &tables)
+void TestClientSubsets::startClient(Client &client, FakeServer &server, const QStringList &tables)
 {
     client.setUrl(server.url());
     if (tables != QStringList{u"*"_s})
@@ -486,7 +486,7 @@ void TestSubsets::startClient(Client &client, FakeServer &server, const QStringL
     QVERIFY(ready.wait(5000));
 }
 
-void TestSubsets::streamTables_data()
+void TestClientSubsets::streamTables_data()
 {
     QTest::addColumn<QStringList>("tables");
     QTest::addColumn<QByteArray>("target");
@@ -498,7 +498,7 @@ void TestSubsets::streamTables_data()
     QTest::newRow("none") << QStringList{} << QByteArray("/state?tables=") << QStringList{};
 }
 
-void TestSubsets::streamTables()
+void TestClientSubsets::streamTables()
 {
     QFETCH(QStringList, tables);
     QFETCH(QByteArray, target);
@@ -513,7 +513,7 @@ void TestSubsets::streamTables()
     QCOMPARE(client.table(u"pets"_s) != nullptr, models.contains(u"pets"_s));
 }
 
-void TestSubsets::fullStreamHasNoSubsets()
+void TestClientSubsets::fullStreamHasNoSubsets()
 {
     FakeServer server;
     Client client;
@@ -525,7 +525,7 @@ void TestSubsets::fullStreamHasNoSubsets()
     QCOMPARE(client.model(u"owners"_s, u"type=eq.Dog"_s), nullptr);
 }
 
-void TestSubsets::subscribeFillAndRoute()
+void TestClientSubsets::subscribeFillAndRoute()
 {
     FakeServer server;
     server.table = QJsonArray{pet(u"Cat"_s, u"Tabby"_s, u"Tom"_s, 1), pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 2)};
@@ -585,7 +585,7 @@ void TestSubsets::subscribeFillAndRoute()
 
 // Changes of the subset that come before its fill's answer wait for it; those
 // its snapshot holds (xid below xmin 100) are skipped, the others applied over it.
-void TestSubsets::fillMeetsStream()
+void TestClientSubsets::fillMeetsStream()
 {
     FakeServer server;
     server.holdFills = true;
@@ -611,7 +611,7 @@ void TestSubsets::fillMeetsStream()
     QCOMPARE(log.entries, (QStringList{u"inserted 0-0"_s, u"inserted 1-1"_s}));
 }
 
-void TestSubsets::subscriptionError()
+void TestClientSubsets::subscriptionError()
 {
     FakeServer server;
     Client client;
@@ -637,7 +637,7 @@ void TestSubsets::subscriptionError()
 
 // The fill itself refused (a 4xx): the model reports the REST API's words
 // and unsubscribes; the client stays connected.
-void TestSubsets::refusedFill()
+void TestClientSubsets::refusedFill()
 {
     FakeServer server;
     server.queries.insert("type=eq.Dog", {403, R"({"code":"42501","message":"permission denied for table pets","details":null,"hint":null})", {}});
@@ -655,7 +655,7 @@ void TestSubsets::refusedFill()
     QCOMPARE(client.status(), Client::Ready);
 }
 
-void TestSubsets::deletingUnsubscribes()
+void TestClientSubsets::deletingUnsubscribes()
 {
     FakeServer server;
     server.queries.insert("type=eq.Dog", {200, "[]", "100:100:"});
@@ -687,7 +687,7 @@ void TestSubsets::deletingUnsubscribes()
 
 // Subsets are not resumed: after a reconnect the client subscribes again
 // with the same id and merges the new fill, so unchanged rows stay quiet.
-void TestSubsets::resubscribesAfterReconnect()
+void TestClientSubsets::resubscribesAfterReconnect()
 {
     FakeServer server;
     server.queries.insert("type=eq.Dog", {200, R"([{"type":"Dog","breed":"Beagle","name":"Rex","color":2,"groomed":false},
@@ -716,7 +716,7 @@ void TestSubsets::resubscribesAfterReconnect()
     QCOMPARE(log.entries, (QStringList{u"changed 0-0"_s, u"inserted 2-2"_s}));
 }
 
-void TestSubsets::sameQuerySameModel()
+void TestClientSubsets::sameQuerySameModel()
 {
     FakeServer server;
     Client client;
@@ -729,5 +729,5 @@ void TestSubsets::sameQuerySameModel()
     QCOMPARE(server.receivedOfType(Protocol::MessageType::Subscribe).last().value(u"id"_s).toString(), u"s2"_s);
 }
 
-QTEST_GUILESS_MAIN(TestSubsets)
-#include "tst_subsets.moc"
+QTEST_GUILESS_MAIN(TestClientSubsets)
+#include "tst_clientsubsets.moc"
