@@ -43,12 +43,11 @@ constexpr QLatin1String Event("event");             // a transaction with one vi
 constexpr QLatin1String Transaction("transaction"); // a transaction with several ("events")
 constexpr QLatin1String Schema("schema");           // the schema or the role's privileges changed
 constexpr QLatin1String Position("position");       // nothing visible committed up to seq: resume from there
-// Subsets (live queries): the server's answers to subscribe/unsubscribe.
-constexpr QLatin1String Subscribed("subscribed");               // id, table, seq: subset changes follow
-constexpr QLatin1String SubscriptionError("subscriptionError"); // id, code, message, details, hint
-constexpr QLatin1String Unsubscribed("unsubscribed");           // id: no change of it follows
+constexpr QLatin1String Subscribed("subscribed");   // a subset's changes follow from here on
+constexpr QLatin1String SubscriptionError("subscriptionError"); // a subscribe was refused: code, message, ...
+constexpr QLatin1String Unsubscribed("unsubscribed"); // no change of the subset follows
 // Client to server.
-constexpr QLatin1String Subscribe("subscribe");     // id, table, query
+constexpr QLatin1String Subscribe("subscribe");     // id, table, query: a subset of a table
 constexpr QLatin1String Unsubscribe("unsubscribe"); // id
 } // namespace MessageType
 
@@ -67,24 +66,21 @@ constexpr QLatin1String Schema("schema");
 constexpr QLatin1String Table("table");
 constexpr QLatin1String Rows("rows");
 constexpr QLatin1String Old("old");           // update: the old rows, pairing with rows
-// Subsets.
-constexpr QLatin1String Id("id");             // the client's name of a subscription
-constexpr QLatin1String Query("query");       // subscribe: a PostgREST query string, percent-encoded
-constexpr QLatin1String Subset("subset");     // a change of one subscription only (its id)
-constexpr QLatin1String Code("code");         // subscriptionError: the REST API's code (SQLSTATE or PGRSTnnn)
-constexpr QLatin1String Message("message");   // subscriptionError: the REST API's message
+constexpr QLatin1String Subset("subset");     // a change of a subset: its id
+constexpr QLatin1String Id("id");             // subscribe, subscribed, ...: the subset's id
+constexpr QLatin1String Query("query");       // subscribe: PostgREST query string
+constexpr QLatin1String Code("code");         // subscriptionError: as the REST API's error
+constexpr QLatin1String Message("message");
 constexpr QLatin1String Details("details");
 constexpr QLatin1String Hint("hint");
 } // namespace Field
 
-// Query parameters of GET /state: ?since=<seq>&epoch=<epoch> resumes after
+// Query parameters of GET /state?since=<seq>&epoch=<epoch>: resume after
 // the client's last applied transaction.
 namespace StateQuery {
 constexpr QLatin1String Since("since");
 constexpr QLatin1String Epoch("epoch");
-// ?tables=a,b: a selective stream, whole-table changes of these tables only
-// (empty: none); subsets need one.
-constexpr QLatin1String Tables("tables");
+constexpr QLatin1String Tables("tables"); // a selective stream: the whole tables it carries
 } // namespace StateQuery
 
 } // namespace Aiodata::Protocol

@@ -28,6 +28,7 @@ set(AIODATA_SERVER_SOURCES
   rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
   rest/rpcplan.cpp rest/rpcplan.h
+  rest/subsetplanner.cpp rest/subsetplanner.h
   rest/idempotencycache.cpp rest/idempotencycache.h
   rest/routes.cpp rest/routes.h
   capture/changesource.cpp capture/changesource.h
@@ -37,5 +38,9 @@ set(AIODATA_SERVER_SOURCES
   capture/walsource.cpp capture/walsource.h
   fanout/fanout.cpp fanout/fanout.h
   fanout/rowfilter.cpp fanout/rowfilter.h
+  fanout/rowkeys.h
+  fanout/clientmessage.cpp fanout/clientmessage.h
+  fanout/subset.h
+  fanout/subsetfilter.cpp fanout/subsetfilter.h
   fanout/subscribercontext.h
 )

@@ -4,11 +4,13 @@
 #include <QNetworkRequest>
 #include <QTest>
 
-void StateSubscriber::open(const QUrl &server, const QString &token)
+void StateSubscriber::open(const QUrl &server, const QString &token, const QString &query)
 {
     QUrl url = server;
     url.setScheme(QStringLiteral("ws"));
     url.setPath(QStringLiteral("/state"));
+    if (!query.isNull())
+        url.setQuery(query);
     QNetworkRequest request(url);
     if (!token.isEmpty())
         request.setRawHeader("Authorization", "Bearer " + token.toUtf8());

@@ -13,8 +13,8 @@ class StateSubscriber : public QObject
 {
     Q_OBJECT
 public:
-    // Opens ws://<server>/state, with the token as bearer when not empty.
-    void open(const QUrl &server, const QString &token = QString());
+    // Opens ws://<server>/state[?query], with the token as bearer when not empty.
+    void open(const QUrl &server, const QString &token = QString(), const QString &query = QString());
     bool waitForHello(int timeoutMs = 10000);
     bool hasHello() const;
 

@@ -7,6 +7,8 @@
 #include "capture/walsource.h"
 #include "fanout/fanout.h"
 #include "fanout/rowfilter.h"
+#include "fanout/subsetfilter.h"
+#include "rest/subsetplanner.h"
 #include "http/httpserver.h"
 #include "pg/pglistener.h"
 #include "pg/pgpool.h"
@@ -97,6 +99,7 @@ Server::~Server()
     m_listener.reset();
     m_routes.reset();
     m_fanout.reset();
+    m_subsetFilter.reset();
     m_rowFilter.reset();
     m_source.reset();
 }
@@ -249,6 +252,18 @@ void Server::serve()
     m_fanout->setMaxHistoryAge(qint64(m_config.historySeconds) * 1000);
     if (const int ms = qEnvironmentVariableIntValue("AIODATA_POSITION_INTERVAL_MS"); ms > 0)
         m_fanout->setPositionInterval(ms); // tests
+    m_subsetFilter = std::make_unique<SubsetFilter>(m_pool.get());
+    m_fanout->setMaxSubscriptions(m_config.maxSubscriptions);
+    const SchemaCache *schema = m_schema.get();
+    m_fanout->setSubsets(
+        [schema](const SubscriberContext &subscriber, const QString &id, const QString &table, const QByteArray &query)
+            -> std::variant<Subset, SubsetRefusal> {
+            ApiError error;
+            if (auto subset = SubsetPlanner::plan(*schema, subscriber, id, table, query, &error))
+                return *std::move(subset);
+            return SubsetPlanner::refusal(error);
+        },
+        m_subsetFilter.get());
     QString jwtError;
     std::optional<JwtVerifier> jwt = JwtVerifier::fromConfig(m_config, &jwtError);
     if (!jwt) { // not reached from main: CommandLine refused the same Config already

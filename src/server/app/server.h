@@ -17,6 +17,7 @@ class PgListener;
 class PgPool;
 class Routes;
 class RowFilter;
+class SubsetFilter;
 class SchemaCache;
 class SchemaReloader;
 class UnixSignalNotifier;
@@ -71,6 +72,7 @@ private:
     // Chosen at start-up, once the database is known (chooseSource).
     std::unique_ptr<ChangeSource> m_source;
     std::unique_ptr<RowFilter> m_rowFilter;
+    std::unique_ptr<SubsetFilter> m_subsetFilter;
     std::unique_ptr<Fanout> m_fanout;
     std::unique_ptr<Routes> m_routes;
     std::unique_ptr<UnixSignalNotifier> m_schemaSignal; // SIGUSR1: reload the schema cache

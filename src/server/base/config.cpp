@@ -382,6 +382,7 @@ bool Config::applyLimitsFromEnvironment(QString *error)
         {"AIODATA_MAX_BODY_BYTES", &maxBodyBytes, nullptr},
         {"AIODATA_MAX_SUBSCRIBERS", nullptr, &maxSubscribers},
         {"AIODATA_MAX_SUBSCRIBERS_PER_TOKEN", nullptr, &maxSubscribersPerToken},
+        {"AIODATA_MAX_SUBSCRIPTIONS", nullptr, &maxSubscriptions},
         {"AIODATA_MAX_SEND_BUFFER", &maxSendBufferBytes, nullptr},
         {"AIODATA_HISTORY_BYTES", &historyBytes, nullptr},
         {"AIODATA_HISTORY_SECONDS", nullptr, &historySeconds},

@@ -36,6 +36,7 @@ struct Config
     qint64 maxBodyBytes = 16 * 1024 * 1024;     // AIODATA_MAX_BODY_BYTES: 413 beyond
     int maxSubscribers = 10000;                 // AIODATA_MAX_SUBSCRIBERS: WebSockets per server
     int maxSubscribersPerToken = 64;            // AIODATA_MAX_SUBSCRIBERS_PER_TOKEN: per signed token
+    int maxSubscriptions = 100;                 // AIODATA_MAX_SUBSCRIPTIONS: subsets per WebSocket
     qint64 maxSendBufferBytes = 16 * 1024 * 1024; // AIODATA_MAX_SEND_BUFFER: a subscriber that does not read is dropped
     // The retention window clients resume from (and, with a permanent slot,
     // the WAL PostgreSQL keeps for it): the newest transactions up to this

@@ -23,7 +23,9 @@ struct Change
     // (REPLICA IDENTITY FULL, or own writes), not just the key: row security
     // can then be judged on them.
     bool completeOldRows = false;
-
+    // A change of one subscriber's subset (fanout/SubsetFilter makes them):
+    // its id; empty for a change of the whole table.
+    QString subset;
 };
 
 // One committed transaction: its changes in order, applied by clients in one go.

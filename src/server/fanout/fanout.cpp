@@ -1,7 +1,9 @@
 #include "fanout/fanout.h"
 
 #include "base/logging.h"
+#include "fanout/clientmessage.h"
 #include "fanout/rowfilter.h"
+#include "fanout/subsetfilter.h"
 #include "capture/walvalueformatter.h"
 
 #include <QPointer>
@@ -14,6 +16,7 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -78,6 +81,11 @@ static void appendChange(QByteArray &m, const Change &change)
     appendKey(m, P::Field::Table);
     WalValueFormatter::appendString(m, change.table.toUtf8());
     m += ',';
+    if (!change.subset.isEmpty()) {
+        appendKey(m, P::Field::Subset);
+        WalValueFormatter::appendString(m, change.subset.toUtf8());
+        m += ',';
+    }
     appendKey(m, P::Field::Rows);
     m += change.rows;
     if (change.action == Change::Action::Update) {
@@ -141,8 +149,9 @@ QByteArray Fanout::encode(const Transaction &transaction, const SubscriberContex
     // One buffer, sized up front: this runs for every event and kind.
     qsizetype visible = 0;
     qsizetype size = 64;
+    // A subset's changes were made for this subscriber (SubsetFilter).
     auto isVisible = [&context](const Change &c) {
-        return c.schema == context.schema && context.readableTables.contains(c.table);
+        return c.subset.isEmpty() ? context.streamsWhole(c.schema, c.table) : true;
     };
     for (const Change &c : transaction.changes) {
         if (isVisible(c)) {
@@ -194,12 +203,17 @@ void Fanout::classify(Subscriber &subscriber)
     QStringList tables(context.readableTables.begin(), context.readableTables.end());
     tables.sort();
     subscriber.kind = context.role + QLatin1Char('\n') + context.schema + QLatin1Char('\n') + tables.join(QLatin1Char(','));
+    // A selective stream's messages are its own: its whole tables and subsets.
+    if (context.selective)
+        subscriber.kind += QStringLiteral("\nselective ") + QString::number(quintptr(subscriber.socket), 16);
     subscriber.identity = subscriber.kind + QLatin1Char('\n') + QString::fromUtf8(context.claimsJson);
 }
 
 void Fanout::addSubscriber(QWebSocket *socket, const SubscriberContext &context)
 {
     connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
+    connect(socket, &QWebSocket::textMessageReceived, this,
+            [this, socket](const QString &message) { onClientMessage(socket, message); });
     if (context.expiresAt > 0) {
         // The token's validity ends the subscription, as it would end its requests.
         const qint64 ms = qMax<qint64>(0, context.expiresAt * 1000 - QDateTime::currentMSecsSinceEpoch());
@@ -306,6 +320,7 @@ void Fanout::schemaReloaded(const QHash<QString, ReadableTables> &readable, cons
             s.context.readableTables = it->tables;
             s.context.privileges = it->privileges;
             classify(s);
+            replanSubsets(s);
             identityOf.insert(before, s.identity);
         }
         if (changed)
@@ -389,6 +404,96 @@ void Fanout::remove(QWebSocket *socket)
     }
 }
 
+void Fanout::setSubsets(SubsetPlanning planning, SubsetFilter *filter)
+{
+    m_subsetPlanning = std::move(planning);
+    m_subsetFilter = filter;
+}
+
+void Fanout::sendSubsetReply(QWebSocket *socket, QLatin1String type, const QString &id, const QString &table,
+                             const SubsetRefusal *refusal)
+{
+    QJsonObject reply{{P::Field::Type, type}, {P::Field::Id, id}};
+    if (!table.isEmpty())
+        reply.insert(P::Field::Table, table);
+    if (type == P::MessageType::Subscribed)
+        reply.insert(P::Field::Seq, qint64(m_source->lastSeq()));
+    if (refusal) {
+        reply.insert(P::Field::Code, refusal->code);
+        reply.insert(P::Field::Message, refusal->message);
+        reply.insert(P::Field::Details, refusal->details.isEmpty() ? QJsonValue() : QJsonValue(refusal->details));
+        reply.insert(P::Field::Hint, refusal->hint.isEmpty() ? QJsonValue() : QJsonValue(refusal->hint));
+    }
+    socket->sendTextMessage(QString::fromUtf8(QJsonDocument(reply).toJson(QJsonDocument::Compact)));
+}
+
+void Fanout::onClientMessage(QWebSocket *socket, const QString &text)
+{
+    const ClientMessage message = ClientMessage::parse(text.toUtf8());
+    Subscriber *subscriber = nullptr;
+    for (Subscriber &s : m_subscribers) {
+        if (s.socket == socket)
+            subscriber = &s;
+    }
+    if (message.kind == ClientMessage::Kind::Invalid || !subscriber || !m_subsetPlanning) {
+        const SubsetRefusal refusal{QStringLiteral("AIODATA010"),
+                                    message.kind == ClientMessage::Kind::Invalid
+                                        ? message.problem
+                                        : QStringLiteral("Subscriptions are taken after hello"),
+                                    QString(), QString()};
+        sendSubsetReply(socket, P::MessageType::SubscriptionError, message.id, message.table, &refusal);
+        return;
+    }
+    QList<Subset> &subsets = subscriber->context.subsets;
+    if (message.kind == ClientMessage::Kind::Unsubscribe) {
+        subsets.removeIf([&message](const Subset &s) { return s.id == message.id; });
+        sendSubsetReply(socket, P::MessageType::Unsubscribed, message.id, QString());
+        return;
+    }
+    const auto refuse = [&](const QString &code, const QString &text, const QString &details) {
+        const SubsetRefusal refusal{code, text, details, QString()};
+        sendSubsetReply(socket, P::MessageType::SubscriptionError, message.id, message.table, &refusal);
+    };
+    if (std::any_of(subsets.cbegin(), subsets.cend(), [&message](const Subset &s) { return s.id == message.id; })) {
+        refuse(QStringLiteral("AIODATA011"), QStringLiteral("A subscription with this id exists on this connection"),
+               QString());
+        return;
+    }
+    if (subsets.size() >= m_maxSubscriptions) {
+        refuse(QStringLiteral("AIODATA008"), QStringLiteral("Too many subscriptions on this connection"),
+               QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIPTIONS)").arg(m_maxSubscriptions));
+        return;
+    }
+    auto planned = m_subsetPlanning(subscriber->context, message.id, message.table, message.query);
+    if (const auto *refusal = std::get_if<SubsetRefusal>(&planned)) {
+        qCDebug(lcFanout).noquote() << "subscription" << message.id << "refused:" << refusal->message;
+        sendSubsetReply(socket, P::MessageType::SubscriptionError, message.id, message.table, refusal);
+        return;
+    }
+    // Transactions delivered from here on are judged with it: the client's
+    // first fill, read after this reply, meets them by xid.
+    subsets.append(std::get<Subset>(std::move(planned)));
+    sendSubsetReply(socket, P::MessageType::Subscribed, message.id, subsets.last().table);
+    qCDebug(lcFanout).noquote() << "subscription" << message.id << "of" << subsets.last().table;
+}
+
+void Fanout::replanSubsets(Subscriber &subscriber)
+{
+    if (!m_subsetPlanning)
+        return;
+    QList<Subset> kept;
+    for (const Subset &old : std::as_const(subscriber.context.subsets)) {
+        auto planned = m_subsetPlanning(subscriber.context, old.id, old.table, old.query);
+        if (const auto *refusal = std::get_if<SubsetRefusal>(&planned)) {
+            // The table or a filtered column is gone, or no longer readable.
+            sendSubsetReply(subscriber.socket, P::MessageType::SubscriptionError, old.id, old.table, refusal);
+            continue;
+        }
+        kept.append(std::get<Subset>(std::move(planned)));
+    }
+    subscriber.context.subsets = kept;
+}
+
 bool Fanout::send(const Subscriber &subscriber, const QString &message)
 {
     if (subscriber.socket->bytesToWrite() > m_maxBufferedBytes)
@@ -447,9 +552,12 @@ void Fanout::onCommitted(const Transaction &transaction)
     PerKind<bool> checks;
     for (qsizetype i = 0; i < m_subscribers.size(); ++i) {
         const Subscriber &s = m_subscribers.at(i);
-        if (!m_rowFilter)
+        if (!m_rowFilter && !m_subsetFilter)
             break;
-        const bool needsCheck = checks.value(s.kind, [&] { return m_rowFilter->needsCheck(transaction, s.context); });
+        const bool needsCheck = checks.value(s.kind, [&] {
+            return (m_rowFilter && m_rowFilter->needsCheck(transaction, s.context))
+                || (m_subsetFilter && SubsetFilter::concerns(transaction, s.context));
+        });
         bool waiting = false;
         if (!m_checkQueues.isEmpty()) {
             const auto q = m_checkQueues.constFind(s.identity);
@@ -501,14 +609,16 @@ void Fanout::pump(const QString &identity)
             return;
         }
         const Transaction transaction = q->pending.head();
-        if (!m_rowFilter->needsCheck(transaction, members.first().context)) {
+        const SubscriberContext &context = members.first().context;
+        const bool rowCheck = m_rowFilter && m_rowFilter->needsCheck(transaction, context);
+        if (!rowCheck && !(m_subsetFilter && SubsetFilter::concerns(transaction, context))) {
             q->pending.dequeue();
             deliver(transaction, members);
             continue;
         }
         q->checking = true;
         const quint64 generation = m_generation;
-        m_rowFilter->filter(transaction, members.first().context, [this, identity, generation](const Transaction &filtered) {
+        auto finish = [this, identity, generation](const Transaction &filtered, bool send) {
             if (generation != m_generation)
                 return;
             auto q = m_checkQueues.find(identity);
@@ -516,9 +626,48 @@ void Fanout::pump(const QString &identity)
                 return;
             q->checking = false;
             q->pending.dequeue();
-            deliver(filtered, subscribersOf(identity));
+            if (send)
+                deliver(filtered, subscribersOf(identity));
             pump(identity);
-        });
+        };
+        // Row security first (what the role may see), then the subsets (which of that each holds).
+        auto judgeSubsets = [this, identity, generation, finish](const Transaction &visible) {
+            if (generation != m_generation)
+                return;
+            const QList<Subscriber> members = subscribersOf(identity);
+            if (!m_subsetFilter || members.isEmpty() || !SubsetFilter::concerns(visible, members.first().context)) {
+                finish(visible, true);
+                return;
+            }
+            m_subsetFilter->filter(visible, members.first().context,
+                                   [this, identity, finish](const Transaction &judged, const QString &error) {
+                if (error.isEmpty()) {
+                    // Subsets unsubscribed while PostgreSQL judged: nothing of them follows "unsubscribed".
+                    Transaction out = judged;
+                    const QList<Subscriber> members = subscribersOf(identity);
+                    if (!members.isEmpty()) {
+                        const QList<Subset> &now = members.first().context.subsets;
+                        out.changes.removeIf([&now](const Change &c) {
+                            return !c.subset.isEmpty()
+                                && std::none_of(now.cbegin(), now.cend(), [&c](const Subset &s) { return s.id == c.subset; });
+                        });
+                    }
+                    finish(out, true);
+                    return;
+                }
+                // A filter PostgreSQL no longer takes (the table changed
+                // before the reload told us): the client reconnects and
+                // subscribes again, and hears what is wrong then.
+                qCWarning(lcFanout).noquote() << "a subset filter failed:" << error;
+                for (const Subscriber &s : subscribersOf(identity))
+                    s.socket->close(QWebSocketProtocol::CloseCodeBadOperation, QStringLiteral("a subscription's filter failed"));
+                finish(judged, false);
+            });
+        };
+        if (rowCheck)
+            m_rowFilter->filter(transaction, context, judgeSubsets);
+        else
+            judgeSubsets(transaction);
         return;
     }
 }

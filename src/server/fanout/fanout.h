@@ -27,6 +27,7 @@ namespace Aiodata::Server {
 // is dropped and resumes or resyncs when it reconnects, so it never delays
 // the others. The newest transactions are kept (bounded) for resuming.
 class RowFilter;
+class SubsetFilter;
 
 class Fanout : public QObject
 {
@@ -57,6 +58,10 @@ public:
     // reached yet (it came from a faster instance, or this one is re-reading
     // its slot after a restart) waits before it is told to re-snapshot.
     void setCatchUpTimeout(int ms) { m_catchUpTimeoutMs = ms; }
+    // Live subsets (docs/protocol.md, "Subsets"): planning is the REST
+    // layer's (its parser and WHERE), judging the filter's.
+    void setSubsets(SubsetPlanning planning, SubsetFilter *filter);
+    void setMaxSubscriptions(int perSubscriber) { m_maxSubscriptions = perSubscriber; }
 
     // One context per role and schema among the subscribers: whom to ask
     // what they may read after a schema reload.
@@ -100,6 +105,11 @@ private:
     QList<Subscriber> subscribersOf(const QString &identity) const;
     void deliver(const Transaction &transaction, const QList<Subscriber> &subscribers);
     void remove(QWebSocket *socket);
+    void onClientMessage(QWebSocket *socket, const QString &message);
+    void sendSubsetReply(QWebSocket *socket, QLatin1String type, const QString &id, const QString &table,
+                         const SubsetRefusal *refusal = nullptr);
+    // A schema reload: each subset planned again; those that no longer fit end with their error.
+    void replanSubsets(Subscriber &subscriber);
     bool send(const Subscriber &subscriber, const QString &message);
 
     ChangeSource *m_source;
@@ -122,6 +132,9 @@ private:
     QList<Waiting> m_waiting;
     QTimer *m_evictTimer = nullptr;
     RowFilter *m_rowFilter;
+    SubsetPlanning m_subsetPlanning;
+    SubsetFilter *m_subsetFilter = nullptr;
+    int m_maxSubscriptions = 100;
     QHash<QString, CheckQueue> m_checkQueues;
     quint64 m_generation = 0;
 };

@@ -1,5 +1,7 @@
 #include "fanout/rowfilter.h"
 
+#include "fanout/rowkeys.h"
+
 #include "base/logging.h"
 #include "pg/pgpool.h"
 #include "protocol/pgsnapshot.h"
@@ -15,6 +17,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -30,18 +33,8 @@ QByteArray keyOf(const QJsonObject &row, const QStringList &key)
     return QJsonDocument(values).toJson(QJsonDocument::Compact);
 }
 
-QJsonObject keyOnly(const QJsonObject &row, const QStringList &key)
-{
-    QJsonObject out;
-    for (const QString &k : key)
-        out.insert(k, row.value(k));
-    return out;
-}
-
-QByteArray toJson(const QJsonArray &rows)
-{
-    return QJsonDocument(rows).toJson(QJsonDocument::Compact);
-}
+using RowKeys::keyOnly;
+using RowKeys::toJson;
 
 // Names of the rowset columns the old-row check adds; a table with a column
 // of that name would make the policies' column references ambiguous.
@@ -217,6 +210,11 @@ void RowFilter::readTables(const QList<SubscriberContext> &roles,
 bool RowFilter::needsCheck(const Change &change, const SubscriberContext &context) const
 {
     if (change.schema != context.schema || !context.readableTables.contains(change.table))
+        return false;
+    // A selective stream reads a table whole or through subsets, or not at all.
+    if (context.selective && !context.wholeTables.contains(change.table)
+        && std::none_of(context.subsets.cbegin(), context.subsets.cend(),
+                        [&change](const Subset &s) { return s.table == change.table; }))
         return false;
     const TableInfo *table = m_schema->table(change.schema, change.table);
     return table && table->rowSecurity;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "fanout/subset.h"
+
 #include <QByteArray>
 #include <QMetaType>
 #include <QSet>
@@ -22,6 +24,16 @@ struct SubscriberContext
     bool resume = false;
     quint64 since = 0;
     QString sinceEpoch;
+    // A selective stream (?tables=): only these whole tables, and subsets.
+    bool selective = false;
+    QSet<QString> wholeTables;
+    QList<Subset> subsets;         // made by subscribe messages
+
+    // Whether the stream carries the table's changes whole.
+    bool streamsWhole(const QString &tableSchema, const QString &table) const
+    {
+        return tableSchema == schema && readableTables.contains(table) && (!selective || wholeTables.contains(table));
+    }
 };
 
 // What a role may read in a schema (SchemaCache::readableTablesSql()'s

@@ -403,11 +403,13 @@ void PgConnection::finishJob()
     // A prepared statement whose result type changed since its Parse (DDL
     // on a table it reads) fails once with 0A000 "cached plan must not
     // change result type"; one whose Parse an earlier job in the pipeline
-    // never got to fails with 26000. The whole transaction rolled back, so
+    // never got to fails with 26000; one that populates a row type a column
+    // was dropped from fails with 42703 "attribute N of type record has
+    // been dropped" (fanout/SubsetFilter's). The whole transaction rolled back, so
     // running the job again, after emptying the cache (DEALLOCATE ALL, so
     // that nothing stays prepared that the cache has forgotten), is safe.
     const QByteArray &state = flight.firstError.sqlState;
-    if (m_prepare && (state == "0A000" || state == "26000") && !flight.job.retried) {
+    if (m_prepare && (state == "0A000" || state == "26000" || state == "42703") && !flight.job.retried) {
         qCDebug(lcPg) << "prepared statements out of date, preparing again:" << flight.firstError.message;
         m_emptyCache = true;
         flight.job.retried = true;

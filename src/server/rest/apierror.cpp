@@ -209,6 +209,18 @@ ApiError ApiError::tooManySubscribersPerToken(int limit)
                 QStringLiteral("limit %1 (AIODATA_MAX_SUBSCRIBERS_PER_TOKEN)").arg(limit));
 }
 
+ApiError ApiError::subsetUnsupported(const QString &what)
+{
+    return make(400, "AIODATA007", QStringLiteral("%1 is not supported in a subscription").arg(what),
+                QStringLiteral("a subset holds every row its filters match"));
+}
+
+ApiError ApiError::subsetNeedsSelectiveStream()
+{
+    return make(400, "AIODATA009", QStringLiteral("Subscriptions need a selective stream"),
+                QStringLiteral("open /state with ?tables= (the whole tables to stream, maybe none)"));
+}
+
 static int statusForSqlState(const QByteArray &s, bool authenticated)
 {
     if (s == "42501")

@@ -65,6 +65,8 @@ struct ApiError
     static ApiError originNotAllowed(const QByteArray &origin); // 403 AIODATA004
     static ApiError tooManySubscribers(int limit);           // 503 AIODATA005
     static ApiError tooManySubscribersPerToken(int limit);   // 429 AIODATA006
+    static ApiError subsetUnsupported(const QString &what);  // 400 AIODATA007: order, limit, aliases in a subscription
+    static ApiError subsetNeedsSelectiveStream();            // 400 AIODATA009: subscribe without ?tables=
 
     // PostgreSQL errors map to HTTP statuses as PostgREST maps them;
     // insufficient privilege is 401 without a token and 403 with one.

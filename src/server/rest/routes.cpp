@@ -392,7 +392,11 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
     // ?since=<seq>&epoch=<epoch>: resume after the client's last applied transaction.
     const QString since = q.queryItemValue(Protocol::StateQuery::Since);
     const QString epoch = q.queryItemValue(Protocol::StateQuery::Epoch, QUrl::FullyDecoded);
-    job.done = [responder, who, schema, since, epoch](const QList<PgResult> &results, const PgError &error) {
+    // ?tables=a,b: a selective stream (those whole tables, and subsets).
+    const bool selective = q.hasQueryItem(Protocol::StateQuery::Tables);
+    const QStringList wholeTables =
+        q.queryItemValue(Protocol::StateQuery::Tables, QUrl::FullyDecoded).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    job.done = [responder, who, schema, since, epoch, selective, wholeTables](const QList<PgResult> &results, const PgError &error) {
         if (!error.isNull()) {
             responder.send(ApiError::fromJob(results, error, who.authenticated).toResponse());
             return;
@@ -401,6 +405,8 @@ void Routes::subscribe(const HttpRequest &request, const HttpResponder &responde
         context.resume = !since.isEmpty();
         context.since = since.toULongLong();
         context.sinceEpoch = epoch;
+        context.selective = selective;
+        context.wholeTables = QSet<QString>(wholeTables.cbegin(), wholeTables.cend());
         context.role = who.role;
         context.token = who.token;
         context.claimsJson = who.claimsJson;

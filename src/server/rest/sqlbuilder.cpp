@@ -237,6 +237,34 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     return PgStatement{sql, params.values};
 }
 
+std::optional<PgStatement> rowMatchStatement(const ApiRequest &r, const TableInfo &table, const QStringList &columns,
+                                             ApiError *error)
+{
+    Params params;
+    params.add(QByteArray()); // $1: the rows, given per transaction
+    const auto where = whereClause(r, table, params, error);
+    if (!where)
+        return std::nullopt;
+    // The rows go out as the change carried them (json_each keeps each
+    // value's text: no number is re-rendered), cut to the columns.
+    QByteArray row = "_aiodata._aiodata_row";
+    if (!columns.isEmpty()) {
+        QList<QByteArray> names;
+        for (const QString &c : columns)
+            names.append(params.add(c));
+        row = "(SELECT json_object_agg(_e.key, _e.value) FROM json_each(_aiodata._aiodata_row) AS _e WHERE _e.key IN ("
+            + names.join(", ") + "))";
+    }
+    // A column the table lost since planning makes the statement fail,
+    // which ends the subscription.
+    const QByteArray sql = "SELECT coalesce(json_agg(_aiodata._aiodata_ord ORDER BY _aiodata._aiodata_ord), '[]')::text,"
+                           " coalesce(json_agg(" + row + " ORDER BY _aiodata._aiodata_ord), '[]')::text"
+                           " FROM json_array_elements($1::json) WITH ORDINALITY AS _aiodata(_aiodata_row, _aiodata_ord)"
+                           " CROSS JOIN LATERAL json_populate_record(NULL::" + SqlBuilder::qualifiedName(table)
+                           + ", _aiodata._aiodata_row) AS _t" + *where;
+    return PgStatement{sql, params.values};
+}
+
 // insertStatements: the cache of the table's INSERTs by request shape.
 std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
                                        QHash<QString, QByteArray> &insertStatements)
@@ -514,6 +542,12 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
         return buildDelete(request, table, error, rows);
     }
     return std::nullopt;
+}
+
+std::optional<PgStatement> SqlBuilder::buildRowMatch(const ApiRequest &request, const TableInfo &table,
+                                                     const QStringList &columns, ApiError *error)
+{
+    return rowMatchStatement(request, table, columns, error);
 }
 
 std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error)

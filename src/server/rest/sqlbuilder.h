@@ -62,6 +62,15 @@ public:
     // order, limit and offset apply to its rows as to a table's.
     static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error);
 
+    // A subscription's filter (the request's filters, and no key path), as
+    // one statement on a JSON array of rows ($1, left empty here). The rows
+    // are populated into the table's row type and aliased as the REST
+    // read's _t, so the WHERE is the REST API's own. Its row:
+    //   column 0: the 1-based positions of the matching rows, a JSON array
+    //   column 1: those rows, cut to columns (all when empty), a JSON array
+    static std::optional<PgStatement> buildRowMatch(const ApiRequest &request, const TableInfo &table,
+                                                    const QStringList &columns, ApiError *error);
+
     // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);
 
