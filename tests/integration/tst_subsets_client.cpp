@@ -134,7 +134,6 @@ TableModel *tst_SubsetsClient::loadedSubset(Client &client, const QString &query
         return nullptr;
     new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::QtTest, model);
     QSignalSpy loaded(model, &TableModel::loadedChanged);
-    QSignalSpy error(model, &TableModel::errorOccurred);
     if (!model->isLoaded() && !loaded.wait(10000)) {
         qWarning() << "subset" << query << "not loaded:" << model->errorString();
         return nullptr;
@@ -259,7 +258,8 @@ void tst_SubsetsClient::restWrite()
     QSignalSpy done(reply, &Reply::finished);
     QVERIFY(done.wait(5000));
     QCOMPARE(reply->error(), Reply::NoError);
-    QVERIFY(inserted.wait(5000));
+    // The event may come before the write's answer.
+    QTRY_COMPARE_WITH_TIMEOUT(inserted.size(), 1, 5000);
     QCOMPARE(cats->rowCount(), 2);
     QVERIFY(equalsRest(cats));
 }
@@ -330,7 +330,7 @@ void tst_SubsetsClient::refusedQuery_data()
     QTest::addColumn<QString>("words");
     QTest::newRow("unknown column") << u"colour=eq.1"_s << u"42703"_s << u"colour"_s;
     QTest::newRow("syntax") << u"color=eqq.1"_s << u"PGRST100"_s << QString();
-    QTest::newRow("order") << u"type=eq.Dog&order=name"_s << QString() << QString();
+    QTest::newRow("order") << u"type=eq.Dog&order=name"_s << u"AIODATA007"_s << QString();
 }
 
 void tst_SubsetsClient::refusedQuery()
@@ -369,7 +369,7 @@ void tst_SubsetsClient::deletingFreesTheSubscription()
     TableModel *fourth = client.model(u"pets"_s, u"type=eq.Bird"_s);
     QSignalSpy refused(fourth, &TableModel::errorOccurred);
     QVERIFY(refused.wait(10000));
-    QCOMPARE(fourth->errorCode(), u"53400"_s);
+    QCOMPARE(fourth->errorCode(), u"AIODATA008"_s);
     delete fourth;
 
     delete first;
