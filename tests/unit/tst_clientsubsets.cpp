@@ -5,6 +5,7 @@
 // hand-off, routing, errors, unsubscribe, re-subscribing after a reconnect.
 #include "client.h"
 #include "eventdecoder.h"
+#include "modelkeys.h"
 #include "protocol/messages.h"
 #include "subsetquery.h"
 #include "tablemodel.h"
@@ -64,19 +65,6 @@ QByteArray compact(const QJsonValue &value)
 {
     return value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
                            : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-}
-
-// "Dog/Beagle/Rex" per row, in model order.
-QStringList keys(const TableModel &model)
-{
-    QStringList result;
-    for (int row = 0; row < model.rowCount(); ++row) {
-        QStringList parts;
-        for (const QVariant &value : model.keyOf(row))
-            parts.append(value.toString());
-        result.append(parts.join(u'/'));
-    }
-    return result;
 }
 
 // Structural signals, as "inserted 0-1" in emission order.
