@@ -84,6 +84,7 @@ private Q_SLOTS:
     void refusedQuery();
     void deletingFreesTheSubscription();
     void resubscribesAfterServerRestart();
+    void droppedColumnEndsTheSubset();
 
 private:
     // A ready client syncing the whole pets table, with model testers.
@@ -104,6 +105,11 @@ void tst_SubsetsClient::initTestCase()
 {
     QString error;
     QVERIFY2(m_db.create(&error), qPrintable(error));
+    // For droppedColumnEndsTheSubset: a table whose shape may change.
+    QVERIFY2(m_db.exec(u"CREATE TABLE api.toys (id int PRIMARY KEY, kind text, extra int);"
+                      "GRANT SELECT ON api.toys TO anon; GRANT ALL ON api.toys TO auth;"
+                      "INSERT INTO api.toys VALUES (1, 'ball', 1), (2, 'ball', 2), (3, 'rope', 1)"_s, &error),
+             qPrintable(error));
     // A small limit, so that deletingFreesTheSubscription can reach it.
     m_server.environment.insert(u"AIODATA_MAX_SUBSCRIPTIONS"_s, u"3"_s);
     QVERIFY2(m_server.start(m_db.authenticatorUri(), QString(), &error, TestServer::freePort()), qPrintable(error));
@@ -377,6 +383,35 @@ void tst_SubsetsClient::deletingFreesTheSubscription()
     TableModel *again = loadedSubset(client, u"color=gt.5"_s);
     QVERIFY2(again, "the deleted model's subscription still counts");
     QCOMPARE(again->rowCount(), 4);
+}
+
+// At a schema reload the server ends a subset whose filter names a dropped
+// column; the model says so, and another subset of the table lives on.
+void tst_SubsetsClient::droppedColumnEndsTheSubset()
+{
+    Client client;
+    QVERIFY(startClient(client));
+    TableModel *extra = client.model(u"toys"_s, u"extra=eq.1"_s);
+    TableModel *balls = client.model(u"toys"_s, u"kind=eq.ball&select=kind"_s);
+    QVERIFY(extra && balls);
+    QTRY_VERIFY_WITH_TIMEOUT(extra->isLoaded() && balls->isLoaded(), 10000);
+    QCOMPARE(extra->rowCount(), 2);
+    QCOMPARE(balls->rowCount(), 2);
+    QSignalSpy ended(extra, &TableModel::errorOccurred);
+    QSignalSpy ballErrors(balls, &TableModel::errorOccurred);
+
+    QVERIFY(m_db.exec(u"ALTER TABLE api.toys DROP COLUMN extra; NOTIFY pgrst, 'reload schema'"_s));
+    QVERIFY(ended.wait(10000));
+    QCOMPARE(extra->errorCode(), u"42703"_s);
+    QVERIFY2(extra->errorString().contains(u"extra"_s), qPrintable(extra->errorString()));
+    QCOMPARE(extra->rowCount(), 2); // its last rows stay readable
+
+    QSignalSpy inserted(balls, &QAbstractItemModel::rowsInserted);
+    QVERIFY(m_db.exec(u"INSERT INTO api.toys VALUES (4, 'ball')"_s));
+    QVERIFY(inserted.wait(10000));
+    QCOMPARE(balls->rowCount(), 3);
+    QCOMPARE(ballErrors.size(), 0);
+    QCOMPARE(client.status(), Client::Ready);
 }
 
 // Subsets are not resumed: after the server restarts the client subscribes
