@@ -296,6 +296,7 @@ private Q_SLOTS:
     void streamTables_data();
     void streamTables();
     void fullStreamHasNoSubsets();
+    void changingSyncedTablesReconnects();
     void subscribeFillAndRoute();
     void fillMeetsStream();
     void subscriptionError();
@@ -499,6 +500,10 @@ void TestClientSubsets::streamTables()
     QCOMPARE(client.tableNames(), models);
     QCOMPARE(server.queryTargets.size(), models.size()); // a snapshot of the synced tables only
     QCOMPARE(client.table(u"pets"_s) != nullptr, models.contains(u"pets"_s));
+    if (TableModel *pets = client.table(u"pets"_s)) {
+        QVERIFY(pets->isLoaded());
+        QVERIFY(pets->query().isEmpty());
+    }
 }
 
 void TestClientSubsets::fullStreamHasNoSubsets()
@@ -511,6 +516,36 @@ void TestClientSubsets::fullStreamHasNoSubsets()
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"not a readable table"_s));
     client.setSyncedTables({});
     QCOMPARE(client.model(u"owners"_s, u"type=eq.Dog"_s), nullptr);
+}
+
+// A started client follows syncedTables: a new stream, models made or dropped.
+void TestClientSubsets::changingSyncedTablesReconnects()
+{
+    FakeServer server;
+    server.table = QJsonArray{pet(u"Dog"_s, u"Beagle"_s, u"Rex"_s, 2)};
+    Client client;
+    startClient(client, server, {u"pets"_s});
+    QPointer<TableModel> pets = client.table(u"pets"_s);
+    QVERIFY(pets);
+    QSignalSpy removed(&client, &Client::tableRemoved);
+    QSignalSpy changed(&client, &Client::syncedTablesChanged);
+    QSignalSpy ready(&client, &Client::ready);
+    client.setSyncedTables({});
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(ready.wait(5000));
+    QCOMPARE(server.stateTargets.last(), QByteArray("/state?tables=&since=10&epoch=e1"));
+    QCOMPARE(removed.size(), 1);
+    QVERIFY(client.tableNames().isEmpty());
+    client.setSyncedTables({}); // no change, no reconnect
+    QCOMPARE(changed.size(), 1);
+
+    QSignalSpy added(&client, &Client::tableAdded);
+    client.setSyncedTables({u"*"_s});
+    QVERIFY(ready.wait(5000));
+    QCOMPARE(server.stateTargets.last(), QByteArray("/state?since=10&epoch=e1"));
+    QCOMPARE(added.size(), 1);
+    QTRY_COMPARE(client.table(u"pets"_s)->rowCount(), 1);
+    QCOMPARE(server.stateTargets.size(), 3);
 }
 
 void TestClientSubsets::subscribeFillAndRoute()
