@@ -39,6 +39,7 @@ set(AIODATA_SERVER_SOURCES
   fanout/fanout.cpp fanout/fanout.h
   fanout/rowfilter.cpp fanout/rowfilter.h
   fanout/rowkeys.h
+  fanout/rowtext.cpp fanout/rowtext.h
   fanout/clientmessage.cpp fanout/clientmessage.h
   fanout/subset.h
   fanout/subsetfilter.cpp fanout/subsetfilter.h

@@ -9,12 +9,13 @@
 //   - a subscribe has an id of 1 to 64 characters and a table; an invalid
 //     message says what is wrong;
 //   - a planned subset is of a known table, keeps its key columns among the
-//     selected ones, and its statement refers to no parameter it lacks
-//     ($1 the rows, then params) and uses every one;
+//     selected ones, and its condition refers to no parameter it lacks
+//     ($2 onwards) and uses every one, also once shifted;
 //   - a refusal carries a code and a message.
 
 #include "fanout/clientmessage.h"
 #include "fuzzsupport.h"
+#include "pg/pgsql.h"
 #include "rest/subsetplanner.h"
 #include "schema/schemacache.h"
 
@@ -88,14 +89,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(subset->key == table->primaryKey, input);
     for (const QString &k : subset->key)
         FUZZ_CHECK(subset->columns.isEmpty() || subset->columns.contains(k), input);
+    // $1 is the caller's rows; the filter's values are $2 onwards, each used.
     QSet<int> used;
     static const QRegularExpression parameter(QStringLiteral("\\$(\\d+)"));
-    auto it = parameter.globalMatch(QString::fromUtf8(subset->matchSql));
+    auto it = parameter.globalMatch(QString::fromUtf8(subset->condition));
     while (it.hasNext())
         used.insert(it.next().captured(1).toInt());
     const int count = int(subset->params.size()) + 1;
     for (int n : std::as_const(used))
-        FUZZ_CHECK(n >= 1 && n <= count, subset->matchSql);
-    FUZZ_CHECK(used.size() == count, subset->matchSql);
+        FUZZ_CHECK(n >= 2 && n <= count, subset->condition);
+    FUZZ_CHECK(used.size() == count - 1, subset->condition);
+    // Shifted for a joined statement, the references move and nothing else.
+    const QByteArray shifted = PgSql::shiftParameters(subset->condition, 10);
+    FUZZ_CHECK(shifted.count('$') == subset->condition.count('$'), shifted);
     return 0;
 }

@@ -20,10 +20,10 @@ struct Subset
     QByteArray query;        // as the client sent it: planned again at each schema reload
     QStringList columns;     // select= plus the key columns, in table order; empty: all
     QStringList key;         // the table's primary key: what deletes carry
-    // Which rows of a JSON array ($1) match: SqlBuilder::buildRowMatch's
-    // statement (their positions, and the rows cut to columns), the filter
-    // evaluated by PostgreSQL. params are $2 onwards.
-    QByteArray matchSql;
+    // The filter: a condition on the table's row aliased _t, the REST
+    // API's WHERE (SqlBuilder::buildRowCondition), its values params as
+    // $2 onwards ($1 is the caller's).
+    QByteArray condition;
     QList<QByteArray> params;
 };
 

@@ -23,4 +23,9 @@ QByteArray qualifiedName(const QString &schema, const QString &name);
 // grants and row-level security decide.
 PgStatement roleStatement(const QString &role, const QByteArray &claimsJson);
 
+// The SQL with every parameter reference $n made $(n + by), so that pieces
+// built on their own can be joined in one statement. Quoted identifiers,
+// string literals and dollar-free text are left as they are.
+QByteArray shiftParameters(QByteArrayView sql, int by);
+
 } // namespace Aiodata::Server::PgSql

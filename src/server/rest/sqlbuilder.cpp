@@ -237,32 +237,15 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> rowMatchStatement(const ApiRequest &r, const TableInfo &table, const QStringList &columns,
-                                             ApiError *error)
+std::optional<PgStatement> rowCondition(const ApiRequest &r, const TableInfo &table, ApiError *error)
 {
     Params params;
     params.add(QByteArray()); // $1: the rows, given per transaction
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    // The rows go out as the change carried them (json_each keeps each
-    // value's text: no number is re-rendered), cut to the columns.
-    QByteArray row = "_aiodata._aiodata_row";
-    if (!columns.isEmpty()) {
-        QList<QByteArray> names;
-        for (const QString &c : columns)
-            names.append(params.add(c));
-        row = "(SELECT json_object_agg(_e.key, _e.value) FROM json_each(_aiodata._aiodata_row) AS _e WHERE _e.key IN ("
-            + names.join(", ") + "))";
-    }
-    // A column the table lost since planning makes the statement fail,
-    // which ends the subscription.
-    const QByteArray sql = "SELECT coalesce(json_agg(_aiodata._aiodata_ord ORDER BY _aiodata._aiodata_ord), '[]')::text,"
-                           " coalesce(json_agg(" + row + " ORDER BY _aiodata._aiodata_ord), '[]')::text"
-                           " FROM json_array_elements($1::json) WITH ORDINALITY AS _aiodata(_aiodata_row, _aiodata_ord)"
-                           " CROSS JOIN LATERAL json_populate_record(NULL::" + SqlBuilder::qualifiedName(table)
-                           + ", _aiodata._aiodata_row) AS _t" + *where;
-    return PgStatement{sql, params.values};
+    const QByteArray condition = where->isEmpty() ? QByteArray("true") : where->mid(int(qstrlen(" WHERE ")));
+    return PgStatement{condition, params.values};
 }
 
 // insertStatements: the cache of the table's INSERTs by request shape.
@@ -544,10 +527,10 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
     return std::nullopt;
 }
 
-std::optional<PgStatement> SqlBuilder::buildRowMatch(const ApiRequest &request, const TableInfo &table,
-                                                     const QStringList &columns, ApiError *error)
+std::optional<PgStatement> SqlBuilder::buildRowCondition(const ApiRequest &request, const TableInfo &table,
+                                                         ApiError *error)
 {
-    return rowMatchStatement(request, table, columns, error);
+    return rowCondition(request, table, error);
 }
 
 std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error)

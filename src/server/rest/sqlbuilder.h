@@ -63,13 +63,11 @@ public:
     static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error);
 
     // A subscription's filter (the request's filters, and no key path), as
-    // one statement on a JSON array of rows ($1, left empty here). The rows
-    // are populated into the table's row type and aliased as the REST
-    // read's _t, so the WHERE is the REST API's own. Its row:
-    //   column 0: the 1-based positions of the matching rows, a JSON array
-    //   column 1: those rows, cut to columns (all when empty), a JSON array
-    static std::optional<PgStatement> buildRowMatch(const ApiRequest &request, const TableInfo &table,
-                                                    const QStringList &columns, ApiError *error);
+    // a condition on the rows of the table aliased _t, as the REST read's
+    // WHERE: the sql is the condition ("true" for none); params[0] is left
+    // empty for $1 (the caller's), the filter's values are $2 onwards.
+    static std::optional<PgStatement> buildRowCondition(const ApiRequest &request, const TableInfo &table,
+                                                        ApiError *error);
 
     // "schema"."table" (quoting itself is PgSql's).
     static QByteArray qualifiedName(const TableInfo &table);

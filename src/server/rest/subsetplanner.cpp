@@ -73,11 +73,11 @@ std::optional<Subset> SubsetPlanner::plan(const SchemaCache &schema, const Subsc
                 subset.columns.append(c.name);
         }
     }
-    const auto statement = SqlBuilder::buildRowMatch(*request, *info, subset.columns, error);
-    if (!statement)
+    const auto condition = SqlBuilder::buildRowCondition(*request, *info, error);
+    if (!condition)
         return std::nullopt;
-    subset.matchSql = statement->sql;
-    subset.params = statement->params.mid(1);
+    subset.condition = condition->sql;
+    subset.params = condition->params.mid(1);
     return subset;
 }
 
