@@ -7,6 +7,7 @@
 #include "reply.h"
 #include "reply_p.h"
 #include "snapshotreader.h"
+#include "subsetquery.h"
 #include "tablemodel.h"
 #include "tablemodel_p.h"
 #include "writetransport.h"
@@ -71,6 +72,29 @@ public:
     void reloadSchema();
     void onSchemaReloaded(QNetworkReply *reply);
     void fetchSnapshot(TableModel *model);
+    bool isSynced(const QString &table) const;
+    bool syncsAll() const { return syncedTables.contains(QLatin1String("*")); }
+    // Subsets: one subscription per model, sent once the stream has said
+    // hello, again after each reconnect (the server does not resume them).
+    struct Subset
+    {
+        QString table;
+        QString query;             // as given to model()
+        TableModel *model = nullptr;
+        bool sent = false;         // subscribed on this connection
+        bool failed = false;       // refused by the server: not sent again
+    };
+    void subscribe(const QString &id);
+    void subscribeAll();
+    void send(const QJsonObject &message);
+    TableModel *subsetModel(const QString &id) const;
+    void onSubscribed(const QJsonObject &message);
+    void onSubscriptionError(const QJsonObject &message);
+    // A subset's fill refused (4xx): its model reports it; true if so.
+    bool subsetFillRefused(TableModel *model, QNetworkReply *reply);
+    // The subscription is over (refused, or ended by the server): the model says why.
+    void subsetFailed(const QString &id, const QString &code, const QString &message);
+    void dropSubset(const QString &id);
 
     Client *q;
     QUrl url = QUrl(QStringLiteral("http://localhost:4000"));
@@ -82,11 +106,16 @@ public:
 
     QNetworkAccessManager *network = nullptr;
     QWebSocket *socket = nullptr;
+    QStringList syncedTables{QStringLiteral("*")};
     QMap<QString, TableModel *> models;
     QHash<QString, QJsonObject> described; // per model, its table in GET / (to tell a changed table)
-    // Models made after a schema reload whose snapshot is on its way: their
-    // events wait here (with their transaction's xid) and are applied over it.
-    QHash<QString, QList<std::pair<Internal::ServerChange, quint32>>> loading;
+    QHash<QString, QJsonObject> available; // every table with a key in GET /: what subsets are made of
+    QMap<QString, Subset> subsets;         // by id
+    int lastSubsetId = 0;
+    // Models whose snapshot (a whole table's made after a schema reload, or a
+    // subset's fill) is on its way: their events wait here (with their
+    // transaction's xid) and are applied over it.
+    QHash<TableModel *, QList<std::pair<Internal::ServerChange, quint32>>> loading;
     // Models made for a new or changed table whose snapshot has not arrived:
     // a resumed stream replays only what happened while away, so these are
     // filled after it (a load that snapshots every table fills them too).
@@ -96,15 +125,16 @@ public:
     bool reloadAgain = false;        // another {"type":"schema"} came meanwhile
     QList<QPointer<QNetworkReply>> pending;
     QList<QJsonObject> buffered;     // events received while the snapshots load
-    // Which transactions each table's snapshot already contains
+    // Which transactions each model's snapshot already contains
     // (pg_current_snapshot() of its query): buffered events of those are skipped.
-    QHash<QString, Protocol::PgSnapshot> snapshots;
+    QHash<TableModel *, Protocol::PgSnapshot> snapshots;
     QString epoch;                   // the server's stream identity (hello)
     quint64 lastSeq = 0;             // position of the last applied transaction
     bool haveSeq = false;
     int snapshotsLeft = 0;
     int snapshotsTotal = 0;
     bool subscribed = false;
+    bool streaming = false;          // hello acted on: subscriptions may be sent
     // GET / and the WebSocket start together (one round trip less); what
     // the socket says before the description has arrived waits for it.
     bool haveSchema = false;
@@ -165,7 +195,10 @@ void Client::Private::abortPending()
     }
     buffered.clear();
     loading.clear(); // the next load snapshots every table
+    for (Subset &subset : subsets)
+        subset.sent = false;
     subscribed = false;
+    streaming = false;
     haveSchema = false;
     heldHello.reset();
     socketLost.reset();
@@ -261,14 +294,20 @@ void Client::Private::openSocket()
         base.chop(1);
     QUrl wsUrl = QUrl::fromEncoded(QByteArray(base + "/state"), QUrl::StrictMode);
     wsUrl.setScheme(url.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
+    QUrlQuery query;
+    if (!syncsAll()) {
+        // A selective stream; "tables=" (not "tables") when the list is empty.
+        QString tables = syncedTables.join(QLatin1Char(','));
+        query.addQueryItem(Protocol::StateQuery::Tables, tables.isNull() ? QStringLiteral("") : tables);
+    }
     if (haveSeq && !epoch.isEmpty()) {
         // Ask to resume after the last transaction we applied; the server
         // replays what we missed or says resumed=false and we re-snapshot.
-        QUrlQuery query;
         query.addQueryItem(Protocol::StateQuery::Since, QString::number(lastSeq));
         query.addQueryItem(Protocol::StateQuery::Epoch, epoch);
-        wsUrl.setQuery(query);
     }
+    if (!query.isEmpty())
+        wsUrl.setQuery(query);
     QNetworkRequest wsRequest(wsUrl);
     if (!token.isEmpty())
         wsRequest.setRawHeader("Authorization", "Bearer " + token.toUtf8());
@@ -282,11 +321,15 @@ QStringList Client::Private::mergeSchema(const QJsonArray &tables)
 {
     QStringList added;
     QSet<QString> present;
+    available.clear();
     for (const QJsonValue &v : tables) {
         const QJsonObject t = v.toObject();
         const QString name = t.value(QLatin1String("name")).toString();
         if (t.value(QLatin1String("primaryKey")).toArray().isEmpty())
             continue; // no key, no model
+        available.insert(name, t);
+        if (!isSynced(name))
+            continue; // a model only of the tables synced whole
         present.insert(name);
         const auto known = described.constFind(name);
         if (known != described.constEnd()) {
@@ -322,11 +365,11 @@ void Client::Private::removeModel(const QString &name)
 {
     TableModel *model = models.take(name);
     described.remove(name);
-    loading.remove(name);
     unfilled.remove(name);
-    snapshots.remove(name);
     if (!model)
         return;
+    loading.remove(model);
+    snapshots.remove(model);
     qCDebug(lcClient) << "table" << name << "removed";
     Q_EMIT q->tableRemoved(model);
     model->deleteLater();
@@ -367,8 +410,9 @@ void Client::Private::onSchemaReloaded(QNetworkReply *reply)
     // open, so events of a new table wait for its snapshot and are applied
     // over it unless the snapshot already holds them.
     for (const QString &name : added) {
-        loading.insert(name, {});
-        fetchSnapshot(models.value(name));
+        TableModel *model = models.value(name);
+        loading.insert(model, {});
+        fetchSnapshot(model);
     }
 }
 
@@ -415,6 +459,12 @@ void Client::Private::onMessage(const QString &message)
             applyMessage(m);
         else if (subscribed)
             buffered.append(m);
+    } else if (type == Protocol::MessageType::Subscribed) {
+        onSubscribed(m); // at once: the fill starts, the subset's changes wait for it
+    } else if (type == Protocol::MessageType::SubscriptionError) {
+        onSubscriptionError(m);
+    } else if (type == Protocol::MessageType::Unsubscribed) {
+        qCDebug(lcClient) << "unsubscribed" << m.value(Protocol::Field::Id).toString();
     } else if (type == Protocol::MessageType::Schema) {
         // The server reloaded its schema: tables may have come or gone.
         qCDebug(lcClient) << "schema changed on the server";
@@ -426,6 +476,7 @@ void Client::Private::onMessage(const QString &message)
 
 void Client::Private::onHello(const QJsonObject &m)
 {
+    streaming = true;
     const QString newEpoch = m.value(Protocol::Field::Epoch).toString();
     if (m.value(Protocol::Field::Resumed).toBool() && newEpoch == epoch && everReady) {
         // Nothing lost: the server replays what we missed right after hello.
@@ -436,14 +487,15 @@ void Client::Private::onHello(const QJsonObject &m)
         // hello waited for the description) waits for their snapshot.
         QList<TableModel *> toFill;
         for (const QString &name : std::as_const(unfilled)) {
-            if (TableModel *model = models.value(name); model && !loading.contains(name)) {
-                loading.insert(name, {});
+            if (TableModel *model = models.value(name); model && !loading.contains(model)) {
+                loading.insert(model, {});
                 toFill.append(model);
             }
         }
         becomeReady();
         for (TableModel *model : std::as_const(toFill))
             fetchSnapshot(model);
+        subscribeAll();
         return;
     }
     epoch = newEpoch;
@@ -453,6 +505,8 @@ void Client::Private::onHello(const QJsonObject &m)
     haveSeq = true;
     setStatus(Loading);
     fetchSnapshots();
+    // After fetchSnapshots(), which forgets the snapshots of the last connection.
+    subscribeAll();
 }
 
 void Client::Private::fetchSnapshots()
@@ -469,7 +523,10 @@ void Client::Private::fetchSnapshots()
 
 void Client::Private::fetchSnapshot(TableModel *model)
 {
-    QNetworkReply *reply = network->get(request("/query/" + QUrl::toPercentEncoding(model->name())));
+    QByteArray path = "/query/" + QUrl::toPercentEncoding(model->name());
+    if (TableModelPrivate::get(model)->isSubset()) // a subset's fill: its filter, its columns and the key
+        path += '?' + Internal::fillQuery(model->query(), model->columnNames());
+    QNetworkReply *reply = network->get(request(path));
     pending.append(reply);
     QPointer<TableModel> guard = model;
     // The rows are read while the body arrives (docs/performance.md, figure 6).
@@ -490,11 +547,14 @@ void Client::Private::fetchSnapshot(TableModel *model)
 
 void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply, Internal::SnapshotReader *reader)
 {
+    TableModelPrivate *m = TableModelPrivate::get(model);
+    if (m->isSubset() && subsetFillRefused(model, reply))
+        return;
     const std::optional<QByteArray> rest = takeBody(reply); // what readyRead left
     if (!rest)
         return;
     if (const auto snapshot = Protocol::PgSnapshot::parse(reply->rawHeader("Aiodata-Snapshot")))
-        snapshots.insert(model->name(), *snapshot);
+        snapshots.insert(model, *snapshot);
     // Straight into the model's packed rows; no QJsonDocument of the whole
     // body (docs/performance.md, figures 6 and 7).
     reader->append(*rest);
@@ -503,9 +563,11 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply, Intern
         fail(ProtocolError, Client::tr("The server sent an unreadable copy of table %1.").arg(model->name()), true);
         return;
     }
-    unfilled.remove(model->name());
-    if (const auto waiting = loading.find(model->name()); waiting != loading.end()) {
-        // A table that came with a schema reload: its events so far, over the snapshot.
+    m->setLoaded();
+    if (!m->isSubset())
+        unfilled.remove(model->name());
+    if (const auto waiting = loading.find(model); waiting != loading.end()) {
+        // A table that came with a schema reload, or a subset: its events so far, over the snapshot.
         const auto changes = std::move(*waiting);
         loading.erase(waiting);
         for (const auto &[change, xid] : changes)
@@ -558,17 +620,18 @@ void Client::Private::applyMessage(const QJsonObject &message)
 
 void Client::Private::applyChange(const Internal::ServerChange &change, quint32 xid)
 {
-    const QString &table = change.table;
-    TableModel *model = models.value(table);
+    // A subset's change is for its model alone, a table's for the whole
+    // table's model alone: the two never see each other's changes.
+    TableModel *model = change.subset.isEmpty() ? models.value(change.table) : subsetModel(change.subset);
     if (!model)
         return;
-    if (const auto waiting = loading.find(table); waiting != loading.end()) {
+    if (const auto waiting = loading.find(model); waiting != loading.end()) {
         waiting->append({change, xid}); // its snapshot is on its way
         return;
     }
-    // Already in this table's snapshot: applying it again would show the
+    // Already in this model's snapshot: applying it again would show the
     // change twice (the rows would converge, the signals would not).
-    const auto snapshot = snapshots.constFind(table);
+    const auto snapshot = snapshots.constFind(model);
     if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->sees(xid))
         return;
     if (!Internal::applyServerChange(model, change))
@@ -589,6 +652,115 @@ void Client::Private::onSocketDisconnected()
         return;
     }
     fail(e, message, true);
+}
+
+bool Client::Private::isSynced(const QString &table) const
+{
+    return syncsAll() || syncedTables.contains(table);
+}
+
+void Client::Private::send(const QJsonObject &message)
+{
+    if (socket)
+        socket->sendTextMessage(QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact)));
+}
+
+void Client::Private::subscribe(const QString &id)
+{
+    const auto it = subsets.find(id);
+    if (it == subsets.end() || it->sent || it->failed || !streaming)
+        return;
+    if (syncsAll()) {
+        // A full stream takes no subscriptions (docs/protocol.md, "Subsets").
+        subsetFailed(id, QString(), Client::tr("A subset needs a selective stream: set Client::syncedTables."));
+        return;
+    }
+    it->sent = true;
+    qCDebug(lcClient) << "subscribe" << id << it->table << it->query;
+    send({{Protocol::Field::Type, Protocol::MessageType::Subscribe},
+          {Protocol::Field::Id, id},
+          {Protocol::Field::Table, it->table},
+          {Protocol::Field::Query, QString::fromUtf8(Internal::encodedQuery(it->query))}});
+}
+
+void Client::Private::subscribeAll()
+{
+    const QStringList ids = subsets.keys();
+    for (const QString &id : ids)
+        subscribe(id);
+}
+
+TableModel *Client::Private::subsetModel(const QString &id) const
+{
+    const auto it = subsets.constFind(id);
+    return it != subsets.constEnd() && it->sent && !it->failed ? it->model : nullptr;
+}
+
+void Client::Private::onSubscribed(const QJsonObject &message)
+{
+    const QString id = message.value(Protocol::Field::Id).toString();
+    TableModel *model = subsetModel(id);
+    if (!model || loading.contains(model))
+        return; // dropped meanwhile, or said twice
+    // The whole table's hand-off: changes from now on wait for the fill and
+    // are applied over it unless its snapshot holds them.
+    loading.insert(model, {});
+    fetchSnapshot(model);
+}
+
+void Client::Private::onSubscriptionError(const QJsonObject &message)
+{
+    const QString id = message.value(Protocol::Field::Id).toString();
+    if (!subsetModel(id))
+        return;
+    // The REST API's words for the same query, as Reply gives them.
+    QString text = message.value(Protocol::Field::Message).toString();
+    if (text.isEmpty())
+        text = Client::tr("The server refused the subscription.");
+    const QString details = message.value(Protocol::Field::Details).toString();
+    if (!details.isEmpty())
+        text += QLatin1String(" (") + details + QLatin1Char(')');
+    subsetFailed(id, message.value(Protocol::Field::Code).toString(), text);
+}
+
+bool Client::Private::subsetFillRefused(TableModel *model, QNetworkReply *reply)
+{
+    // 4xx: this query is refused (the token expired, a policy changed); the
+    // connection is fine. Anything else fails the load and is retried.
+    const int code = httpStatus(reply);
+    if (code < 400 || code >= 500)
+        return false;
+    pending.removeAll(reply);
+    reply->deleteLater();
+    const QByteArray body = reply->readAll();
+    const QJsonObject error = QJsonDocument::fromJson(body).object();
+    // The server holds the subscription still: end it.
+    const QString id = TableModelPrivate::get(model)->subsetId;
+    send({{Protocol::Field::Type, Protocol::MessageType::Unsubscribe}, {Protocol::Field::Id, id}});
+    subsetFailed(id, error.value(QLatin1String("code")).toString(), replyError(reply, body).second);
+    return true;
+}
+
+void Client::Private::subsetFailed(const QString &id, const QString &code, const QString &message)
+{
+    const auto it = subsets.find(id);
+    if (it == subsets.end())
+        return;
+    it->failed = true;
+    loading.remove(it->model);
+    snapshots.remove(it->model);
+    TableModelPrivate::get(it->model)->setError(code, message);
+}
+
+void Client::Private::dropSubset(const QString &id)
+{
+    const Subset subset = subsets.take(id);
+    loading.remove(subset.model);
+    snapshots.remove(subset.model);
+    if (subset.sent && !subset.failed) {
+        qCDebug(lcClient) << "unsubscribe" << id;
+        send({{Protocol::Field::Type, Protocol::MessageType::Unsubscribe}, {Protocol::Field::Id, id}});
+    }
 }
 
 Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
@@ -624,6 +796,9 @@ Client::Client(QObject *parent)
 Client::~Client()
 {
     d->abortPending();
+    // Subset models go first, while d still takes their destroyed().
+    const QList<TableModel *> models = subsets();
+    qDeleteAll(models);
 }
 
 QUrl Client::url() const { return d->url; }
@@ -648,9 +823,62 @@ Client::Status Client::status() const { return d->status; }
 qreal Client::progress() const { return d->progress; }
 Client::Error Client::error() const { return d->error; }
 QString Client::errorString() const { return d->errorString; }
+QStringList Client::syncedTables() const { return d->syncedTables; }
+
+void Client::setSyncedTables(const QStringList &tables)
+{
+    if (d->syncedTables == tables)
+        return;
+    d->syncedTables = tables;
+    Q_EMIT syncedTablesChanged();
+    if (d->status == Disconnected)
+        return;
+    // Another stream, other whole tables: connect again (and resume when the
+    // server can); mergeSchema() adds and removes the models.
+    d->retryTimer.stop();
+    d->setStatus(d->everReady ? Reconnecting : Connecting);
+    d->connectToServer();
+}
+
 QStringList Client::tableNames() const { return d->models.keys(); }
 TableModel *Client::table(const QString &name) const { return d->models.value(name); }
 QList<TableModel *> Client::tables() const { return d->models.values(); }
+
+TableModel *Client::model(const QString &table, const QString &query)
+{
+    for (const Private::Subset &subset : std::as_const(d->subsets)) {
+        if (subset.table == table && subset.query == query)
+            return subset.model;
+    }
+    if (d->syncsAll()) {
+        qCWarning(lcClient) << "no subset of" << table << "while syncedTables is {\"*\"}: subsets need a selective stream";
+        return nullptr;
+    }
+    const auto described = d->available.constFind(table);
+    if (described == d->available.constEnd()) {
+        qCWarning(lcClient) << "no subset of" << table << ": not a readable table with a primary key (or the schema has not arrived)";
+        return nullptr;
+    }
+    const QString id = QStringLiteral("s%1").arg(++d->lastSubsetId);
+    auto *model = new TableModel(Internal::subsetSchema(TableSchema::fromJson(*described), query), this);
+    TableModelPrivate *m = TableModelPrivate::get(model);
+    m->setWriteTransport(d.get());
+    m->subsetId = id;
+    m->query = query;
+    // The app may delete the model: that ends the subscription.
+    connect(model, &QObject::destroyed, this, [this, id] { d->dropSubset(id); });
+    d->subsets.insert(id, Private::Subset{table, query, model});
+    d->subscribe(id);
+    return model;
+}
+
+QList<TableModel *> Client::subsets() const
+{
+    QList<TableModel *> result;
+    for (const Private::Subset &subset : std::as_const(d->subsets))
+        result.append(subset.model);
+    return result;
+}
 
 bool Client::installTranslator(const QLocale &locale)
 {

@@ -16,7 +16,8 @@ class TableModel;
 
 // A live connection to an aiodata server: loads the schema, keeps one
 // TableModel per table (those with a primary key) filled and up to date
-// from the server's event stream, and reconnects by itself.
+// from the server's event stream, and reconnects by itself. Subset models
+// (model(table, query)) hold the rows of a query and follow them the same way.
 //
 //   auto *client = new Aiodata::Client(this);
 //   client->setToken(token);
@@ -33,6 +34,11 @@ class AIODATA_EXPORT Client : public QObject
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
     Q_PROPERTY(qreal progress READ progress NOTIFY progressChanged)
     Q_PROPERTY(QStringList tableNames READ tableNames NOTIFY tablesChanged)
+    // The tables synced whole (one model each, table()). {"*"}, the default:
+    // every readable table. A list: those only, over a selective stream
+    // (GET /state?tables=...); {} syncs no whole table. Subset models need a
+    // list. Set while started, the client reconnects.
+    Q_PROPERTY(QStringList syncedTables READ syncedTables WRITE setSyncedTables NOTIFY syncedTablesChanged)
     Q_PROPERTY(Error error READ error NOTIFY errorOccurred)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
 public:
@@ -67,9 +73,24 @@ public:
     Error error() const;
     QString errorString() const;
 
+    QStringList syncedTables() const;
+    void setSyncedTables(const QStringList &tables);
+
     QStringList tableNames() const;
     Q_INVOKABLE Aiodata::TableModel *table(const QString &name) const;
     QList<TableModel *> tables() const;
+
+    // A live subset of a table: the rows of GET /query/<table>?<query>, a
+    // PostgREST query string ("type=eq.Dog&select=name,color": filters and
+    // select=; no order, limit or offset), with the select= columns and the
+    // key. Subscribed over the stream and filled once the server accepts it
+    // (TableModel::loaded); a refused query is TableModel::errorOccurred.
+    // The same table and query give the same model. The client owns it;
+    // delete it to unsubscribe. nullptr (with a warning) while the table is
+    // not known (before the schema arrived, not readable, no primary key) or
+    // while syncedTables is {"*"}.
+    Q_INVOKABLE Aiodata::TableModel *model(const QString &table, const QString &query);
+    QList<TableModel *> subsets() const;
 
     // Installs the library's translation for `locale` (German and French
     // ship) on the application; false if there is none for that language.
@@ -82,6 +103,7 @@ public Q_SLOTS:
 Q_SIGNALS:
     void urlChanged();
     void tokenChanged();
+    void syncedTablesChanged();
     void statusChanged(Aiodata::Client::Status status);
     void progressChanged(qreal progress);
     void tablesChanged();

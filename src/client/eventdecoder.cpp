@@ -13,6 +13,7 @@ ServerChange decodeServerChange(const QJsonObject &event)
 {
     ServerChange change;
     change.table = event.value(Field::Table).toString();
+    change.subset = event.value(Field::Subset).toString();
     change.actionName = event.value(Field::Action).toString();
     change.action = actionFromName(change.actionName);
     change.rows = event.value(Field::Rows).toArray();

@@ -41,6 +41,7 @@ inline T jsonToUnsigned(const QJsonValue &value)
 struct ServerChange
 {
     QString table;
+    QString subset; // a subset's id: the change is that subset model's alone; empty: the whole table's
     std::optional<Protocol::Action> action; // std::nullopt: an action this client does not know
     QString actionName;                      // as sent, for the diagnostic
     QJsonArray rows;  // new rows (create, update) or removed rows (delete)

@@ -10,6 +10,7 @@ set(AIODATA_CLIENT_SOURCES
   jsonrowreader.cpp jsonrowreader.h
   snapshotreader.cpp snapshotreader.h
   eventdecoder.cpp eventdecoder.h
+  subsetquery.cpp subsetquery.h
   writetransport.h
   logging.cpp logging_p.h
 )

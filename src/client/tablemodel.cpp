@@ -55,6 +55,10 @@ int TableModel::count() const { return int(d->rows.size()); }
 bool TableModel::isEditable() const { return d->schema.canUpdate; }
 bool TableModel::canInsert() const { return d->schema.canInsert; }
 bool TableModel::canDelete() const { return d->schema.canDelete; }
+QString TableModel::query() const { return d->query; }
+bool TableModel::isLoaded() const { return d->loaded; }
+QString TableModel::errorString() const { return d->errorString; }
+QString TableModel::errorCode() const { return d->errorCode; }
 
 QVariantList TableModel::columns() const
 {
@@ -273,6 +277,22 @@ void TableModelPrivate::updatePrivileges(const TableSchema &newSchema)
     ours.canDelete = newSchema.canDelete;
     qCDebug(lcModel) << ours.name << "privileges changed";
     Q_EMIT q->privilegesChanged();
+}
+
+void TableModelPrivate::setLoaded()
+{
+    if (loaded)
+        return;
+    loaded = true;
+    Q_EMIT q->loadedChanged();
+}
+
+void TableModelPrivate::setError(const QString &code, const QString &message)
+{
+    qCWarning(lcModel).noquote() << schema.name << query << "subset refused:" << code << message;
+    errorCode = code;
+    errorString = message;
+    Q_EMIT q->errorOccurred(message);
 }
 
 void TableModelPrivate::setWriteTransport(WriteTransport *writeTransport)

@@ -18,6 +18,10 @@ class TableModelPrivate;
 // primary key. The Client fills it and applies the server's events with
 // exact row-level signals (never a reset after the first fill). Writes go to
 // the server; the rows change when the resulting event arrives.
+//
+// A subset model (Client::model(table, query)) holds the rows of a PostgREST
+// query instead, with the columns of its select= and the key: rows that come
+// to match are inserted, rows that stop matching are removed.
 class AIODATA_EXPORT TableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -32,6 +36,13 @@ class AIODATA_EXPORT TableModel : public QAbstractTableModel
     // For QML, which cannot read TableSchema: one map per column (name, type,
     // primaryKey, nullable, hasDefault, comment, references).
     Q_PROPERTY(QVariantList columns READ columns CONSTANT)
+    // A subset model's query as given to Client::model(); empty for a whole table.
+    Q_PROPERTY(QString query READ query CONSTANT)
+    // The first fill is in: the rows are the server's (and follow it while connected).
+    Q_PROPERTY(bool loaded READ isLoaded NOTIFY loadedChanged)
+    // Why a subset model is not live: the server refused its query (the
+    // REST API's message and details); empty otherwise.
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
 public:
     explicit TableModel(const TableSchema &schema, QObject *parent = nullptr);
     ~TableModel() override;
@@ -45,6 +56,10 @@ public:
     bool canInsert() const;
     bool canDelete() const;
     QVariantList columns() const;
+    QString query() const;
+    bool isLoaded() const;
+    QString errorString() const;
+    QString errorCode() const; // the server's code: a SQLSTATE (42703) or PGRSTnnn
 
     // QAbstractItemModel
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -83,6 +98,11 @@ Q_SIGNALS:
     // server's event carries none), after the usual row signals.
     void truncated();
     void writeFailed(const QString &errorString); // e.g. a refused setData
+    void loadedChanged();
+    // A subset model's subscription was refused or ended by the server
+    // (bad query, unknown column, too many subscriptions): the rows stop
+    // following the server.
+    void errorOccurred(const QString &errorString);
 
 private:
     // What Client does to the model (tablemodel_p.h); TableModelPrivate::get()

@@ -53,6 +53,10 @@ public:
     void applyDeleted(const QJsonArray &deleted);
     // TRUNCATE: every row goes (removal runs), then truncated().
     void applyTruncated();
+    // The first fill is in (loadedChanged once).
+    void setLoaded();
+    // The server refused or ended a subset's subscription.
+    void setError(const QString &code, const QString &message);
 
     TableModel *q = nullptr;
     TableSchema schema;
@@ -61,8 +65,15 @@ public:
     QList<Row> rows;       // sorted by key when there is one, else arrival order
     WriteTransport *transport = nullptr;
     mutable QByteArray scratch; // a row being built, reused
+    // A subset model: the client's id of its subscription, and its query.
+    QString subsetId;
+    QString query;
+    bool loaded = false;
+    QString errorCode;
+    QString errorString;
 
     bool hasKey() const { return !keyColumns.isEmpty(); }
+    bool isSubset() const { return !subsetId.isEmpty(); }
 
     // Like checkIndex(), without its warnings: views legitimately ask about invalid indexes.
     bool isCell(const QModelIndex &index) const

@@ -1,6 +1,7 @@
 // Unit tests of TableModel and TableSchema: no network, a fake WriteTransport;
 // snapshots and events are applied as Client does (TableModelPrivate).
 #include "eventdecoder.h"
+#include "modelkeys.h"
 #include "reply.h"
 #include "reply_p.h"
 #include "tablemodel.h"
@@ -95,19 +96,6 @@ QJsonArray reversed(const QJsonArray &rows)
     QJsonArray result;
     for (qsizetype i = rows.size() - 1; i >= 0; --i)
         result.append(rows.at(i));
-    return result;
-}
-
-// "Fish/Koi/Aqui" for each row, in model order.
-QStringList keys(const TableModel &model)
-{
-    QStringList result;
-    for (int row = 0; row < model.rowCount(); ++row) {
-        QStringList parts;
-        for (const QVariant &value : model.keyOf(row))
-            parts.append(value.toString());
-        result.append(parts.join(u'/'));
-    }
     return result;
 }
 
