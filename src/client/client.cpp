@@ -56,6 +56,7 @@ public:
     void onSnapshot(TableModel *model, QNetworkReply *reply, Internal::SnapshotReader *reader);
     void applyMessage(const QJsonObject &message);
     void applyChange(const Internal::ServerChange &change, quint32 xid);
+    void applyChangeTo(TableModel *model, const Internal::ServerChange &change, quint32 xid);
     void becomeReady();
     void fail(Error error, const QString &message, bool retry);
     void setStatus(Status status);
@@ -622,7 +623,20 @@ void Client::Private::applyChange(const Internal::ServerChange &change, quint32 
 {
     // A subset's change is for its model alone, a table's for the whole
     // table's model alone: the two never see each other's changes.
-    TableModel *model = change.subset.isEmpty() ? models.value(change.table) : subsetModel(change.subset);
+    if (change.subset == Protocol::EverySubset) {
+        // Removals (and truncates) for every subset of the table on this
+        // stream but those excepted: one change instead of one per subset.
+        for (auto it = subsets.cbegin(); it != subsets.cend(); ++it) {
+            if (it->table == change.table && !change.except.contains(it.key()))
+                applyChangeTo(subsetModel(it.key()), change, xid);
+        }
+        return;
+    }
+    applyChangeTo(change.subset.isEmpty() ? models.value(change.table) : subsetModel(change.subset), change, xid);
+}
+
+void Client::Private::applyChangeTo(TableModel *model, const Internal::ServerChange &change, quint32 xid)
+{
     if (!model)
         return;
     if (const auto waiting = loading.find(model); waiting != loading.end()) {

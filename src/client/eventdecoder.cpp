@@ -14,6 +14,8 @@ ServerChange decodeServerChange(const QJsonObject &event)
     ServerChange change;
     change.table = event.value(Field::Table).toString();
     change.subset = event.value(Field::Subset).toString();
+    for (const QJsonValue &id : event.value(Field::Except).toArray())
+        change.except.append(id.toString());
     change.actionName = event.value(Field::Action).toString();
     change.action = actionFromName(change.actionName);
     change.rows = event.value(Field::Rows).toArray();

@@ -15,6 +15,7 @@
 #include <QJsonValue>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <cmath>
 #include <limits>
@@ -41,7 +42,9 @@ inline T jsonToUnsigned(const QJsonValue &value)
 struct ServerChange
 {
     QString table;
-    QString subset; // a subset's id: the change is that subset model's alone; empty: the whole table's
+    QString subset; // a subset's id: the change is that subset model's alone; empty: the whole table's;
+                    // "*": every subset model of the table but those in except
+    QStringList except;
     std::optional<Protocol::Action> action; // std::nullopt: an action this client does not know
     QString actionName;                      // as sent, for the diagnostic
     QJsonArray rows;  // new rows (create, update) or removed rows (delete)

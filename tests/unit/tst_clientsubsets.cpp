@@ -604,6 +604,22 @@ void TestClientSubsets::subscribeFillAndRoute()
     QCOMPARE(dogs->row(0).value(u"color"_s).toInt(), 4);
     QCOMPARE(pets->rowCount(), 3);
     QCOMPARE(petsLog.entries.size(), 1);
+
+    // "*": every subset of the table but those excepted, never the whole table's model.
+    QJsonObject every = subsetEvent(203, u"*"_s, u"delete"_s, QJsonArray{key(u"Dog"_s, u"Pug"_s, u"Max"_s)});
+    QJsonObject excepted = every.value(u"events"_s).toArray().first().toObject();
+    excepted.insert(u"except"_s, QJsonArray{u"s1"_s});
+    every.insert(u"events"_s, QJsonArray{excepted});
+    server.sendToClient(every);
+    // A change after it, to know it was applied (messages apply in order).
+    server.sendToClient(subsetEvent(204, u"s1"_s, u"create"_s, QJsonArray{pet(u"Dog"_s, u"Lab"_s, u"Bo"_s, 5)}));
+    QTRY_COMPARE(dogs->rowCount(), 2);
+    QCOMPARE(keys(*dogs), (QStringList{u"Dog/Lab/Bo"_s, u"Dog/Pug/Max"_s})); // the excepted subset kept Max
+    server.sendToClient(subsetEvent(205, u"*"_s, u"delete"_s, QJsonArray{key(u"Dog"_s, u"Pug"_s, u"Max"_s)}));
+    QTRY_COMPARE(keys(*dogs), QStringList{u"Dog/Lab/Bo"_s});
+    QCOMPARE(dogsLog.entries.last(), u"removed 1-1"_s);
+    QCOMPARE(pets->rowCount(), 3);
+    QCOMPARE(petsLog.entries.size(), 1);
 }
 
 // Changes of the subset that come before its fill's answer wait for it; those
