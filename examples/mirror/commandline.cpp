@@ -32,7 +32,7 @@ CommandLine::CommandLine()
     m_parser.addOptions({m_helpOption, m_urlOption, m_tokenOption, m_cacheOption, m_offlineOption, m_followOption,
                          m_createOption, m_updateOption, m_removeOption, m_keyOption});
     m_parser.addPositionalArgument(QStringLiteral("TABLE"), tr("The table (as GET / lists it for the token's role)."));
-    m_parser.addPositionalArgument(QStringLiteral("QUERY"), tr("A PostgREST query string (not supported yet)."),
+    m_parser.addPositionalArgument(QStringLiteral("QUERY"), tr("A PostgREST query string (filters, select=): mirror that live subset of TABLE."),
                                    QStringLiteral("[QUERY]"));
 }
 
@@ -46,7 +46,8 @@ Usage forms:
                  (--create JSON | --update JSON --key K1[/K2...] | --remove --key K1[/K2...])
 
 Read mode: once the table's copy is consistent with the server, prints its
-rows as one JSON array on one line (objects keyed by column name, in column
+rows (with a QUERY, those of that live subset: PostgREST filters and
+select=, the key columns always kept) as one JSON array on one line (objects keyed by column name, in column
 order, values as the REST API gives them), sorted by primary key, and exits.
 With --follow it goes on with one JSON line per change applied to the table:
   {"action": "create"|"update"|"delete"|"truncate", "table": T, "rows": [...], "old": [...]}
@@ -60,9 +61,10 @@ affected rows as one JSON array line ([] when --key matched nothing).
 
 Exit codes:
   0  done (rows printed, or the write confirmed)
-  1  the server refused (bad token, no privilege, a constraint): its message on stderr
+  1  the server refused (bad token, no privilege, a constraint, a QUERY it does
+     not take): its message on stderr
   2  usage: a bad command line, a table the server does not list for this role
-     (or without a primary key), a QUERY, --cache or --offline (not supported yet)
+     (or without a primary key), --cache or --offline (not supported yet)
   3  the server is unreachable (or did not answer within 15 seconds)
   4  the cache is unusable (reserved)
 )");
@@ -175,8 +177,6 @@ bool CommandLine::parse(const QStringList &arguments, const QString &environment
 
 bool CommandLine::checkSupported()
 {
-    if (!m_options.query.isEmpty())
-        return fail(tr("QUERY is not supported yet (a later issue): give only TABLE, which mirrors the whole table."));
     if (!m_options.cacheDir.isEmpty() || m_parser.isSet(m_cacheOption))
         return fail(tr("--cache is not supported yet: the offline cache is not built."));
     if (m_options.offline)

@@ -34,6 +34,9 @@ Mirror::Mirror(const Options &options, QObject *parent)
 {
     m_client.setUrl(options.url);
     m_client.setToken(options.token);
+    // A QUERY mirrors a subset: a selective stream with no whole table.
+    if (!options.query.isEmpty())
+        m_client.setSyncedTables({});
     m_connectTimeout.setSingleShot(true);
     m_connectTimeout.setInterval(ConnectTimeoutMs);
     connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
@@ -81,6 +84,10 @@ void Mirror::onTablesKnown()
     m_connectTimeout.stop();
     if (m_finished || m_model)
         return;
+    if (!m_options.query.isEmpty()) {
+        onSubsetKnown();
+        return;
+    }
     m_model = m_client.table(m_options.table);
     if (!m_model) {
         // GET / lists every table the role may read, all at once: a table
@@ -94,6 +101,24 @@ void Mirror::onTablesKnown()
         write(); // the write needs the model, not its rows
 }
 
+// TABLE QUERY: a subset model, live once its own fill is in.
+void Mirror::onSubsetKnown()
+{
+    // The description is in (ready or tablesChanged came): a null model is
+    // a table this role does not see, or one without a primary key.
+    m_model = m_client.model(m_options.table, m_options.query);
+    if (!m_model) {
+        finish(Usage, tr("No table %1 (for this token's role, with a primary key) at %2.")
+                          .arg(m_options.table, m_options.url.toDisplayString()));
+        return;
+    }
+    // The server refuses a query as the REST API would (code and message).
+    connect(m_model, &TableModel::errorOccurred, this, [this](const QString &message) {
+        finish(Refused, tr("The server refused the query: %1").arg(message));
+    });
+    connect(m_model, &TableModel::loadedChanged, this, &Mirror::onReady);
+}
+
 void Mirror::onReady()
 {
     if (m_finished)
@@ -101,6 +126,8 @@ void Mirror::onReady()
     onTablesKnown();
     if (m_finished || m_options.mode != Options::Read)
         return;
+    if (m_model && !m_model->isLoaded())
+        return; // a subset: its fill is still on its way
     if (m_printed) {
         // Consistent again after a reconnect (resumed or re-snapshotted):
         // the whole table again, then the changes from here on.

@@ -37,6 +37,7 @@ Q_SIGNALS:
 
 private:
     void onTablesKnown();
+    void onSubsetKnown();
     void onReady();
     void onError(Aiodata::Client::Error error, const QString &message);
     void onStatus(Aiodata::Client::Status status);

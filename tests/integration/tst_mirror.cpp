@@ -25,6 +25,8 @@ private Q_SLOTS:
     void cleanupTestCase();
     void read_data();
     void read();
+    void readQuery_data();
+    void readQuery();
     void follow();
     void followReconnects();
     void write_data();
@@ -235,6 +237,44 @@ void tst_Mirror::read()
     QCOMPARE(printed, expected);
     // Objects are keyed in column order, not alphabetically.
     QVERIFY2(r.out.startsWith(start), r.out.constData());
+}
+
+// TABLE QUERY mirrors a live subset: the rows GET /query/TABLE?QUERY gives
+// (with the key columns), or the server's refusal (exit 1).
+void tst_Mirror::readQuery_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("restQuery"); // what the REST API answers the same rows for
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("filter") << QStringLiteral("type=eq.Dog") << QStringLiteral("type=eq.Dog") << 0 << QString();
+    QTest::newRow("or tree") << QStringLiteral("or=(color.gt.4,name.eq.Aqui)") << QStringLiteral("or=(color.gt.4,name.eq.Aqui)")
+                             << 0 << QString();
+    QTest::newRow("select keeps the key") << QStringLiteral("type=eq.Cat&select=color")
+                                          << QStringLiteral("type=eq.Cat&select=type,breed,name,color") << 0 << QString();
+    QTest::newRow("nothing matches") << QStringLiteral("color=gt.99999999") << QStringLiteral("color=gt.99999999") << 0
+                                     << QString();
+    QTest::newRow("unknown column") << QStringLiteral("nope=eq.1") << QString() << 1 << QStringLiteral("nope");
+    QTest::newRow("order refused") << QStringLiteral("order=name") << QString() << 1
+                                   << QStringLiteral("not supported in a subscription");
+}
+
+void tst_Mirror::readQuery()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, restQuery);
+    QFETCH(int, exitCode);
+    QFETCH(QString, error);
+    const Run r = run({QStringLiteral("--url"), m_server.url().toString(), pets, query});
+    QVERIFY2(r.exitCode == exitCode, r.err.constData());
+    if (exitCode != 0) {
+        QVERIFY2(r.out.isEmpty(), r.out.constData());
+        QVERIFY2(QString::fromUtf8(r.err).contains(error), r.err.constData());
+        return;
+    }
+    QVERIFY2(r.err.isEmpty(), r.err.constData());
+    QVERIFY2(r.out.endsWith('\n') && r.out.count('\n') == 1, r.out.constData());
+    QCOMPARE(parseArray(r.out.trimmed()), sortedByKey(get(QStringLiteral("/query/pets?") + restQuery)));
 }
 
 void tst_Mirror::follow()
@@ -477,7 +517,6 @@ void tst_Mirror::usage_data()
     QTest::addColumn<QStringList>("arguments"); // after --url and --token
     QTest::addColumn<QString>("message");       // part of stderr
 
-    QTest::newRow("QUERY") << QStringList{pets, QStringLiteral("color=gt.5")} << QStringLiteral("QUERY is not supported yet");
     QTest::newRow("--update without --key") << QStringList{pets, QStringLiteral("--update"), QStringLiteral(R"({"color": 1})")}
                                             << QStringLiteral("--update needs --key");
     QTest::newRow("--remove without --key") << QStringList{pets, QStringLiteral("--remove")} << QStringLiteral("--remove needs --key");
