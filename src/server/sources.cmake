@@ -22,6 +22,7 @@ set(AIODATA_SERVER_SOURCES
   pg/pgtype.cpp pg/pgtype.h
   schema/schemacache.cpp schema/schemacache.h
   schema/functioninfo.cpp schema/functioninfo.h
+  schema/relationship.cpp schema/relationship.h
   schema/schemareloader.cpp schema/schemareloader.h
   rest/apierror.cpp rest/apierror.h
   rest/apirequest.cpp rest/apirequest.h
