@@ -29,6 +29,7 @@ set(AIODATA_SERVER_SOURCES
   rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
   rest/rpcplan.cpp rest/rpcplan.h
+  rest/embedplan.cpp rest/embedplan.h
   rest/subsetplanner.cpp rest/subsetplanner.h
   rest/idempotencycache.cpp rest/idempotencycache.h
   rest/routes.cpp rest/routes.h

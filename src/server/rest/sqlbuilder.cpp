@@ -138,32 +138,42 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
     return " WHERE " + conditions.join(" AND ");
 }
 
-std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table, ApiError *error)
+// The request's columns; embeds are EmbedSql's (embedsHandled: a read,
+// which adds them), refused anywhere else for now.
+std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table, ApiError *error, bool embedsHandled = false)
 {
-    if (r.select.isEmpty())
+    if (r.selectItems.isEmpty())
         return QByteArray("*");
     QList<QByteArray> items;
-    for (const QString &item : r.select) {
-        // alias:column renames, as in PostgREST.
-        const qsizetype colon = item.indexOf(QLatin1Char(':'));
-        const QString alias = colon < 0 ? QString() : item.left(colon);
-        const QString column = colon < 0 ? item : item.mid(colon + 1);
-        if (!table.hasColumn(column)) {
-            *error = ApiError::undefinedColumn(table.name, column);
+    for (const SelectItem &item : r.selectItems) {
+        if (item.kind == SelectItem::Kind::Embed) {
+            if (embedsHandled)
+                continue;
+            *error = ApiError::embedUnsupported(r.rpc ? QStringLiteral("on function results")
+                                                      : QStringLiteral("in the answer of a write"));
             return std::nullopt;
         }
-        items.append(PgSql::quoteIdentifier(column)
-                     + (alias.isEmpty() ? QByteArray() : " AS " + PgSql::quoteIdentifier(alias)));
+        if (item.kind == SelectItem::Kind::Star) {
+            items.append("*");
+            continue;
+        }
+        // alias:column renames, as in PostgREST.
+        if (!table.hasColumn(item.name)) {
+            *error = ApiError::undefinedColumn(table.name, item.name);
+            return std::nullopt;
+        }
+        items.append(PgSql::quoteIdentifier(item.name)
+                     + (item.alias.isEmpty() ? QByteArray() : " AS " + PgSql::quoteIdentifier(item.alias)));
     }
     return items.join(", ");
 }
 
-std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<QByteArray> orderClause(const QList<OrderTerm> &order, const TableInfo &table, ApiError *error)
 {
-    if (r.order.isEmpty())
+    if (order.isEmpty())
         return QByteArray();
     QList<QByteArray> terms;
-    for (const OrderTerm &t : r.order) {
+    for (const OrderTerm &t : order) {
         if (!table.hasColumn(t.column)) {
             *error = ApiError::undefinedColumn(table.name, t.column);
             return std::nullopt;
@@ -206,16 +216,179 @@ std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &
     return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + *select + " FROM " + source + ") AS _s)";
 }
 
-std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error)
+// The embedded resources of a read (EmbedPlan) as scalar subqueries of
+// the select list, each correlated with its parent's row by the
+// relationship's columns: to-one as row_to_json (NULL without a match),
+// to-many as a json_agg array; a spread's columns one subquery each;
+// !inner as an EXISTS in the parent's WHERE. Subqueries rather than
+// joins, so the parent's unqualified columns and filters stay unambiguous.
+struct EmbedSql
+{
+    Params &params;
+    ApiError *error;
+    int aliases = 0;
+
+    struct Item
+    {
+        QByteArray expression;
+        QString name;
+    };
+
+    // The condition on the child's rows (as alias) under the parent's row
+    // (parentAlias): the join, the child's filters, its !inner children.
+    std::optional<QByteArray> match(const EmbedNode &n, const QByteArray &parentAlias, const QByteArray &alias)
+    {
+        const Relationship &rel = n.relationship;
+        QList<QByteArray> conditions;
+        if (rel.cardinality == Relationship::Cardinality::ManyToMany) {
+            const QByteArray junction = "_j" + QByteArray::number(++aliases);
+            QList<QByteArray> on;
+            for (const auto &[column, junctionColumn] : rel.junctionSource)
+                on.append(junction + '.' + PgSql::quoteIdentifier(junctionColumn) + " = " + parentAlias + '.' + PgSql::quoteIdentifier(column));
+            for (const auto &[column, junctionColumn] : rel.junctionTarget)
+                on.append(junction + '.' + PgSql::quoteIdentifier(junctionColumn) + " = " + alias + '.' + PgSql::quoteIdentifier(column));
+            conditions.append("EXISTS (SELECT 1 FROM " + PgSql::qualifiedName(n.table.schema, rel.junction) + " AS " + junction
+                              + " WHERE " + on.join(" AND ") + ')');
+        } else {
+            for (const auto &[parentColumn, column] : rel.columns)
+                conditions.append(alias + '.' + PgSql::quoteIdentifier(column) + " = " + parentAlias + '.' + PgSql::quoteIdentifier(parentColumn));
+        }
+        for (const Filter &f : n.filters) {
+            const auto condition = filterCondition(f, n.table, params, error);
+            if (!condition)
+                return std::nullopt;
+            conditions.append(*condition);
+        }
+        for (const FilterTree &tree : n.logic) {
+            const auto condition = treeCondition(tree, n.table, params, error);
+            if (!condition)
+                return std::nullopt;
+            conditions.append(*condition);
+        }
+        const auto inner = innerConditions(n.children, alias);
+        if (!inner)
+            return std::nullopt;
+        conditions += *inner;
+        return conditions.join(" AND ");
+    }
+
+    // EXISTS for each !inner embed of a row (as alias).
+    std::optional<QList<QByteArray>> innerConditions(const QList<EmbedNode> &nodes, const QByteArray &alias)
+    {
+        QList<QByteArray> out;
+        for (const EmbedNode &n : nodes) {
+            if (!n.inner)
+                continue;
+            const QByteArray child = "_e" + QByteArray::number(++aliases);
+            const auto where = match(n, alias, child);
+            if (!where)
+                return std::nullopt;
+            out.append("EXISTS (SELECT 1 FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where
+                       + range(n) + ')');
+        }
+        return out;
+    }
+
+    static QByteArray range(const EmbedNode &n)
+    {
+        QByteArray out;
+        if (n.limit >= 0)
+            out += " LIMIT " + QByteArray::number(n.limit);
+        if (n.offset > 0)
+            out += " OFFSET " + QByteArray::number(n.offset);
+        return out;
+    }
+
+    // What a row (as alias) of a table shows: its columns, then its embeds.
+    std::optional<QList<Item>> items(const TableInfo &table, const QList<SelectItem> &columns, const QList<EmbedNode> &embeds,
+                                     const QByteArray &alias)
+    {
+        QList<Item> out;
+        for (const SelectItem &c : columns) {
+            if (c.kind == SelectItem::Kind::Star) {
+                for (const ColumnInfo &column : table.columns)
+                    out.append({alias + '.' + PgSql::quoteIdentifier(column.name), column.name});
+                continue;
+            }
+            if (!table.hasColumn(c.name)) {
+                *error = ApiError::undefinedColumn(table.name, c.name);
+                return std::nullopt;
+            }
+            out.append({alias + '.' + PgSql::quoteIdentifier(c.name), c.alias.isEmpty() ? c.name : c.alias});
+        }
+        const auto more = embedItems(embeds, alias);
+        if (!more)
+            return std::nullopt;
+        out += *more;
+        return out;
+    }
+
+    // The embeds of a row (as alias), as items of its select list.
+    std::optional<QList<Item>> embedItems(const QList<EmbedNode> &embeds, const QByteArray &alias)
+    {
+        QList<Item> out;
+        for (const EmbedNode &n : embeds) {
+            if (n.empty)
+                continue;
+            const QByteArray child = "_e" + QByteArray::number(++aliases);
+            const auto where = match(n, alias, child);
+            if (!where)
+                return std::nullopt;
+            const auto shown = items(n.table, n.columns, n.children, child);
+            if (!shown)
+                return std::nullopt;
+            const QByteArray from = " FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where;
+            if (n.spread) {
+                // To-one: each of its items is one of the parent's, NULL without a match.
+                for (const Item &item : *shown)
+                    out.append({"(SELECT " + item.expression + from + ')', item.name});
+                continue;
+            }
+            QList<QByteArray> list;
+            for (const Item &item : *shown)
+                list.append(item.expression + " AS " + PgSql::quoteIdentifier(item.name));
+            const QByteArray rows = "_x" + QByteArray::number(aliases);
+            const QByteArray select = "SELECT " + list.join(", ") + from;
+            if (n.relationship.toOne()) {
+                out.append({"(SELECT row_to_json(" + rows + ") FROM (" + select + ") AS " + rows + ')', n.name});
+            } else {
+                const auto order = orderClause(n.order, n.table, error);
+                if (!order)
+                    return std::nullopt;
+                out.append({"(SELECT coalesce(json_agg(" + rows + "), '[]') FROM (" + select + *order + range(n) + ") AS " + rows + ')',
+                            n.name});
+            }
+        }
+        return out;
+    }
+};
+
+std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
 {
     Params params;
-    const auto where = whereClause(r, table, params, error);
+    auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    const auto select = selectList(r, table, error);
+    auto select = selectList(r, table, error, embeds != nullptr);
     if (!select)
         return std::nullopt;
-    const auto order = orderClause(r, table, error);
+    if (embeds && !embeds->isEmpty()) {
+        // Columns first, then the embeds, as PostgREST orders them.
+        EmbedSql sql{params, error};
+        const auto items = sql.embedItems(embeds->embeds, "_t");
+        const auto inner = items ? sql.innerConditions(embeds->embeds, "_t") : std::nullopt;
+        if (!items || !inner)
+            return std::nullopt;
+        QList<QByteArray> list;
+        if (!select->isEmpty())
+            list.append(*select);
+        for (const EmbedSql::Item &item : *items)
+            list.append(item.expression + " AS " + PgSql::quoteIdentifier(item.name));
+        *select = list.join(", ");
+        if (!inner->isEmpty())
+            *where += (where->isEmpty() ? " WHERE " : " AND ") + inner->join(" AND ");
+    }
+    const auto order = orderClause(r.order, table, error);
     if (!order)
         return std::nullopt;
     const QByteArray from = " FROM " + SqlBuilder::qualifiedName(table) + " AS _t";
@@ -503,7 +676,7 @@ std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcC
     const auto select = selectList(r, result, error);
     if (!select)
         return std::nullopt;
-    const auto order = orderClause(r, result, error);
+    const auto order = orderClause(r.order, result, error);
     if (!order)
         return std::nullopt;
     QByteArray inner = "SELECT " + *select + " FROM _all AS _t" + *order;
@@ -529,11 +702,16 @@ QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
     return PgSql::qualifiedName(table.schema, table.name);
 }
 
-std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows)
+std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows,
+                                             const EmbedPlan *embeds)
 {
     switch (request.operation) {
     case ApiRequest::Operation::Read:
-        return buildRead(request, table, error);
+        if (request.hasEmbeds() && !embeds) {
+            *error = ApiError::embedUnsupported(QStringLiteral("without a plan"));
+            return std::nullopt;
+        }
+        return buildRead(request, table, error, embeds);
     case ApiRequest::Operation::Create:
         return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name]);
     case ApiRequest::Operation::Update:
@@ -550,12 +728,22 @@ std::optional<PgStatement> SqlBuilder::buildRowMatch(const ApiRequest &request, 
     return rowMatchStatement(request, table, columns, error);
 }
 
-std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error,
+                                                        const EmbedPlan *embeds)
 {
     Params params;
-    const auto where = whereClause(r, table, params, error);
+    auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
+    if (embeds) {
+        // !inner embeds leave rows out: the same EXISTS as the read.
+        EmbedSql sql{params, error};
+        const auto inner = sql.innerConditions(embeds->embeds, "_t");
+        if (!inner)
+            return std::nullopt;
+        if (!inner->isEmpty())
+            *where += (where->isEmpty() ? " WHERE " : " AND ") + inner->join(" AND ");
+    }
     return PgStatement{"EXPLAIN (FORMAT JSON) SELECT 1 FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where,
                        params.values};
 }

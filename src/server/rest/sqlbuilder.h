@@ -2,6 +2,7 @@
 
 #include "rest/apierror.h"
 #include "rest/apirequest.h"
+#include "rest/embedplan.h"
 #include "rest/rpcplan.h"
 #include "pg/pgconnection.h"
 #include "schema/schemacache.h"
@@ -39,14 +40,17 @@ class SqlBuilder
 {
 public:
     enum class Rows { Needed, NotNeeded };
+    // embeds: the read's embedded resources (EmbedPlan::plan), needed when
+    // select= has any.
     std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
-                                     Rows rows = Rows::Needed);
+                                     Rows rows = Rows::Needed, const EmbedPlan *embeds = nullptr);
     void clearCache() { m_insertStatements.clear(); }
 
     // A read's count=planned or count=estimated: the planner's estimate of
     // the matching rows (all of them, before limit and offset), as the JSON
     // of EXPLAIN (FORMAT JSON); plannedRows() reads it.
-    static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error);
+    static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error,
+                                                        const EmbedPlan *embeds = nullptr);
     static qint64 plannedRows(const QByteArray &explainJson);
     // The rows a statement from build() read or wrote: column 1, or the
     // command tag's count for a bare write.
