@@ -287,7 +287,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     const bool rowsNeeded = !isWrite || api->returnRepresentation || m_ownWrites;
     // Embedded resources: their relationships found before any SQL exists.
     std::optional<EmbedPlan> embeds;
-    if (!isWrite && api->hasEmbeds()) {
+    if (api->hasEmbeds()) {
         embeds = EmbedPlan::plan(*api, *m_schema, *table, &error);
         if (!embeds) {
             responder.send(error.toResponse());

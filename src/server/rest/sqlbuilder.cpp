@@ -202,20 +202,6 @@ std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const Ta
     return quoted;
 }
 
-// A write's answer when select= names columns: the written rows of `source`
-// projected as a read would, as a fourth result column (the full rows stay
-// in column 0 for the change events); ", NULL" when there is no select=.
-std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &table, const QByteArray &source,
-                                          ApiError *error)
-{
-    if (r.select.isEmpty())
-        return QByteArray(", NULL");
-    const auto select = selectList(r, table, error);
-    if (!select)
-        return std::nullopt;
-    return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + *select + " FROM " + source + ") AS _s)";
-}
-
 // The embedded resources of a read (EmbedPlan) as scalar subqueries of
 // the select list, each correlated with its parent's row by the
 // relationship's columns: to-one as row_to_json (NULL without a match),
@@ -363,31 +349,64 @@ struct EmbedSql
     }
 };
 
+// select= of a row as _t: its columns, then its embeds (PostgREST's
+// order), and the EXISTS of its !inner embeds (empty: none).
+struct Projection
+{
+    QByteArray select;
+    QList<QByteArray> inner;
+};
+
+std::optional<Projection> projection(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error,
+                                     const EmbedPlan *embeds)
+{
+    const auto select = selectList(r, table, error, embeds != nullptr);
+    if (!select)
+        return std::nullopt;
+    if (!embeds || embeds->isEmpty())
+        return Projection{*select, {}};
+    EmbedSql sql{params, error};
+    const auto items = sql.embedItems(embeds->embeds, "_t");
+    const auto inner = items ? sql.innerConditions(embeds->embeds, "_t") : std::nullopt;
+    if (!items || !inner)
+        return std::nullopt;
+    QList<QByteArray> list;
+    if (!select->isEmpty())
+        list.append(*select);
+    for (const EmbedSql::Item &item : *items)
+        list.append(item.expression + " AS " + PgSql::quoteIdentifier(item.name));
+    return Projection{list.join(", "), *inner};
+}
+
+// A write's answer when select= names columns: the written rows of `source`
+// projected as a read would, as a fourth result column (the full rows stay
+// in column 0 for the change events); ", NULL" when there is no select=.
+// Embeds' filter values go to params.
+std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &table, const QByteArray &source,
+                                          ApiError *error, Params &params, const EmbedPlan *embeds)
+{
+    if (r.select.isEmpty())
+        return QByteArray(", NULL");
+    const auto shown = projection(r, table, params, error, embeds);
+    if (!shown)
+        return std::nullopt;
+    const QByteArray where = shown->inner.isEmpty() ? QByteArray() : " WHERE " + shown->inner.join(" AND ");
+    return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + shown->select + " FROM " + source + " AS _t" + where
+        + ") AS _s)";
+}
+
 std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
 {
     Params params;
     auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    auto select = selectList(r, table, error, embeds != nullptr);
-    if (!select)
+    const auto shown = projection(r, table, params, error, embeds);
+    if (!shown)
         return std::nullopt;
-    if (embeds && !embeds->isEmpty()) {
-        // Columns first, then the embeds, as PostgREST orders them.
-        EmbedSql sql{params, error};
-        const auto items = sql.embedItems(embeds->embeds, "_t");
-        const auto inner = items ? sql.innerConditions(embeds->embeds, "_t") : std::nullopt;
-        if (!items || !inner)
-            return std::nullopt;
-        QList<QByteArray> list;
-        if (!select->isEmpty())
-            list.append(*select);
-        for (const EmbedSql::Item &item : *items)
-            list.append(item.expression + " AS " + PgSql::quoteIdentifier(item.name));
-        *select = list.join(", ");
-        if (!inner->isEmpty())
-            *where += (where->isEmpty() ? " WHERE " : " AND ") + inner->join(" AND ");
-    }
+    const QByteArray *select = &shown->select;
+    if (!shown->inner.isEmpty())
+        *where += (where->isEmpty() ? " WHERE " : " AND ") + shown->inner.join(" AND ");
     const auto order = orderClause(r.order, table, error);
     if (!order)
         return std::nullopt;
@@ -440,7 +459,7 @@ std::optional<PgStatement> rowMatchStatement(const ApiRequest &r, const TableInf
 
 // insertStatements: the cache of the table's INSERTs by request shape.
 std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
-                                       QHash<QString, QByteArray> &insertStatements)
+                                       QHash<QString, QByteArray> &insertStatements, const EmbedPlan *embeds)
 {
     if (!r.keyPath.isEmpty()) {
         *error = ApiError::keyPathOnCreate();
@@ -484,7 +503,8 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     // are all it depends on besides the table (the body is parameter $1).
     const QByteArray body = doc.isArray() ? r.body : '[' + r.body + ']';
     QString shape;
-    const bool cacheable = !names.isEmpty() && std::none_of(names.cbegin(), names.cend(), [](const QString &n) {
+    // Embeds are not cached: their shape is more than select= (embed queries).
+    const bool cacheable = !names.isEmpty() && !embeds && std::none_of(names.cbegin(), names.cend(), [](const QString &n) {
         return n.isEmpty() || n.contains(QChar(0)); // never a column; writeColumns refuses them
     });
     if (cacheable) {
@@ -552,8 +572,10 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
                 + (updates.isEmpty() ? QByteArray("NOTHING") : "UPDATE SET " + updates.join(", "));
         }
     }
-    // select= is checked also when no rows come back, so it fails the same way.
-    const auto projection = writeProjection(r, table, "_w", error);
+    // select= is checked also when no rows come back, so it fails the same
+    // way (the bare write binds none of its values: a scratch copy).
+    Params scratch = params;
+    const auto projection = writeProjection(r, table, "_w", error, want == SqlBuilder::Rows::NotNeeded ? scratch : params, embeds);
     if (!projection)
         return std::nullopt;
     const QByteArray sql = want == SqlBuilder::Rows::NotNeeded
@@ -571,7 +593,8 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
+                                       const EmbedPlan *embeds)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
@@ -592,7 +615,9 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    const auto projection = writeProjection(r, table, "(SELECT (_row).* FROM _n) AS _u", error);
+    Params scratch = params;
+    const auto projection = writeProjection(r, table, "(SELECT (_row).* FROM _n)", error,
+                                            want == SqlBuilder::Rows::NotNeeded ? scratch : params, embeds);
     if (!projection)
         return std::nullopt;
     const QByteArray target = SqlBuilder::qualifiedName(table);
@@ -620,13 +645,15 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
+                                       const EmbedPlan *embeds)
 {
     Params params;
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    const auto projection = writeProjection(r, table, "_d", error);
+    Params scratch = params;
+    const auto projection = writeProjection(r, table, "_d", error, want == SqlBuilder::Rows::NotNeeded ? scratch : params, embeds);
     if (!projection)
         return std::nullopt;
     if (want == SqlBuilder::Rows::NotNeeded)
@@ -713,11 +740,11 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
         }
         return buildRead(request, table, error, embeds);
     case ApiRequest::Operation::Create:
-        return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name]);
+        return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name], embeds);
     case ApiRequest::Operation::Update:
-        return buildUpdate(request, table, error, rows);
+        return buildUpdate(request, table, error, rows, embeds);
     case ApiRequest::Operation::Delete:
-        return buildDelete(request, table, error, rows);
+        return buildDelete(request, table, error, rows, embeds);
     }
     return std::nullopt;
 }
