@@ -316,6 +316,25 @@ void tst_Embedding::embed_data()
     row("nested filter", QStringLiteral("/query/films?select=id,roles(character,actors(first_name))&id=eq.4&roles.order=character"
                                         "&roles.actors.first_name=like.*Wil*"),
         200, R"J([{"id":4,"roles":[{"character":"Ephraim Winslow","actors":null},{"character":"Thomas Wake","actors":{"first_name":"Willem"}}]}])J");
+    // Docs, "Null filtering on Embedded Resources": "films?select=title,actors(*)&actors=not.is.null"
+    // returns the same as actors!inner(*); "films?select=title,nominations()&nominations=is.null" the films
+    // without nominations; "or=(actors.is.null,directors.is.null)" those without actors or directors.
+    row("not.is.null on an embed", QStringLiteral("/query/films?select=title,actors(last_name)&actors=not.is.null&order=id&actors.order=id"),
+        200, R"J([{"title":"The Dickson Experimental Sound Film","actors":[{"last_name":"Dickson"}]},
+                  {"title":"The Haunted Castle","actors":[{"last_name":"d'Alcy"},{"last_name":"Méliès"}]},
+                  {"title":"The Lighthouse","actors":[{"last_name":"Dafoe"},{"last_name":"Pattinson"}]}])J");
+    row("is.null on an empty embed", QStringLiteral("/query/films?select=title,nominations()&nominations=is.null&order=id"), 200,
+        R"J([{"title":"Workers Leaving The Lumière Factory In Lyon"},{"title":"The Dickson Experimental Sound Film"}])J");
+    row("is.null in or=", QStringLiteral("/query/films?select=id,actors(),directors()&or=(actors.is.null,directors.is.null)&order=id"),
+        200, R"J([{"id":1},{"id":4}])J");
+    row("null filter with an embedded filter", QStringLiteral("/query/directors?select=last_name,films(title)&films.year=gt.1895&films=not.is.null&order=id"),
+        200, R"J([{"last_name":"Méliès","films":[{"title":"The Haunted Castle"}]}])J");
+    // Error.hs UnacceptableFilter: "Bad operator on the 'actors' embedded resource",
+    // details "Only is null or not is null filters are allowed on embedded resources"
+    row("PGRST120", QStringLiteral("/query/films?select=title,actors(*)&actors=eq.1"), 400,
+        R"J({"code":"PGRST120","message":"Bad operator on the 'actors' embedded resource",
+             "details":"Only is null or not is null filters are allowed on embedded resources","hint":null})J");
+
     // Error.hs NotEmbedded: "'<resource>' is not an embedded resource in this request",
     // hint "Verify that '<resource>' is included in the 'select' query parameter."
     row("PGRST108", QStringLiteral("/query/films?select=title&actors.first_name=eq.Jehanne"), 400,

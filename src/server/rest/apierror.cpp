@@ -131,6 +131,12 @@ ApiError ApiError::spreadNotToOne(const QString &origin, const QString &target)
                 QStringLiteral("'%1' and '%2' do not form a many-to-one or one-to-one relationship").arg(origin, target));
 }
 
+ApiError ApiError::unacceptableEmbedFilter(const QString &target)
+{
+    return make(400, "PGRST120", QStringLiteral("Bad operator on the '%1' embedded resource").arg(target),
+                QStringLiteral("Only is null or not is null filters are allowed on embedded resources"));
+}
+
 ApiError ApiError::embedUnsupported(const QString &where)
 {
     return make(400, "AIODATA012", QStringLiteral("Embedding resources is not supported %1 yet").arg(where));

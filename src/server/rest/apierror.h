@@ -43,6 +43,7 @@ struct ApiError
     static ApiError invalidPath(const QString &details = {});   // 404 PGRST125
     static ApiError notEmbedded(const QString &resource);        // 400 PGRST108: a filter's path names no embed
     static ApiError spreadNotToOne(const QString &origin, const QString &target); // 400 PGRST119
+    static ApiError unacceptableEmbedFilter(const QString &target); // 400 PGRST120: not is.null on an embed
 
     // PGRST2xx, the schema cache.
     static ApiError columnNotFound(const QString &column, const QString &table); // 400 PGRST204

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <functional>
 
 namespace Aiodata::Server {
 
@@ -33,10 +34,22 @@ bool isTextType(const QString &type)
         || type == QLatin1String("name") || type == QLatin1String("citext");
 }
 
+// A filter that names an embedded resource rather than a column
+// (`actors=not.is.null`): sets *isEmbed and answers its condition (nullopt
+// and *error when refused). Only reads with embeds have one.
+using EmbedFilter = std::function<std::optional<QByteArray>(const Filter &f, Params &params, ApiError *error, bool *isEmbed)>;
+
 // One filter as SQL, its value a bound parameter.
-std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error)
+std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error,
+                                          const EmbedFilter *embedFilter = nullptr)
 {
     const ColumnInfo *column = table.column(f.column);
+    if (!column && embedFilter) {
+        bool isEmbed = false;
+        auto condition = (*embedFilter)(f, params, error, &isEmbed);
+        if (isEmbed)
+            return condition;
+    }
     if (!column) {
         *error = ApiError::undefinedColumn(table.name, f.column);
         return std::nullopt;
@@ -95,13 +108,14 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
 }
 
 // An or=/and= tree as one parenthesised condition.
-std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo &table, Params &params, ApiError *error)
+std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo &table, Params &params, ApiError *error,
+                                        const EmbedFilter *embedFilter = nullptr)
 {
     if (tree.kind == FilterTree::Kind::Leaf)
-        return filterCondition(tree.filter, table, params, error);
+        return filterCondition(tree.filter, table, params, error, embedFilter);
     QList<QByteArray> parts;
     for (const FilterTree &child : tree.children) {
-        const auto part = treeCondition(child, table, params, error);
+        const auto part = treeCondition(child, table, params, error, embedFilter);
         if (!part)
             return std::nullopt;
         parts.append(*part);
@@ -111,7 +125,8 @@ std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo 
 }
 
 // WHERE clause from the key path and the filters; empty when there is none.
-std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error)
+std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error,
+                                      const EmbedFilter *embedFilter = nullptr)
 {
     QList<QByteArray> conditions;
     if (r.keyPath.size() > table.primaryKey.size()) {
@@ -122,13 +137,13 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
         conditions.append(PgSql::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
 
     for (const Filter &f : r.filters) {
-        const auto condition = filterCondition(f, table, params, error);
+        const auto condition = filterCondition(f, table, params, error, embedFilter);
         if (!condition)
             return std::nullopt;
         conditions.append(*condition);
     }
     for (const FilterTree &tree : r.logic) {
-        const auto condition = treeCondition(tree, table, params, error);
+        const auto condition = treeCondition(tree, table, params, error, embedFilter);
         if (!condition)
             return std::nullopt;
         conditions.append(*condition);
@@ -239,14 +254,15 @@ struct EmbedSql
             for (const auto &[parentColumn, column] : rel.columns)
                 conditions.append(alias + '.' + PgSql::quoteIdentifier(column) + " = " + parentAlias + '.' + PgSql::quoteIdentifier(parentColumn));
         }
+        const EmbedFilter nullFilter = nullFilters(n.children, alias);
         for (const Filter &f : n.filters) {
-            const auto condition = filterCondition(f, n.table, params, error);
+            const auto condition = filterCondition(f, n.table, params, error, &nullFilter);
             if (!condition)
                 return std::nullopt;
             conditions.append(*condition);
         }
         for (const FilterTree &tree : n.logic) {
-            const auto condition = treeCondition(tree, n.table, params, error);
+            const auto condition = treeCondition(tree, n.table, params, error, &nullFilter);
             if (!condition)
                 return std::nullopt;
             conditions.append(*condition);
@@ -265,14 +281,45 @@ struct EmbedSql
         for (const EmbedNode &n : nodes) {
             if (!n.inner)
                 continue;
-            const QByteArray child = "_e" + QByteArray::number(++aliases);
-            const auto where = match(n, alias, child);
-            if (!where)
+            const auto exists = existsCondition(n, alias);
+            if (!exists)
                 return std::nullopt;
-            out.append("EXISTS (SELECT 1 FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where
-                       + range(n) + ')');
+            out.append(*exists);
         }
         return out;
+    }
+
+    // Whether a row (as alias) has a match in the embed.
+    std::optional<QByteArray> existsCondition(const EmbedNode &n, const QByteArray &alias)
+    {
+        const QByteArray child = "_e" + QByteArray::number(++aliases);
+        const auto where = match(n, alias, child);
+        if (!where)
+            return std::nullopt;
+        return "EXISTS (SELECT 1 FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where + range(n) + ')';
+    }
+
+    // PostgREST's null filters on embeds: `actors=not.is.null` keeps the
+    // rows (as alias) with a match, `actors=is.null` those without; any
+    // other operator on an embed is PGRST120.
+    EmbedFilter nullFilters(const QList<EmbedNode> &nodes, const QByteArray &alias)
+    {
+        return [this, &nodes, alias](const Filter &f, Params &, ApiError *filterError, bool *isEmbed) -> std::optional<QByteArray> {
+            const auto n = std::find_if(nodes.cbegin(), nodes.cend(),
+                                        [&](const EmbedNode &node) { return node.name == f.column || node.relation == f.column; });
+            *isEmbed = n != nodes.cend();
+            if (!*isEmbed)
+                return std::nullopt;
+            if (f.op != QLatin1String("is") || (f.value != QLatin1String("null") && f.value != QLatin1String("not_null"))) {
+                *filterError = ApiError::unacceptableEmbedFilter(f.column);
+                return std::nullopt;
+            }
+            const auto exists = existsCondition(*n, alias);
+            if (!exists)
+                return std::nullopt;
+            const bool wantMatch = f.negate != (f.value == QLatin1String("not_null"));
+            return wantMatch ? *exists : "NOT " + *exists;
+        };
     }
 
     static QByteArray range(const EmbedNode &n)
@@ -398,7 +445,12 @@ std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &
 std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
 {
     Params params;
-    auto where = whereClause(r, table, params, error);
+    // Null filters on embeds (actors=not.is.null) are the WHERE's; its
+    // subqueries and the select list's are siblings, never nested, so
+    // their aliases may repeat.
+    EmbedSql embedSql{params, error};
+    const EmbedFilter nullFilter = embeds ? embedSql.nullFilters(embeds->embeds, "_t") : EmbedFilter();
+    auto where = whereClause(r, table, params, error, embeds ? &nullFilter : nullptr);
     if (!where)
         return std::nullopt;
     const auto shown = projection(r, table, params, error, embeds);
@@ -759,12 +811,13 @@ std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, co
                                                         const EmbedPlan *embeds)
 {
     Params params;
-    auto where = whereClause(r, table, params, error);
+    EmbedSql sql{params, error};
+    const EmbedFilter nullFilter = embeds ? sql.nullFilters(embeds->embeds, "_t") : EmbedFilter();
+    auto where = whereClause(r, table, params, error, embeds ? &nullFilter : nullptr);
     if (!where)
         return std::nullopt;
     if (embeds) {
         // !inner embeds leave rows out: the same EXISTS as the read.
-        EmbedSql sql{params, error};
         const auto inner = sql.innerConditions(embeds->embeds, "_t");
         if (!inner)
             return std::nullopt;
