@@ -335,6 +335,20 @@ void tst_Embedding::embed_data()
         R"J({"code":"PGRST120","message":"Bad operator on the 'actors' embedded resource",
              "details":"Only is null or not is null filters are allowed on embedded resources","hint":null})J");
 
+    // Related order (PostgREST 11+, RelatedQueriesSpec): order=clients(name) on a to-one embed.
+    row("related order", QStringLiteral("/query/films?select=title,directors(last_name)&order=directors(last_name).desc&id=lte.3"),
+        200, R"J([{"title":"The Haunted Castle","directors":{"last_name":"Méliès"}},
+                  {"title":"Workers Leaving The Lumière Factory In Lyon","directors":{"last_name":"Lumière"}},
+                  {"title":"The Dickson Experimental Sound Film","directors":{"last_name":"Dickson"}}])J");
+    row("related order on an alias, nulls first", QStringLiteral("/query/films?select=id,d:directors(id)&order=d(id).desc.nullsfirst"),
+        200, R"J([{"id":4,"d":null},{"id":3,"d":{"id":3}},{"id":1,"d":{"id":2}},{"id":2,"d":{"id":1}}])J");
+    // Error.hs RelatedOrderNotToOne: "A related order on 'films' is not possible",
+    // details "'directors' and 'films' do not form a many-to-one or one-to-one relationship"
+    row("PGRST118", QStringLiteral("/query/directors?select=last_name,films(title)&order=films(title)"), 400,
+        R"J({"code":"PGRST118","message":"A related order on 'films' is not possible",
+             "details":"'directors' and 'films' do not form a many-to-one or one-to-one relationship","hint":null})J");
+    row("related order without the embed", QStringLiteral("/query/films?select=title&order=directors(last_name)"), 400, {}, "PGRST108");
+
     // Error.hs NotEmbedded: "'<resource>' is not an embedded resource in this request",
     // hint "Verify that '<resource>' is included in the 'select' query parameter."
     row("PGRST108", QStringLiteral("/query/films?select=title&actors.first_name=eq.Jehanne"), 400,

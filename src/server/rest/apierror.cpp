@@ -125,6 +125,12 @@ ApiError ApiError::notEmbedded(const QString &resource)
     return e;
 }
 
+ApiError ApiError::relatedOrderNotToOne(const QString &origin, const QString &target)
+{
+    return make(400, "PGRST118", QStringLiteral("A related order on '%1' is not possible").arg(target),
+                QStringLiteral("'%1' and '%2' do not form a many-to-one or one-to-one relationship").arg(origin, target));
+}
+
 ApiError ApiError::spreadNotToOne(const QString &origin, const QString &target)
 {
     return make(400, "PGRST119", QStringLiteral("A spread operation on '%1' is not possible").arg(target),

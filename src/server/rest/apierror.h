@@ -42,6 +42,7 @@ struct ApiError
     static ApiError unsupportedMethod(const QByteArray &method); // 405 PGRST117
     static ApiError invalidPath(const QString &details = {});   // 404 PGRST125
     static ApiError notEmbedded(const QString &resource);        // 400 PGRST108: a filter's path names no embed
+    static ApiError relatedOrderNotToOne(const QString &origin, const QString &target); // 400 PGRST118
     static ApiError spreadNotToOne(const QString &origin, const QString &target); // 400 PGRST119
     static ApiError unacceptableEmbedFilter(const QString &target); // 400 PGRST120: not is.null on an embed
 

@@ -259,6 +259,12 @@ static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError 
         const QStringList bits = part.split(QLatin1Char('.'));
         OrderTerm term;
         term.column = bits.value(0);
+        // relation(column): PostgREST's related order, on a to-one embed.
+        if (const qsizetype open = term.column.indexOf(QLatin1Char('('));
+            open > 0 && term.column.endsWith(QLatin1Char(')'))) {
+            term.relation = term.column.left(open);
+            term.column = term.column.mid(open + 1, term.column.size() - open - 2);
+        }
         bool ok = !term.column.isEmpty() && bits.size() <= 3;
         for (qsizetype i = 1; ok && i < bits.size(); ++i) {
             const QString &b = bits.at(i);

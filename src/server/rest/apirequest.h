@@ -40,6 +40,7 @@ struct FilterTree
 
 struct OrderTerm
 {
+    QString relation;    // order=directors(last_name): a to-one embed's column; empty: the table's own
     QString column;
     bool descending = false;
     enum Nulls { NullsDefault, NullsFirst, NullsLast } nulls = NullsDefault;

@@ -183,17 +183,34 @@ std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table
     return items.join(", ");
 }
 
-std::optional<QByteArray> orderClause(const QList<OrderTerm> &order, const TableInfo &table, ApiError *error)
+// An order term on a to-one embed's column (order=directors(last_name)):
+// its expression, or nullopt and *error. Only reads with embeds have one.
+using EmbedOrder = std::function<std::optional<QByteArray>(const OrderTerm &t, ApiError *error)>;
+
+std::optional<QByteArray> orderClause(const QList<OrderTerm> &order, const TableInfo &table, ApiError *error,
+                                      const EmbedOrder *embedOrder = nullptr)
 {
     if (order.isEmpty())
         return QByteArray();
     QList<QByteArray> terms;
     for (const OrderTerm &t : order) {
-        if (!table.hasColumn(t.column)) {
+        QByteArray expression;
+        if (!t.relation.isEmpty()) {
+            if (!embedOrder) {
+                *error = ApiError::notEmbedded(t.relation);
+                return std::nullopt;
+            }
+            const auto related = (*embedOrder)(t, error);
+            if (!related)
+                return std::nullopt;
+            expression = *related;
+        } else if (!table.hasColumn(t.column)) {
             *error = ApiError::undefinedColumn(table.name, t.column);
             return std::nullopt;
+        } else {
+            expression = PgSql::quoteIdentifier(t.column);
         }
-        QByteArray term = PgSql::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
+        QByteArray term = expression + (t.descending ? " DESC" : " ASC");
         if (t.nulls == OrderTerm::NullsFirst)
             term += " NULLS FIRST";
         else if (t.nulls == OrderTerm::NullsLast)
@@ -299,6 +316,34 @@ struct EmbedSql
         return "EXISTS (SELECT 1 FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where + range(n) + ')';
     }
 
+    // PostgREST's related order: a term on a to-one embed's column, as the
+    // value of that column for the row (as alias); NULL without a match.
+    EmbedOrder relatedOrder(const TableInfo &table, const QList<EmbedNode> &nodes, const QByteArray &alias)
+    {
+        return [this, &table, &nodes, alias](const OrderTerm &t, ApiError *orderError) -> std::optional<QByteArray> {
+            const auto n = std::find_if(nodes.cbegin(), nodes.cend(),
+                                        [&](const EmbedNode &node) { return node.name == t.relation || node.relation == t.relation; });
+            if (n == nodes.cend()) {
+                *orderError = ApiError::notEmbedded(t.relation);
+                return std::nullopt;
+            }
+            if (!n->relationship.toOne()) {
+                *orderError = ApiError::relatedOrderNotToOne(table.name, t.relation);
+                return std::nullopt;
+            }
+            if (!n->table.hasColumn(t.column)) {
+                *orderError = ApiError::undefinedColumn(n->table.name, t.column);
+                return std::nullopt;
+            }
+            const QByteArray child = "_e" + QByteArray::number(++aliases);
+            const auto where = match(*n, alias, child);
+            if (!where)
+                return std::nullopt;
+            return "(SELECT " + child + '.' + PgSql::quoteIdentifier(t.column) + " FROM " + SqlBuilder::qualifiedName(n->table)
+                + " AS " + child + " WHERE " + *where + ')';
+        };
+    }
+
     // PostgREST's null filters on embeds: `actors=not.is.null` keeps the
     // rows (as alias) with a match, `actors=is.null` those without; any
     // other operator on an embed is PGRST120.
@@ -385,7 +430,8 @@ struct EmbedSql
             if (n.relationship.toOne()) {
                 out.append({"(SELECT row_to_json(" + rows + ") FROM (" + select + ") AS " + rows + ')', n.name});
             } else {
-                const auto order = orderClause(n.order, n.table, error);
+                const EmbedOrder related = relatedOrder(n.table, n.children, child);
+                const auto order = orderClause(n.order, n.table, error, &related);
                 if (!order)
                     return std::nullopt;
                 out.append({"(SELECT coalesce(json_agg(" + rows + "), '[]') FROM (" + select + *order + range(n) + ") AS " + rows + ')',
@@ -459,7 +505,8 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     const QByteArray *select = &shown->select;
     if (!shown->inner.isEmpty())
         *where += (where->isEmpty() ? " WHERE " : " AND ") + shown->inner.join(" AND ");
-    const auto order = orderClause(r.order, table, error);
+    const EmbedOrder relatedOrder = embeds ? embedSql.relatedOrder(table, embeds->embeds, "_t") : EmbedOrder();
+    const auto order = orderClause(r.order, table, error, embeds ? &relatedOrder : nullptr);
     if (!order)
         return std::nullopt;
     const QByteArray from = " FROM " + SqlBuilder::qualifiedName(table) + " AS _t";
