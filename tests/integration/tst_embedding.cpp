@@ -89,6 +89,8 @@ CREATE TABLE api.agents (id int PRIMARY KEY, name text, department_id int);
 CREATE TABLE api.departments (id int PRIMARY KEY, name text, head_id int REFERENCES api.agents(id));
 ALTER TABLE api.agents ADD CONSTRAINT agents_department_id_fkey FOREIGN KEY (department_id) REFERENCES api.departments(id);
 CREATE TABLE api.employees (id int PRIMARY KEY, last_name text, supervisor_id int REFERENCES api.employees(id));
+CREATE FUNCTION api.getallfilms() RETURNS SETOF api.films LANGUAGE sql STABLE AS 'SELECT * FROM api.films';
+CREATE FUNCTION api.ints() RETURNS SETOF int LANGUAGE sql STABLE AS 'SELECT 1';
 CREATE TABLE api.secrets (id int PRIMARY KEY, film_id int REFERENCES api.films(id), note text);
 GRANT SELECT ON ALL TABLES IN SCHEMA api TO anon, auth;
 GRANT INSERT, UPDATE, DELETE ON api.films TO auth;
@@ -348,6 +350,16 @@ void tst_Embedding::embed_data()
         R"J({"code":"PGRST118","message":"A related order on 'films' is not possible",
              "details":"'directors' and 'films' do not form a many-to-one or one-to-one relationship","hint":null})J");
     row("related order without the embed", QStringLiteral("/query/films?select=title&order=directors(last_name)"), 400, {}, "PGRST108");
+
+    // Docs, "Foreign Key Joins on Table-Valued Functions":
+    //   curl "http://localhost:3000/rpc/getallfilms?select=title,directors(id,last_name)&title=like.*Workers*"
+    //   [{ "title": "Workers Leaving The Lumière Factory In Lyon", "directors": { "id": 2, "last_name": "Lumière" } }]
+    row("function returning a table's rows", QStringLiteral("/query/rpc/getallfilms?select=title,directors(id,last_name)&title=like.*Workers*"),
+        200, R"J([{"title":"Workers Leaving The Lumière Factory In Lyon","directors":{"id":2,"last_name":"Lumière"}}])J");
+    row("function: !inner, embedded filter and order", QStringLiteral("/query/rpc/getallfilms?select=id,actors!inner(id)&actors.id=gt.3"
+                                                                      "&actors.order=id.desc&order=id"),
+        200, R"J([{"id":4,"actors":[{"id":5},{"id":4}]}])J");
+    row("function returning scalars", QStringLiteral("/query/rpc/ints?select=ints,directors(id)"), 400, {}, "AIODATA012");
 
     // Error.hs NotEmbedded: "'<resource>' is not an embedded resource in this request",
     // hint "Verify that '<resource>' is included in the 'select' query parameter."

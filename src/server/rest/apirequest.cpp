@@ -388,6 +388,17 @@ static std::optional<QList<SelectItem>> parseSelectItems(QStringView text, int d
     return items;
 }
 
+// On /rpc, `a.b=1` may be an argument: a key with a path is an embed's
+// only with an operator or as order/limit/offset/or/and.
+static bool embedKeyOfCall(const QString &last, const QString &value)
+{
+    static const QStringList shaping = {QStringLiteral("order"), QStringLiteral("limit"), QStringLiteral("offset"),
+                                        QStringLiteral("or"), QStringLiteral("and"), QStringLiteral("not.or"),
+                                        QStringLiteral("not.and")};
+    ApiError ignored;
+    return shaping.contains(last) || parseFilter(last, value, &ignored).has_value();
+}
+
 // `owners.name`, `roles.actors.order`, `films.not.or`: the embed path and
 // the last part; false for a key without a path.
 static bool splitEmbedKey(const QString &key, QStringList *path, QString *last)
@@ -561,7 +572,7 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             if (!tree)
                 return std::nullopt;
             r.logic.append(*tree);
-        } else if (!r.rpc && splitEmbedKey(key, &path, &last)) {
+        } else if (splitEmbedKey(key, &path, &last) && (!r.rpc || embedKeyOfCall(last, value))) {
             // An embedded resource's filter, order, limit or offset.
             EmbedQuery &q = r.embedQuery(path);
             if (last == QLatin1String("order")) {

@@ -127,6 +127,29 @@ std::optional<Relationship> EmbedPlan::find(const QList<Relationship> &relations
     return found.first();
 }
 
+const TableInfo *EmbedPlan::resultTable(const FunctionInfo &function, const SchemaCache &schema)
+{
+    if (function.result != FunctionInfo::Result::Composite)
+        return nullptr;
+    // format_type() names the row type, schema-qualified when the schema is
+    // not on the search path, quoted when it must be.
+    QString name = function.resultType;
+    if (name.startsWith(function.schema + QLatin1Char('.')))
+        name = name.mid(function.schema.size() + 1);
+    else if (name.startsWith(QLatin1Char('"') + function.schema + QLatin1String("\".")))
+        name = name.mid(function.schema.size() + 3);
+    if (name.size() >= 2 && name.startsWith(QLatin1Char('"')) && name.endsWith(QLatin1Char('"')))
+        name = name.mid(1, name.size() - 2).replace(QLatin1String("\"\""), QLatin1String("\""));
+    const TableInfo *table = schema.table(function.schema, name);
+    if (!table || table->columns.size() != function.resultColumns.size())
+        return nullptr;
+    for (qsizetype i = 0; i < table->columns.size(); ++i) {
+        if (table->columns.at(i).name != function.resultColumns.at(i).name)
+            return nullptr;
+    }
+    return table;
+}
+
 std::optional<EmbedPlan> EmbedPlan::plan(const ApiRequest &request, const SchemaCache &schema, const TableInfo &table,
                                          ApiError *error)
 {

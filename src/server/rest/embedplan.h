@@ -48,6 +48,10 @@ public:
 
     static std::optional<EmbedPlan> plan(const ApiRequest &request, const SchemaCache &schema, const TableInfo &table,
                                          ApiError *error);
+    // The table whose rows a function returns (SETOF films, or one films
+    // row), whose relationships its result embeds through; nullptr for
+    // other results.
+    static const TableInfo *resultTable(const FunctionInfo &function, const SchemaCache &schema);
     // The relationship of origin's that target (a table, constraint or
     // column) and hint (empty: none) name, as PostgREST's findRel.
     static std::optional<Relationship> find(const QList<Relationship> &relationships, const QString &schema,

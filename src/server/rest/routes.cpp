@@ -356,7 +356,21 @@ void Routes::call(const ApiRequest &api, const HttpResponder &responder, const I
         responder.send(error.toResponse());
         return;
     }
-    const std::optional<PgStatement> statement = SqlBuilder::buildCall(api, *plan, &error);
+    // A set of a table's rows embeds through that table's relationships.
+    std::optional<EmbedPlan> embeds;
+    if (api.hasEmbeds()) {
+        const TableInfo *table = EmbedPlan::resultTable(plan->function, *m_schema);
+        if (!table) {
+            responder.send(ApiError::embedUnsupported(QStringLiteral("on results that are no table's rows")).toResponse());
+            return;
+        }
+        embeds = EmbedPlan::plan(api, *m_schema, *table, &error);
+        if (!embeds) {
+            responder.send(error.toResponse());
+            return;
+        }
+    }
+    const std::optional<PgStatement> statement = SqlBuilder::buildCall(api, *plan, &error, embeds ? &*embeds : nullptr);
     if (!statement) {
         responder.send(error.toResponse());
         return;

@@ -765,7 +765,8 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
 
 } // namespace
 
-std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcCall &call, ApiError *error)
+std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcCall &call, ApiError *error,
+                                                 const EmbedPlan *embeds)
 {
     const FunctionInfo &f = call.function;
     const TableInfo result = f.resultTable();
@@ -796,13 +797,20 @@ std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcC
     if (f.result == FunctionInfo::Result::Void)
         return PgStatement{"SELECT NULL::text, count(*), NULL FROM " + from, params.values};
 
-    const auto where = whereClause(r, result, params, error);
+    // A set of a table's rows embeds as the table does (its rows are _t).
+    EmbedSql embedSql{params, error};
+    const EmbedFilter nullFilter = embeds ? embedSql.nullFilters(embeds->embeds, "_t") : EmbedFilter();
+    auto where = whereClause(r, result, params, error, embeds ? &nullFilter : nullptr);
     if (!where)
         return std::nullopt;
-    const auto select = selectList(r, result, error);
-    if (!select)
+    const auto shown = projection(r, result, params, error, embeds);
+    if (!shown)
         return std::nullopt;
-    const auto order = orderClause(r.order, result, error);
+    const QByteArray *select = &shown->select;
+    if (!shown->inner.isEmpty())
+        *where += (where->isEmpty() ? " WHERE " : " AND ") + shown->inner.join(" AND ");
+    const EmbedOrder relatedOrder = embeds ? embedSql.relatedOrder(result, embeds->embeds, "_t") : EmbedOrder();
+    const auto order = orderClause(r.order, result, error, embeds ? &relatedOrder : nullptr);
     if (!order)
         return std::nullopt;
     QByteArray inner = "SELECT " + *select + " FROM _all AS _t" + *order;

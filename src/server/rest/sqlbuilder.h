@@ -64,7 +64,9 @@ public:
     //   column 2: count=exact: the rows the call and filters give; else NULL
     // The function is called once (a MATERIALIZED CTE); select=, filters,
     // order, limit and offset apply to its rows as to a table's.
-    static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error);
+    // embeds: for a function returning rows of a table (EmbedPlan::resultTable).
+    static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error,
+                                                const EmbedPlan *embeds = nullptr);
 
     // A subscription's filter (the request's filters, and no key path), as
     // one statement on a JSON array of rows ($1, left empty here). The rows
