@@ -621,6 +621,20 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         }
     }
 
+    // An embed's filter, order or range needs the embed in select= (deeper
+    // steps of its path are EmbedPlan's to check): PostgREST's PGRST108,
+    // here so that no reader of the request (live subsets) drops it unseen.
+    for (const EmbedQuery &q : std::as_const(r.embedQueries)) {
+        const QString &first = q.path.first();
+        const bool embedded = std::any_of(r.selectItems.cbegin(), r.selectItems.cend(), [&](const SelectItem &i) {
+            return i.kind == SelectItem::Kind::Embed && (i.name == first || i.alias == first);
+        });
+        if (!embedded) {
+            *error = ApiError::notEmbedded(first);
+            return std::nullopt;
+        }
+    }
+
     // Range: 0-9 (items), as postgrest-js and PostgREST use it.
     const QByteArray range = http.header("Range");
     if (!range.isEmpty() && r.operation == Operation::Read) {

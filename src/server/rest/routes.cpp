@@ -293,10 +293,6 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
             responder.send(error.toResponse());
             return;
         }
-    } else if (!api->embedQueries.isEmpty()) {
-        // PostgREST's answer for owners.name=... without owners in select=.
-        responder.send(ApiError::notEmbedded(api->embedQueries.first().path.first()).toResponse());
-        return;
     }
     const EmbedPlan *plan = embeds ? &*embeds : nullptr;
     const std::optional<PgStatement> statement = m_sql.build(
