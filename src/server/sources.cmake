@@ -22,12 +22,14 @@ set(AIODATA_SERVER_SOURCES
   pg/pgtype.cpp pg/pgtype.h
   schema/schemacache.cpp schema/schemacache.h
   schema/functioninfo.cpp schema/functioninfo.h
+  schema/relationship.cpp schema/relationship.h
   schema/schemareloader.cpp schema/schemareloader.h
   rest/apierror.cpp rest/apierror.h
   rest/apirequest.cpp rest/apirequest.h
   rest/apiresponse.cpp rest/apiresponse.h
   rest/sqlbuilder.cpp rest/sqlbuilder.h
   rest/rpcplan.cpp rest/rpcplan.h
+  rest/embedplan.cpp rest/embedplan.h
   rest/subsetplanner.cpp rest/subsetplanner.h
   rest/idempotencycache.cpp rest/idempotencycache.h
   rest/routes.cpp rest/routes.h

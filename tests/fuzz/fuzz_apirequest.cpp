@@ -4,7 +4,12 @@
 // ints, pt, var, js, vv, by the path's name) and SqlBuilder::buildCall,
 // checked by the same rules (identifiers: the function's and its
 // parameters' and columns' names), and its arguments' values (query items,
-// form fields) replaced must not change the SQL.
+// form fields) replaced must not change the SQL. A read with embedded
+// resources is planned with EmbedPlan against a fixed schema cache (pets,
+// owners, cities, licences, clubs and the junction memberships, with
+// many-to-one, one-to-many, one-to-one, many-to-many and an ambiguous pair
+// of keys from pets to owners) and checked by the same rules, its embedded
+// filters' values replaced too.
 //
 // Input (text, one field per line; missing lines are empty):
 //   METHOD
@@ -18,7 +23,8 @@
 // Invariants of the built statement:
 //   - no NUL byte, no ';' and no comment outside quotes, every quote closed;
 //   - every quoted identifier is a known name (a column of pets, the schema,
-//     the table) or an alias the request's select= asked for;
+//     the table; with embeds, the fixed schema's tables and columns) or an
+//     alias the request's select= asked for (at any depth);
 //   - string literals are the builder's own, $n refers to a parameter and
 //     every parameter is used (PostgreSQL refuses unused ones);
 //   - values (filter operands, in-lists, key path segments, values in or=/
@@ -27,15 +33,20 @@
 //     the SQL text byte for byte the same.
 
 #include "rest/apirequest.h"
+#include "rest/embedplan.h"
 #include "fuzzsupport.h"
 #include "http/httpserver.h"
 #include "schema/schemacache.h"
 #include "rest/rpcplan.h"
 #include "rest/sqlbuilder.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSet>
 
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 
 using namespace Aiodata::Server;
@@ -54,9 +65,58 @@ TableInfo petsTable(const QString &schema)
                  {QStringLiteral("breed"), QStringLiteral("text"), {}},
                  {QStringLiteral("name"), QStringLiteral("text"), {}},
                  {QStringLiteral("color"), QStringLiteral("integer"), "(16777215 - 1)"},
-                 {QStringLiteral("groomed"), QStringLiteral("boolean"), "false"}};
+                 {QStringLiteral("groomed"), QStringLiteral("boolean"), "false"},
+                 {QStringLiteral("owner_id"), QStringLiteral("integer"), {}},
+                 {QStringLiteral("vet_id"), QStringLiteral("integer"), {}}};
     t.primaryKey = {QStringLiteral("type"), QStringLiteral("breed"), QStringLiteral("name")};
     return t;
+}
+
+// The schema cache for embedding: pets (above) and the tables around it,
+// loaded through the same JSON as describeSql() and foreignKeysSql() give.
+const SchemaCache &embedSchema(const QString &schema)
+{
+    static QHash<QString, SchemaCache> caches;
+    if (caches.contains(schema))
+        return caches[schema];
+    SchemaCache &cache = caches[schema];
+    QJsonArray tables;
+    const auto table = [&](const QString &name, const QStringList &columns, const QStringList &key) {
+        QJsonArray cols;
+        for (const QString &c : columns)
+            cols.append(QJsonObject{{QStringLiteral("name"), c}, {QStringLiteral("type"), c.endsWith(QLatin1String("id")) ? QStringLiteral("integer") : QStringLiteral("text")}});
+        tables.append(QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("kind"), QStringLiteral("table")},
+                                  {QStringLiteral("primaryKey"), QJsonArray::fromStringList(key)}, {QStringLiteral("columns"), cols}});
+    };
+    const TableInfo pets = petsTable(schema);
+    QJsonArray petColumns;
+    for (const ColumnInfo &c : pets.columns)
+        petColumns.append(QJsonObject{{QStringLiteral("name"), c.name}, {QStringLiteral("type"), c.type}});
+    tables.append(QJsonObject{{QStringLiteral("name"), pets.name}, {QStringLiteral("kind"), QStringLiteral("table")},
+                              {QStringLiteral("primaryKey"), QJsonArray::fromStringList(pets.primaryKey)},
+                              {QStringLiteral("columns"), petColumns}});
+    table(QStringLiteral("owners"), {QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("city_id")}, {QStringLiteral("id")});
+    table(QStringLiteral("cities"), {QStringLiteral("id"), QStringLiteral("name")}, {QStringLiteral("id")});
+    table(QStringLiteral("licences"), {QStringLiteral("owner_id"), QStringLiteral("number")}, {QStringLiteral("owner_id")});
+    table(QStringLiteral("clubs"), {QStringLiteral("id"), QStringLiteral("name")}, {QStringLiteral("id")});
+    table(QStringLiteral("memberships"), {QStringLiteral("owner_id"), QStringLiteral("club_id"), QStringLiteral("since")},
+          {QStringLiteral("owner_id"), QStringLiteral("club_id")});
+    cache.load(schema, QJsonDocument(QJsonObject{{QStringLiteral("tables"), tables}}).toJson());
+    const auto key = [](const char *table, const char *name, const char *column, const char *foreign, const char *foreignColumn, bool unique) {
+        return QJsonObject{{QStringLiteral("table"), QLatin1String(table)}, {QStringLiteral("name"), QLatin1String(name)},
+                           {QStringLiteral("columns"), QJsonArray{QLatin1String(column)}},
+                           {QStringLiteral("foreignTable"), QLatin1String(foreign)},
+                           {QStringLiteral("foreignColumns"), QJsonArray{QLatin1String(foreignColumn)}},
+                           {QStringLiteral("unique"), unique}};
+    };
+    const QJsonArray keys = {key("pets", "pets_owner_id_fkey", "owner_id", "owners", "id", false),
+                             key("pets", "pets_vet_id_fkey", "vet_id", "owners", "id", false),
+                             key("owners", "owners_city_id_fkey", "city_id", "cities", "id", false),
+                             key("licences", "licences_owner_id_fkey", "owner_id", "owners", "id", true),
+                             key("memberships", "memberships_owner_id_fkey", "owner_id", "owners", "id", false),
+                             key("memberships", "memberships_club_id_fkey", "club_id", "clubs", "id", false)};
+    cache.loadForeignKeys(schema, QJsonDocument(keys).toJson());
+    return cache;
 }
 
 // The functions of the fixed schema (as tests/integration/tst_rpc.cpp
@@ -155,7 +215,23 @@ ApiRequest withOtherValues(ApiRequest r)
         replaceValue(f);
     for (FilterTree &tree : r.logic)
         replaceValues(tree);
+    for (EmbedQuery &q : r.embedQueries) {
+        for (Filter &f : q.filters)
+            replaceValue(f);
+        for (FilterTree &tree : q.logic)
+            replaceValues(tree);
+    }
     return r;
+}
+
+// The aliases of select= at any depth.
+void addAliases(const QList<SelectItem> &items, QSet<QByteArray> *known)
+{
+    for (const SelectItem &item : items) {
+        if (!item.alias.isEmpty())
+            known->insert(item.alias.toUtf8());
+        addAliases(item.children, known);
+    }
 }
 
 // How deep the tree nests; checks that no group is empty and that leaves have no children.
@@ -219,7 +295,8 @@ Scanned scan(const QByteArray &sql)
     return out;
 }
 
-void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStatement &statement, const QByteArray &input)
+void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStatement &statement, const QByteArray &input,
+                    const SchemaCache *schema = nullptr)
 {
     const QByteArray &sql = statement.sql;
     const QByteArray context = "\nSQL: " + sql + "\ninput: " + input;
@@ -228,6 +305,23 @@ void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStateme
     QSet<QByteArray> known = {table.schema.toUtf8(), table.name.toUtf8()};
     for (const ColumnInfo &c : table.columns)
         known.insert(c.name.toUtf8());
+    if (schema) {
+        // Embedded resources: the schema's tables and columns, and every alias and relation name.
+        for (const QString &name : schema->tableNames(table.schema)) {
+            known.insert(name.toUtf8());
+            for (const ColumnInfo &c : schema->table(table.schema, name)->columns)
+                known.insert(c.name.toUtf8());
+        }
+        addAliases(r.selectItems, &known);
+        std::function<void(const QList<SelectItem> &)> relations = [&](const QList<SelectItem> &items) {
+            for (const SelectItem &item : items) {
+                if (item.kind == SelectItem::Kind::Embed)
+                    known.insert(item.name.toUtf8());
+                relations(item.children);
+            }
+        };
+        relations(r.selectItems);
+    }
     for (const QString &item : r.select) {
         const qsizetype colon = item.indexOf(QLatin1Char(':'));
         if (colon >= 0)
@@ -282,6 +376,48 @@ void checkCall(const ApiRequest &r, const QByteArray &input)
                "values changed the call's SQL text\ninput: " + input);
 }
 
+// A request with embedded resources: planned against the fixed schema,
+// then built and checked as any; values must not change the SQL.
+void checkEmbeds(const ApiRequest &r, const QByteArray &input)
+{
+    const SchemaCache &schema = embedSchema(r.schema);
+    const TableInfo table = petsTable(r.schema);
+    ApiError error;
+    const std::optional<EmbedPlan> plan = EmbedPlan::plan(r, schema, table, &error);
+    if (!plan) {
+        FUZZ_CHECK((error.status >= 400 && error.status < 500) || error.status == 300,
+                   "embed plan error with status " + QByteArray::number(error.status) + "\ninput: " + input);
+        FUZZ_CHECK(!error.code.isEmpty() && !error.message.isEmpty(), "embed plan error without code or message\ninput: " + input);
+        return;
+    }
+    SqlBuilder builder;
+    const std::optional<PgStatement> statement = builder.build(r, table, &error, SqlBuilder::Rows::Needed, &*plan);
+    if (!statement) {
+        FUZZ_CHECK(error.status >= 400 && error.status < 500, "build error with status "
+                   + QByteArray::number(error.status) + "\ninput: " + input);
+        return;
+    }
+    checkStatement(r, table, *statement, input, &schema);
+    if (r.operation == ApiRequest::Operation::Read) {
+        ApiError plannedError;
+        const std::optional<PgStatement> planned = SqlBuilder::buildPlannedCount(r, table, &plannedError, &*plan);
+        FUZZ_CHECK(planned.has_value(), "the read builds but its planned count does not\ninput: " + input);
+        checkStatement(r, table, *planned, input, &schema);
+    }
+    // A write's bare statement (return=minimal) binds none of the embeds' values.
+    const std::optional<PgStatement> bare = builder.build(r, table, &error, SqlBuilder::Rows::NotNeeded, &*plan);
+    FUZZ_CHECK(bare.has_value(), "builds with the rows but not without them\ninput: " + input);
+    checkStatement(r, table, *bare, input, &schema);
+
+    const ApiRequest other = withOtherValues(r);
+    const std::optional<EmbedPlan> otherPlan = EmbedPlan::plan(other, schema, table, &error);
+    FUZZ_CHECK(otherPlan.has_value(), "values changed whether the embeds are planned\ninput: " + input);
+    const std::optional<PgStatement> otherStatement = builder.build(other, table, &error, SqlBuilder::Rows::Needed, &*otherPlan);
+    FUZZ_CHECK(otherStatement.has_value() && otherStatement->sql == statement->sql,
+               "values changed the SQL text of a read with embeds\ninput: " + input);
+    FUZZ_CHECK(otherStatement->params.size() == statement->params.size(), "values changed the parameter count\ninput: " + input);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
@@ -319,6 +455,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     FUZZ_CHECK(r->rpcArguments.isEmpty(), "call arguments on a table request\ninput: " + input);
+
+    if (r->hasEmbeds() || !r->embedQueries.isEmpty()) {
+        checkEmbeds(*r, input);
+        return 0;
+    }
 
     // Whatever table the path names, build against pets: the builder only
     // takes names from the TableInfo.

@@ -523,6 +523,83 @@ await check('rpc: an unknown function is PGRST202 (404)', async () => {
   fails(await client.rpc('no_such_function', { x: 1 }), 'PGRST202', 404)
 })
 
+// --- resource embedding ---------------------------------------------------------
+// The film database of PostgREST's docs (resource_embedding.rst), as
+// tst_postgrestjs creates it; the answers are the docs' examples cut to it.
+
+await check('embed: many-to-one is an object, or null', async () => {
+  // docs: films?select=title,directors(id,last_name)
+  const data = ok(await client.from('films').select('title, directors(id, last_name)').order('id'))
+  assert.deepEqual(data, [
+    { title: 'Workers Leaving The Lumière Factory In Lyon', directors: { id: 2, last_name: 'Lumière' } },
+    { title: 'The Dickson Experimental Sound Film', directors: { id: 1, last_name: 'Dickson' } },
+    { title: 'The Haunted Castle', directors: { id: 3, last_name: 'Méliès' } },
+    { title: 'The Lighthouse', directors: null },
+  ])
+})
+
+await check('embed: an alias', async () => {
+  const data = ok(await client.from('films').select('title, director:directors(last_name)').eq('id', 1))
+  assert.deepEqual(data, [{ title: 'Workers Leaving The Lumière Factory In Lyon', director: { last_name: 'Lumière' } }])
+})
+
+await check('embed: one-to-many is an array, with order and limit on it (referencedTable)', async () => {
+  // docs: directors?select=last_name,films(title)
+  const data = ok(await client.from('directors').select('last_name, films(title)').order('id'))
+  assert.deepEqual(data.map((d) => d.films.length), [1, 1, 1])
+  const limited = ok(await client.from('films').select('title, roles(character)').eq('id', 3)
+    .order('character', { referencedTable: 'roles', ascending: false }).limit(1, { referencedTable: 'roles' }))
+  assert.deepEqual(limited, [{ title: 'The Haunted Castle', roles: [{ character: 'Mephistopheles' }] }])
+  assert.match(last().url, /roles\.order=character\.desc/)
+})
+
+await check('embed: many-to-many through the junction table', async () => {
+  // docs: actors?select=first_name,last_name,films(title)
+  const data = ok(await client.from('actors').select('first_name, last_name, films(title)').eq('id', 3))
+  assert.deepEqual(data, [{ first_name: 'Willem', last_name: 'Dafoe', films: [{ title: 'The Lighthouse' }] }])
+})
+
+await check('embed: one-to-one is an object', async () => {
+  // docs: films?select=title,technical_specs(camera)
+  const data = ok(await client.from('films').select('title, technical_specs(camera)').eq('id', 4).single())
+  assert.deepEqual(data, { title: 'The Lighthouse', technical_specs: { camera: 'Panavision Millennium XL2' } })
+})
+
+await check('embed: nested', async () => {
+  const data = ok(await client.from('actors').select('roles(character, films(title, directors(last_name)))').eq('id', 1))
+  assert.deepEqual(data, [{ roles: [{ character: 'Lady', films: { title: 'The Haunted Castle', directors: { last_name: 'Méliès' } } }] }])
+})
+
+await check('embed: ambiguous is PGRST201 (300), a hint picks one', async () => {
+  const error = fails(await client.from('orders').select('*, addresses(*)'), 'PGRST201', 300)
+  assert.deepEqual(error.details, [
+    { cardinality: 'many-to-one', embedding: 'orders with addresses', relationship: 'billing using orders(billing_address_id) and addresses(id)' },
+    { cardinality: 'many-to-one', embedding: 'orders with addresses', relationship: 'shipping using orders(shipping_address_id) and addresses(id)' },
+  ])
+  assert.equal(error.hint, "Try changing 'addresses' to one of the following: 'addresses!billing', 'addresses!shipping'. Find the desired relationship in the 'details' key.")
+  const data = ok(await client.from('orders')
+    .select('name, billing_address:addresses!billing(name), shipping_address:addresses!shipping(name)').eq('id', 1))
+  assert.deepEqual(data, [{ name: 'Personal Water Filter', billing_address: { name: '32 Glenlake Dr.' }, shipping_address: { name: '30 Glenlake Dr.' } }])
+})
+
+await check('embed: no relationship is PGRST200 (400)', async () => {
+  const error = fails(await client.from('films').select('title, addresses(name)'), 'PGRST200', 400)
+  assert.equal(error.message, "Could not find a relationship between 'films' and 'addresses' in the schema cache")
+})
+
+await check('embed: a filter on the embedded resource, and !inner', async () => {
+  // docs "Top-level Filtering": films?select=title,actors(first_name,last_name)&actors.first_name=eq.Jehanne
+  const all = ok(await client.from('films').select('title, actors(first_name)').eq('actors.first_name', 'Jehanne').order('id'))
+  assert.deepEqual(all.map((f) => f.actors.length), [0, 0, 1, 0])
+  const inner = ok(await client.from('films').select('title, actors!inner(first_name)').eq('actors.first_name', 'Jehanne'))
+  assert.deepEqual(inner, [{ title: 'The Haunted Castle', actors: [{ first_name: 'Jehanne' }] }])
+})
+
+await check('embed: a spread', async () => {
+  const data = ok(await client.from('films').select('title, ...directors(director:last_name)').eq('id', 2))
+  assert.deepEqual(data, [{ title: 'The Dickson Experimental Sound Film', director: 'Dickson' }])
+})
+
 // --- the wire ---------------------------------------------------------------
 
 await check('every answer with a body is Content-Type: application/json', async () => {

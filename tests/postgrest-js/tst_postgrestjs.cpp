@@ -51,6 +51,28 @@ CREATE FUNCTION api.add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SEL
 CREATE FUNCTION api.pets_of_type(t text) RETURNS SETOF api.pets LANGUAGE sql STABLE
   AS 'SELECT * FROM api.pets WHERE type = t';
 CREATE FUNCTION api.ret_void() RETURNS void LANGUAGE sql AS 'SELECT';
+
+-- For resource embedding: part of the film database of PostgREST's docs
+-- (resource_embedding.rst) and its orders with two keys to addresses.
+CREATE TABLE api.directors (id int PRIMARY KEY, last_name text);
+CREATE TABLE api.films (id int PRIMARY KEY, director_id int REFERENCES api.directors(id), title text);
+CREATE TABLE api.actors (id int PRIMARY KEY, first_name text, last_name text);
+CREATE TABLE api.roles (film_id int REFERENCES api.films(id), actor_id int REFERENCES api.actors(id), character text,
+                        PRIMARY KEY (film_id, actor_id));
+CREATE TABLE api.technical_specs (film_id int PRIMARY KEY REFERENCES api.films(id), camera text);
+CREATE TABLE api.addresses (id int PRIMARY KEY, name text);
+CREATE TABLE api.orders (id int PRIMARY KEY, name text,
+                         billing_address_id int CONSTRAINT billing REFERENCES api.addresses(id),
+                         shipping_address_id int CONSTRAINT shipping REFERENCES api.addresses(id));
+GRANT SELECT ON api.directors, api.films, api.actors, api.roles, api.technical_specs, api.addresses, api.orders TO anon, auth;
+INSERT INTO api.directors VALUES (1, 'Dickson'), (2, 'Lumière'), (3, 'Méliès');
+INSERT INTO api.films VALUES (1, 2, 'Workers Leaving The Lumière Factory In Lyon'), (2, 1, 'The Dickson Experimental Sound Film'),
+                             (3, 3, 'The Haunted Castle'), (4, NULL, 'The Lighthouse');
+INSERT INTO api.actors VALUES (1, 'Jehanne', 'd''Alcy'), (2, 'Georges', 'Méliès'), (3, 'Willem', 'Dafoe');
+INSERT INTO api.roles VALUES (3, 1, 'Lady'), (3, 2, 'Mephistopheles'), (4, 3, 'Thomas Wake');
+INSERT INTO api.technical_specs VALUES (4, 'Panavision Millennium XL2');
+INSERT INTO api.addresses VALUES (1, '32 Glenlake Dr.'), (2, '30 Glenlake Dr.');
+INSERT INTO api.orders VALUES (1, 'Personal Water Filter', 1, 2), (2, 'Coffee Machine', 1, 1);
 )SQL";
 
 // The tables once the script's writes are done.

@@ -11,7 +11,7 @@ QByteArray ApiError::toJson() const
     QJsonObject o;
     o.insert(QLatin1String("code"), QString::fromLatin1(code));
     o.insert(QLatin1String("message"), message);
-    o.insert(QLatin1String("details"), orNull(details));
+    o.insert(QLatin1String("details"), detailsArray.isEmpty() ? orNull(details) : QJsonValue(detailsArray));
     o.insert(QLatin1String("hint"), orNull(hint));
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
@@ -86,6 +86,66 @@ ApiError ApiError::ambiguousFunction(const QList<FunctionInfo> &candidates)
                       QStringLiteral("Could not choose the best candidate function between: %1").arg(signatures.join(QLatin1String(", "))));
     e.hint = QStringLiteral("Try renaming the parameters or the function itself in the database so function overloading can be resolved");
     return e;
+}
+
+ApiError ApiError::relationshipNotFound(const QString &origin, const QString &target, const QString &hint,
+                                        const QString &schema)
+{
+    // Error.hs NoRelBetween. (PostgREST's hint fuzzy-matches other table
+    // names; ours is null.)
+    return make(400, "PGRST200",
+                QStringLiteral("Could not find a relationship between '%1' and '%2' in the schema cache").arg(origin, target),
+                QStringLiteral("Searched for a foreign key relationship between '%1' and '%2'%3 in the schema '%4', but no matches were found.")
+                    .arg(origin, target, hint.isEmpty() ? QString() : QStringLiteral(" using the hint '%1'").arg(hint), schema));
+}
+
+ApiError ApiError::ambiguousRelationship(const QString &origin, const QString &target, const QList<Relationship> &candidates)
+{
+    // Error.hs AmbiguousRelBetween, compressedRel and relHint.
+    ApiError e = make(300, "PGRST201",
+                      QStringLiteral("Could not embed because more than one relationship was found for '%1' and '%2'").arg(origin, target));
+    QStringList hints;
+    for (const Relationship &r : candidates) {
+        QJsonObject o;
+        o.insert(QLatin1String("cardinality"), r.cardinalityName());
+        o.insert(QLatin1String("embedding"), QStringLiteral("%1 with %2").arg(r.table, r.foreignTable));
+        o.insert(QLatin1String("relationship"), r.description());
+        e.detailsArray.append(o);
+        hints.append(QStringLiteral("'%1!%2'").arg(r.foreignTable, r.hintName()));
+    }
+    e.hint = QStringLiteral("Try changing '%1' to one of the following: %2. Find the desired relationship in the 'details' key.")
+                 .arg(target, hints.join(QLatin1String(", ")));
+    return e;
+}
+
+ApiError ApiError::notEmbedded(const QString &resource)
+{
+    ApiError e = make(400, "PGRST108", QStringLiteral("'%1' is not an embedded resource in this request").arg(resource));
+    e.hint = QStringLiteral("Verify that '%1' is included in the 'select' query parameter.").arg(resource);
+    return e;
+}
+
+ApiError ApiError::relatedOrderNotToOne(const QString &origin, const QString &target)
+{
+    return make(400, "PGRST118", QStringLiteral("A related order on '%1' is not possible").arg(target),
+                QStringLiteral("'%1' and '%2' do not form a many-to-one or one-to-one relationship").arg(origin, target));
+}
+
+ApiError ApiError::spreadNotToOne(const QString &origin, const QString &target)
+{
+    return make(400, "PGRST119", QStringLiteral("A spread operation on '%1' is not possible").arg(target),
+                QStringLiteral("'%1' and '%2' do not form a many-to-one or one-to-one relationship").arg(origin, target));
+}
+
+ApiError ApiError::unacceptableEmbedFilter(const QString &target)
+{
+    return make(400, "PGRST120", QStringLiteral("Bad operator on the '%1' embedded resource").arg(target),
+                QStringLiteral("Only is null or not is null filters are allowed on embedded resources"));
+}
+
+ApiError ApiError::embedUnsupported(const QString &where)
+{
+    return make(400, "AIODATA012", QStringLiteral("Embedding resources is not supported %1 yet").arg(where));
 }
 
 ApiError ApiError::unparsable(const QString &what, const QString &text, const QString &details)

@@ -4,8 +4,10 @@
 #include "http/httpserver.h"
 #include "pg/pgconnection.h"
 #include "schema/functioninfo.h"
+#include "schema/relationship.h"
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -23,6 +25,7 @@ struct ApiError
     QString message;
     QString details;
     QString hint;
+    QJsonArray detailsArray;  // when not empty, details is this array (PGRST201)
 
     QByteArray toJson() const;
     HttpResponse toResponse() const;
@@ -38,6 +41,10 @@ struct ApiError
     static ApiError singularity(qint64 rows);              // 406 PGRST116: vnd.pgrst.object, not one row
     static ApiError unsupportedMethod(const QByteArray &method); // 405 PGRST117
     static ApiError invalidPath(const QString &details = {});   // 404 PGRST125
+    static ApiError notEmbedded(const QString &resource);        // 400 PGRST108: a filter's path names no embed
+    static ApiError relatedOrderNotToOne(const QString &origin, const QString &target); // 400 PGRST118
+    static ApiError spreadNotToOne(const QString &origin, const QString &target); // 400 PGRST119
+    static ApiError unacceptableEmbedFilter(const QString &target); // 400 PGRST120: not is.null on an embed
 
     // PGRST2xx, the schema cache.
     static ApiError columnNotFound(const QString &column, const QString &table); // 400 PGRST204
@@ -48,6 +55,12 @@ struct ApiError
     static ApiError functionNotFound(const QString &schema, const QString &name, const QStringList &argumentNames,
                                      bool isJsonPost, const QList<FunctionInfo> &overloads);
     static ApiError ambiguousFunction(const QList<FunctionInfo> &candidates); // 300 PGRST203
+    // 400 PGRST200: no relationship between origin and target (with the hint, if one was given).
+    static ApiError relationshipNotFound(const QString &origin, const QString &target, const QString &hint,
+                                         const QString &schema);
+    // 300 PGRST201: more than one; details lists them, hint how to pick one.
+    static ApiError ambiguousRelationship(const QString &origin, const QString &target,
+                                          const QList<Relationship> &candidates);
 
     // PostgreSQL's own codes, for what we refuse before sending SQL.
     static ApiError undefinedColumn(const QString &table, const QString &column); // 400 42703
@@ -67,6 +80,7 @@ struct ApiError
     static ApiError tooManySubscribersPerToken(int limit);   // 429 AIODATA006
     static ApiError subsetUnsupported(const QString &what);  // 400 AIODATA007: order, limit, aliases in a subscription
     static ApiError subsetNeedsSelectiveStream();            // 400 AIODATA009: subscribe without ?tables=
+    static ApiError embedUnsupported(const QString &where);  // 400 AIODATA012: embedding in writes and calls (not yet)
 
     // PostgreSQL errors map to HTTP statuses as PostgREST maps them;
     // insufficient privilege is 401 without a token and 403 with one.

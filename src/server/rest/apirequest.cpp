@@ -2,6 +2,7 @@
 
 #include <QUrl>
 
+#include <algorithm>
 #include <limits>
 
 namespace Aiodata::Server {
@@ -258,6 +259,12 @@ static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError 
         const QStringList bits = part.split(QLatin1Char('.'));
         OrderTerm term;
         term.column = bits.value(0);
+        // relation(column): PostgREST's related order, on a to-one embed.
+        if (const qsizetype open = term.column.indexOf(QLatin1Char('('));
+            open > 0 && term.column.endsWith(QLatin1Char(')'))) {
+            term.relation = term.column.left(open);
+            term.column = term.column.mid(open + 1, term.column.size() - open - 2);
+        }
         bool ok = !term.column.isEmpty() && bits.size() <= 3;
         for (qsizetype i = 1; ok && i < bits.size(); ++i) {
             const QString &b = bits.at(i);
@@ -282,6 +289,143 @@ static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError 
     return terms;
 }
 
+// The top-level, comma-separated items of a select list: commas inside
+// parentheses do not split. Empty when the parentheses do not balance.
+static std::optional<QStringList> selectItemTexts(QStringView text)
+{
+    QStringList items;
+    qsizetype start = 0;
+    int depth = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (c == QLatin1Char('(')) {
+            ++depth;
+        } else if (c == QLatin1Char(')')) {
+            if (--depth < 0)
+                return std::nullopt;
+        } else if (c == QLatin1Char(',') && depth == 0) {
+            items.append(text.mid(start, i - start).trimmed().toString());
+            start = i + 1;
+        }
+    }
+    if (depth != 0)
+        return std::nullopt;
+    items.append(text.mid(start).trimmed().toString());
+    return items;
+}
+
+// PostgREST's select grammar: `*`, `alias:column`, and embedded resources
+// `alias:relation!hint!inner(items)` and `...relation!hint(items)`.
+static std::optional<QList<SelectItem>> parseSelectItems(QStringView text, int depth, const QString &whole, ApiError *error)
+{
+    const auto fail = [&](const QString &details) {
+        *error = ApiError::unparsable(QStringLiteral("select parameter"), whole, details);
+        return std::nullopt;
+    };
+    if (depth > SelectItem::MaxDepth)
+        return fail(QStringLiteral("embedded resources nest at most %1 deep").arg(SelectItem::MaxDepth));
+    const auto texts = selectItemTexts(text);
+    if (!texts)
+        return fail(QStringLiteral("unbalanced parentheses"));
+    QList<SelectItem> items;
+    if (texts->size() == 1 && texts->first().isEmpty() && depth > 0)
+        return items; // an empty embed: owners()
+    for (const QString &itemText : *texts) {
+        SelectItem item;
+        const qsizetype open = itemText.indexOf(QLatin1Char('('));
+        if (open < 0 && itemText.contains(QLatin1Char(')')))
+            return fail(QStringLiteral("unexpected \")\" in \"%1\"").arg(itemText));
+        if (open < 0) {
+            if (itemText == QLatin1String("*")) {
+                item.kind = SelectItem::Kind::Star;
+            } else {
+                // alias:column renames, as in PostgREST.
+                const qsizetype colon = itemText.indexOf(QLatin1Char(':'));
+                item.alias = colon < 0 ? QString() : itemText.left(colon);
+                item.name = colon < 0 ? itemText : itemText.mid(colon + 1);
+            }
+            items.append(item);
+            continue;
+        }
+        if (!itemText.endsWith(QLatin1Char(')')))
+            return fail(QStringLiteral("expected \")\" at the end of \"%1\"").arg(itemText));
+        item.kind = SelectItem::Kind::Embed;
+        QString head = itemText.left(open).trimmed();
+        if (head.startsWith(QLatin1String("..."))) {
+            item.spread = true;
+            head = head.mid(3);
+        }
+        const qsizetype colon = head.indexOf(QLatin1Char(':'));
+        if (colon >= 0) {
+            if (item.spread)
+                return fail(QStringLiteral("a spread (...) takes no alias: \"%1\"").arg(itemText));
+            item.alias = head.left(colon);
+            head = head.mid(colon + 1);
+        }
+        const QStringList parts = head.split(QLatin1Char('!'));
+        item.name = parts.first();
+        bool joinGiven = false;
+        for (qsizetype i = 1; i < parts.size(); ++i) {
+            const QString &p = parts.at(i);
+            if ((p == QLatin1String("inner") || p == QLatin1String("left")) && !joinGiven) {
+                item.inner = p == QLatin1String("inner");
+                joinGiven = true;
+            } else if (!p.isEmpty() && item.hint.isEmpty() && p != QLatin1String("inner") && p != QLatin1String("left")) {
+                item.hint = p;
+            } else {
+                return fail(QStringLiteral("expected relation[!hint][!inner|!left](...), found \"%1\"").arg(head));
+            }
+        }
+        if (item.name.isEmpty() || (colon >= 0 && item.alias.isEmpty()))
+            return fail(QStringLiteral("expected relation[!hint][!inner|!left](...), found \"%1\"").arg(head));
+        const auto children = parseSelectItems(QStringView(itemText).mid(open + 1, itemText.size() - open - 2), depth + 1,
+                                               whole, error);
+        if (!children)
+            return std::nullopt;
+        item.children = *children;
+        items.append(item);
+    }
+    return items;
+}
+
+// On /rpc, `a.b=1` may be an argument: a key with a path is an embed's
+// only with an operator or as order/limit/offset/or/and.
+static bool embedKeyOfCall(const QString &last, const QString &value)
+{
+    static const QStringList shaping = {QStringLiteral("order"), QStringLiteral("limit"), QStringLiteral("offset"),
+                                        QStringLiteral("or"), QStringLiteral("and"), QStringLiteral("not.or"),
+                                        QStringLiteral("not.and")};
+    ApiError ignored;
+    return shaping.contains(last) || parseFilter(last, value, &ignored).has_value();
+}
+
+// `owners.name`, `roles.actors.order`, `films.not.or`: the embed path and
+// the last part; false for a key without a path.
+static bool splitEmbedKey(const QString &key, QStringList *path, QString *last)
+{
+    QStringList parts = key.split(QLatin1Char('.'));
+    if (parts.size() < 2 || parts.contains(QString()))
+        return false;
+    // PostgREST's field names (pIdentifier): letters, digits, '_', '$', '-'
+    // and spaces; other keys stay column filters (42703 for an unknown one).
+    for (const QString &part : std::as_const(parts)) {
+        const bool plain = std::all_of(part.cbegin(), part.cend(), [](QChar c) {
+            return c.isLetterOrNumber() || c == QLatin1Char('_') || c == QLatin1Char('$') || c == QLatin1Char('-')
+                || c == QLatin1Char(' ');
+        });
+        if (!plain)
+            return false;
+    }
+    *last = parts.takeLast();
+    if (parts.size() >= 2 && parts.last() == QLatin1String("not")
+        && (*last == QLatin1String("or") || *last == QLatin1String("and"))) {
+        parts.removeLast();
+        *last = QLatin1String("not.") + *last;
+    }
+    *path = parts;
+    return true;
+}
+
 static std::optional<qint64> parseCount(const QString &text)
 {
     bool ok = false;
@@ -289,6 +433,22 @@ static std::optional<qint64> parseCount(const QString &text)
     if (!ok || n < 0)
         return std::nullopt;
     return n;
+}
+
+bool ApiRequest::hasEmbeds() const
+{
+    return std::any_of(selectItems.cbegin(), selectItems.cend(),
+                       [](const SelectItem &i) { return i.kind == SelectItem::Kind::Embed; });
+}
+
+EmbedQuery &ApiRequest::embedQuery(const QStringList &path)
+{
+    for (EmbedQuery &q : embedQueries) {
+        if (q.path == path)
+            return q;
+    }
+    embedQueries.append(EmbedQuery{path, {}, {}, {}, -1, 0});
+    return embedQueries.last();
 }
 
 std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayView pathTail,
@@ -364,10 +524,15 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         const qsizetype eq = pair.indexOf('=');
         const QString key = decodeComponent(eq < 0 ? pair : pair.left(eq));
         const QString value = eq < 0 ? QString() : decodeComponent(pair.mid(eq + 1));
+        QStringList path; // of an embedded resource's key
+        QString last;
         if (key == QLatin1String("select")) {
             if (value != QLatin1String("*") && !value.isEmpty()) {
-                for (const QString &c : value.split(QLatin1Char(',')))
-                    r.select.append(c.trimmed());
+                const auto items = parseSelectItems(value, 0, value, error);
+                if (!items)
+                    return std::nullopt;
+                r.selectItems = *items;
+                r.select = *selectItemTexts(value);
             }
         } else if (key == QLatin1String("order")) {
             const auto order = parseOrder(value, error);
@@ -407,6 +572,39 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             if (!tree)
                 return std::nullopt;
             r.logic.append(*tree);
+        } else if (splitEmbedKey(key, &path, &last) && (!r.rpc || embedKeyOfCall(last, value))) {
+            // An embedded resource's filter, order, limit or offset.
+            EmbedQuery &q = r.embedQuery(path);
+            if (last == QLatin1String("order")) {
+                const auto order = parseOrder(value, error);
+                if (!order)
+                    return std::nullopt;
+                q.order = *order;
+            } else if (last == QLatin1String("limit") || last == QLatin1String("offset")) {
+                const auto n = parseCount(value);
+                if (!n) {
+                    *error = ApiError::unparsable(key, value, QStringLiteral("expected a non-negative integer"));
+                    return std::nullopt;
+                }
+                (last == QLatin1String("limit") ? q.limit : q.offset) = *n;
+            } else if (const bool negate = last.startsWith(QLatin1String("not."));
+                       last.mid(negate ? 4 : 0) == QLatin1String("or") || last.mid(negate ? 4 : 0) == QLatin1String("and")) {
+                if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
+                    *error = ApiError::unparsable(QStringLiteral("logic tree"), value,
+                                                  QStringLiteral("expected %1=(condition,...)").arg(key));
+                    return std::nullopt;
+                }
+                const auto kind = last.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
+                const auto tree = parseLogic(kind, negate, QStringView(value).mid(1, value.size() - 2), 1, value, error);
+                if (!tree)
+                    return std::nullopt;
+                q.logic.append(*tree);
+            } else {
+                const auto filter = parseFilter(last, value, error);
+                if (!filter)
+                    return std::nullopt;
+                q.filters.append(*filter);
+            }
         } else {
             ApiError filterError;
             const auto filter = parseFilter(key, value, &filterError);
@@ -420,6 +618,20 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
                 return std::nullopt;
             }
             r.filters.append(*filter);
+        }
+    }
+
+    // An embed's filter, order or range needs the embed in select= (deeper
+    // steps of its path are EmbedPlan's to check): PostgREST's PGRST108,
+    // here so that no reader of the request (live subsets) drops it unseen.
+    for (const EmbedQuery &q : std::as_const(r.embedQueries)) {
+        const QString &first = q.path.first();
+        const bool embedded = std::any_of(r.selectItems.cbegin(), r.selectItems.cend(), [&](const SelectItem &i) {
+            return i.kind == SelectItem::Kind::Embed && (i.name == first || i.alias == first);
+        });
+        if (!embedded) {
+            *error = ApiError::notEmbedded(first);
+            return std::nullopt;
         }
     }
 

@@ -40,9 +40,41 @@ struct FilterTree
 
 struct OrderTerm
 {
+    QString relation;    // order=directors(last_name): a to-one embed's column; empty: the table's own
     QString column;
     bool descending = false;
     enum Nulls { NullsDefault, NullsFirst, NullsLast } nulls = NullsDefault;
+};
+
+// One item of `select=`, as PostgREST's grammar has it: a column
+// (`alias:column`), `*`, or an embedded resource
+// (`alias:relation!hint!inner(items)`, `...relation(items)` for a spread).
+struct SelectItem
+{
+    enum class Kind { Column, Star, Embed };
+    Kind kind = Kind::Column;
+    QString name;                // the column, or the relation (table, constraint or column)
+    QString alias;               // empty: none
+    // Embed only:
+    QString hint;                // !hint: a constraint, column or junction table; empty: none
+    bool inner = false;          // !inner: rows without a match are left out
+    bool spread = false;         // ...relation(...): its columns become the parent's
+    QList<SelectItem> children;  // empty: an empty embed (`owners()`), not in the answer
+
+    static constexpr int MaxDepth = 16; // embeds nest at most this deep
+};
+
+// The filters, order and range of one embedded resource, from query keys
+// with its path: `owners.name=eq.Ann`, `roles.actors.order=name`,
+// `films.limit=2`. The path holds names or aliases, from the top.
+struct EmbedQuery
+{
+    QStringList path;
+    QList<Filter> filters;
+    QList<FilterTree> logic;
+    QList<OrderTerm> order;
+    qint64 limit = -1;
+    qint64 offset = 0;
 };
 
 // A request to /query/<table>[/<key>...] parsed into a plain object, before
@@ -62,7 +94,9 @@ struct ApiRequest
     QStringList keyPath;             // primary-key prefix from the path
     QList<Filter> filters;
     QList<FilterTree> logic;         // or=, and=; ANDed with the filters
-    QStringList select;              // empty = all columns
+    QStringList select;              // empty = all columns; the top-level items as written
+    QList<SelectItem> selectItems;   // select= parsed; empty = all columns
+    QList<EmbedQuery> embedQueries;  // embedded resources' filters, order, limit, offset
     QList<OrderTerm> order;
     qint64 limit = -1;               // -1 = none
     qint64 offset = 0;
@@ -89,6 +123,10 @@ struct ApiRequest
     QList<QPair<QString, QString>> rpcArguments;
     bool rpcFormBody = false;        // POST with a form body: rpcArguments, not JSON
     bool paramsSingleObject = false; // Prefer: params=single-object
+
+    bool hasEmbeds() const;
+    // The embed query for path, made when missing.
+    EmbedQuery &embedQuery(const QStringList &path);
 
     // pathTail: the part after "/query/", still percent-encoded.
     static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,

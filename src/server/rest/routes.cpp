@@ -2,6 +2,7 @@
 
 #include "rest/apirequest.h"
 #include "rest/apiresponse.h"
+#include "rest/embedplan.h"
 #include "fanout/fanout.h"
 #include "rest/idempotencycache.h"
 #include "base/logging.h"
@@ -284,8 +285,18 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     // Own-writes events are made of the written rows; in wal mode the rows
     // come from the WAL, so an answer without a body needs none.
     const bool rowsNeeded = !isWrite || api->returnRepresentation || m_ownWrites;
+    // Embedded resources: their relationships found before any SQL exists.
+    std::optional<EmbedPlan> embeds;
+    if (api->hasEmbeds()) {
+        embeds = EmbedPlan::plan(*api, *m_schema, *table, &error);
+        if (!embeds) {
+            responder.send(error.toResponse());
+            return;
+        }
+    }
+    const EmbedPlan *plan = embeds ? &*embeds : nullptr;
     const std::optional<PgStatement> statement = m_sql.build(
-        *api, *table, &error, rowsNeeded ? SqlBuilder::Rows::Needed : SqlBuilder::Rows::NotNeeded);
+        *api, *table, &error, rowsNeeded ? SqlBuilder::Rows::Needed : SqlBuilder::Rows::NotNeeded, plan);
     if (!statement) {
         responder.send(error.toResponse());
         return;
@@ -299,7 +310,7 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     }
     if (!isWrite && (api->count == ApiRequest::Count::Planned || api->count == ApiRequest::Count::Estimated)) {
         // Same WHERE as the read, so it cannot fail where the read built.
-        if (const auto planned = SqlBuilder::buildPlannedCount(*api, *table, &error))
+        if (const auto planned = SqlBuilder::buildPlannedCount(*api, *table, &error, plan))
             job.statements.append(*planned); // results[2]
     }
     const bool authenticated = identity.authenticated;
@@ -341,7 +352,21 @@ void Routes::call(const ApiRequest &api, const HttpResponder &responder, const I
         responder.send(error.toResponse());
         return;
     }
-    const std::optional<PgStatement> statement = SqlBuilder::buildCall(api, *plan, &error);
+    // A set of a table's rows embeds through that table's relationships.
+    std::optional<EmbedPlan> embeds;
+    if (api.hasEmbeds()) {
+        const TableInfo *table = EmbedPlan::resultTable(plan->function, *m_schema);
+        if (!table) {
+            responder.send(ApiError::embedUnsupported(QStringLiteral("on results that are no table's rows")).toResponse());
+            return;
+        }
+        embeds = EmbedPlan::plan(api, *m_schema, *table, &error);
+        if (!embeds) {
+            responder.send(error.toResponse());
+            return;
+        }
+    }
+    const std::optional<PgStatement> statement = SqlBuilder::buildCall(api, *plan, &error, embeds ? &*embeds : nullptr);
     if (!statement) {
         responder.send(error.toResponse());
         return;

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <functional>
 
 namespace Aiodata::Server {
 
@@ -33,10 +34,22 @@ bool isTextType(const QString &type)
         || type == QLatin1String("name") || type == QLatin1String("citext");
 }
 
+// A filter that names an embedded resource rather than a column
+// (`actors=not.is.null`): sets *isEmbed and answers its condition (nullopt
+// and *error when refused). Only reads with embeds have one.
+using EmbedFilter = std::function<std::optional<QByteArray>(const Filter &f, Params &params, ApiError *error, bool *isEmbed)>;
+
 // One filter as SQL, its value a bound parameter.
-std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error)
+std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &table, Params &params, ApiError *error,
+                                          const EmbedFilter *embedFilter = nullptr)
 {
     const ColumnInfo *column = table.column(f.column);
+    if (!column && embedFilter) {
+        bool isEmbed = false;
+        auto condition = (*embedFilter)(f, params, error, &isEmbed);
+        if (isEmbed)
+            return condition;
+    }
     if (!column) {
         *error = ApiError::undefinedColumn(table.name, f.column);
         return std::nullopt;
@@ -95,13 +108,14 @@ std::optional<QByteArray> filterCondition(const Filter &f, const TableInfo &tabl
 }
 
 // An or=/and= tree as one parenthesised condition.
-std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo &table, Params &params, ApiError *error)
+std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo &table, Params &params, ApiError *error,
+                                        const EmbedFilter *embedFilter = nullptr)
 {
     if (tree.kind == FilterTree::Kind::Leaf)
-        return filterCondition(tree.filter, table, params, error);
+        return filterCondition(tree.filter, table, params, error, embedFilter);
     QList<QByteArray> parts;
     for (const FilterTree &child : tree.children) {
-        const auto part = treeCondition(child, table, params, error);
+        const auto part = treeCondition(child, table, params, error, embedFilter);
         if (!part)
             return std::nullopt;
         parts.append(*part);
@@ -111,7 +125,8 @@ std::optional<QByteArray> treeCondition(const FilterTree &tree, const TableInfo 
 }
 
 // WHERE clause from the key path and the filters; empty when there is none.
-std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error)
+std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error,
+                                      const EmbedFilter *embedFilter = nullptr)
 {
     QList<QByteArray> conditions;
     if (r.keyPath.size() > table.primaryKey.size()) {
@@ -122,13 +137,13 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
         conditions.append(PgSql::quoteIdentifier(table.primaryKey.at(i)) + " = " + params.add(r.keyPath.at(i)));
 
     for (const Filter &f : r.filters) {
-        const auto condition = filterCondition(f, table, params, error);
+        const auto condition = filterCondition(f, table, params, error, embedFilter);
         if (!condition)
             return std::nullopt;
         conditions.append(*condition);
     }
     for (const FilterTree &tree : r.logic) {
-        const auto condition = treeCondition(tree, table, params, error);
+        const auto condition = treeCondition(tree, table, params, error, embedFilter);
         if (!condition)
             return std::nullopt;
         conditions.append(*condition);
@@ -138,37 +153,64 @@ std::optional<QByteArray> whereClause(const ApiRequest &r, const TableInfo &tabl
     return " WHERE " + conditions.join(" AND ");
 }
 
-std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table, ApiError *error)
+// The request's columns; embeds are EmbedSql's (embedsHandled: a read,
+// which adds them), refused anywhere else for now.
+std::optional<QByteArray> selectList(const ApiRequest &r, const TableInfo &table, ApiError *error, bool embedsHandled = false)
 {
-    if (r.select.isEmpty())
+    if (r.selectItems.isEmpty())
         return QByteArray("*");
     QList<QByteArray> items;
-    for (const QString &item : r.select) {
-        // alias:column renames, as in PostgREST.
-        const qsizetype colon = item.indexOf(QLatin1Char(':'));
-        const QString alias = colon < 0 ? QString() : item.left(colon);
-        const QString column = colon < 0 ? item : item.mid(colon + 1);
-        if (!table.hasColumn(column)) {
-            *error = ApiError::undefinedColumn(table.name, column);
+    for (const SelectItem &item : r.selectItems) {
+        if (item.kind == SelectItem::Kind::Embed) {
+            if (embedsHandled)
+                continue;
+            *error = ApiError::embedUnsupported(r.rpc ? QStringLiteral("on function results")
+                                                      : QStringLiteral("in the answer of a write"));
             return std::nullopt;
         }
-        items.append(PgSql::quoteIdentifier(column)
-                     + (alias.isEmpty() ? QByteArray() : " AS " + PgSql::quoteIdentifier(alias)));
+        if (item.kind == SelectItem::Kind::Star) {
+            items.append("*");
+            continue;
+        }
+        // alias:column renames, as in PostgREST.
+        if (!table.hasColumn(item.name)) {
+            *error = ApiError::undefinedColumn(table.name, item.name);
+            return std::nullopt;
+        }
+        items.append(PgSql::quoteIdentifier(item.name)
+                     + (item.alias.isEmpty() ? QByteArray() : " AS " + PgSql::quoteIdentifier(item.alias)));
     }
     return items.join(", ");
 }
 
-std::optional<QByteArray> orderClause(const ApiRequest &r, const TableInfo &table, ApiError *error)
+// An order term on a to-one embed's column (order=directors(last_name)):
+// its expression, or nullopt and *error. Only reads with embeds have one.
+using EmbedOrder = std::function<std::optional<QByteArray>(const OrderTerm &t, ApiError *error)>;
+
+std::optional<QByteArray> orderClause(const QList<OrderTerm> &order, const TableInfo &table, ApiError *error,
+                                      const EmbedOrder *embedOrder = nullptr)
 {
-    if (r.order.isEmpty())
+    if (order.isEmpty())
         return QByteArray();
     QList<QByteArray> terms;
-    for (const OrderTerm &t : r.order) {
-        if (!table.hasColumn(t.column)) {
+    for (const OrderTerm &t : order) {
+        QByteArray expression;
+        if (!t.relation.isEmpty()) {
+            if (!embedOrder) {
+                *error = ApiError::notEmbedded(t.relation);
+                return std::nullopt;
+            }
+            const auto related = (*embedOrder)(t, error);
+            if (!related)
+                return std::nullopt;
+            expression = *related;
+        } else if (!table.hasColumn(t.column)) {
             *error = ApiError::undefinedColumn(table.name, t.column);
             return std::nullopt;
+        } else {
+            expression = PgSql::quoteIdentifier(t.column);
         }
-        QByteArray term = PgSql::quoteIdentifier(t.column) + (t.descending ? " DESC" : " ASC");
+        QByteArray term = expression + (t.descending ? " DESC" : " ASC");
         if (t.nulls == OrderTerm::NullsFirst)
             term += " NULLS FIRST";
         else if (t.nulls == OrderTerm::NullsLast)
@@ -192,30 +234,279 @@ std::optional<QList<QByteArray>> writeColumns(const QStringList &names, const Ta
     return quoted;
 }
 
+// The embedded resources of a read (EmbedPlan) as scalar subqueries of
+// the select list, each correlated with its parent's row by the
+// relationship's columns: to-one as row_to_json (NULL without a match),
+// to-many as a json_agg array; a spread's columns one subquery each;
+// !inner as an EXISTS in the parent's WHERE. Subqueries rather than
+// joins, so the parent's unqualified columns and filters stay unambiguous.
+struct EmbedSql
+{
+    Params &params;
+    ApiError *error;
+    int aliases = 0;
+
+    struct Item
+    {
+        QByteArray expression;
+        QString name;
+    };
+
+    // The condition on the child's rows (as alias) under the parent's row
+    // (parentAlias): the join, the child's filters, its !inner children.
+    std::optional<QByteArray> match(const EmbedNode &n, const QByteArray &parentAlias, const QByteArray &alias)
+    {
+        const Relationship &rel = n.relationship;
+        QList<QByteArray> conditions;
+        if (rel.cardinality == Relationship::Cardinality::ManyToMany) {
+            const QByteArray junction = "_j" + QByteArray::number(++aliases);
+            QList<QByteArray> on;
+            for (const auto &[column, junctionColumn] : rel.junctionSource)
+                on.append(junction + '.' + PgSql::quoteIdentifier(junctionColumn) + " = " + parentAlias + '.' + PgSql::quoteIdentifier(column));
+            for (const auto &[column, junctionColumn] : rel.junctionTarget)
+                on.append(junction + '.' + PgSql::quoteIdentifier(junctionColumn) + " = " + alias + '.' + PgSql::quoteIdentifier(column));
+            conditions.append("EXISTS (SELECT 1 FROM " + PgSql::qualifiedName(n.table.schema, rel.junction) + " AS " + junction
+                              + " WHERE " + on.join(" AND ") + ')');
+        } else {
+            for (const auto &[parentColumn, column] : rel.columns)
+                conditions.append(alias + '.' + PgSql::quoteIdentifier(column) + " = " + parentAlias + '.' + PgSql::quoteIdentifier(parentColumn));
+        }
+        const EmbedFilter nullFilter = nullFilters(n.children, alias);
+        for (const Filter &f : n.filters) {
+            const auto condition = filterCondition(f, n.table, params, error, &nullFilter);
+            if (!condition)
+                return std::nullopt;
+            conditions.append(*condition);
+        }
+        for (const FilterTree &tree : n.logic) {
+            const auto condition = treeCondition(tree, n.table, params, error, &nullFilter);
+            if (!condition)
+                return std::nullopt;
+            conditions.append(*condition);
+        }
+        const auto inner = innerConditions(n.children, alias);
+        if (!inner)
+            return std::nullopt;
+        conditions += *inner;
+        return conditions.join(" AND ");
+    }
+
+    // EXISTS for each !inner embed of a row (as alias).
+    std::optional<QList<QByteArray>> innerConditions(const QList<EmbedNode> &nodes, const QByteArray &alias)
+    {
+        QList<QByteArray> out;
+        for (const EmbedNode &n : nodes) {
+            if (!n.inner)
+                continue;
+            const auto exists = existsCondition(n, alias);
+            if (!exists)
+                return std::nullopt;
+            out.append(*exists);
+        }
+        return out;
+    }
+
+    // Whether a row (as alias) has a match in the embed.
+    std::optional<QByteArray> existsCondition(const EmbedNode &n, const QByteArray &alias)
+    {
+        const QByteArray child = "_e" + QByteArray::number(++aliases);
+        const auto where = match(n, alias, child);
+        if (!where)
+            return std::nullopt;
+        return "EXISTS (SELECT 1 FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where + range(n) + ')';
+    }
+
+    // PostgREST's related order: a term on a to-one embed's column, as the
+    // value of that column for the row (as alias); NULL without a match.
+    EmbedOrder relatedOrder(const TableInfo &table, const QList<EmbedNode> &nodes, const QByteArray &alias)
+    {
+        return [this, &table, &nodes, alias](const OrderTerm &t, ApiError *orderError) -> std::optional<QByteArray> {
+            const auto n = std::find_if(nodes.cbegin(), nodes.cend(),
+                                        [&](const EmbedNode &node) { return node.name == t.relation || node.relation == t.relation; });
+            if (n == nodes.cend()) {
+                *orderError = ApiError::notEmbedded(t.relation);
+                return std::nullopt;
+            }
+            if (!n->relationship.toOne()) {
+                *orderError = ApiError::relatedOrderNotToOne(table.name, t.relation);
+                return std::nullopt;
+            }
+            if (!n->table.hasColumn(t.column)) {
+                *orderError = ApiError::undefinedColumn(n->table.name, t.column);
+                return std::nullopt;
+            }
+            const QByteArray child = "_e" + QByteArray::number(++aliases);
+            const auto where = match(*n, alias, child);
+            if (!where)
+                return std::nullopt;
+            return "(SELECT " + child + '.' + PgSql::quoteIdentifier(t.column) + " FROM " + SqlBuilder::qualifiedName(n->table)
+                + " AS " + child + " WHERE " + *where + ')';
+        };
+    }
+
+    // PostgREST's null filters on embeds: `actors=not.is.null` keeps the
+    // rows (as alias) with a match, `actors=is.null` those without; any
+    // other operator on an embed is PGRST120.
+    EmbedFilter nullFilters(const QList<EmbedNode> &nodes, const QByteArray &alias)
+    {
+        return [this, &nodes, alias](const Filter &f, Params &, ApiError *filterError, bool *isEmbed) -> std::optional<QByteArray> {
+            const auto n = std::find_if(nodes.cbegin(), nodes.cend(),
+                                        [&](const EmbedNode &node) { return node.name == f.column || node.relation == f.column; });
+            *isEmbed = n != nodes.cend();
+            if (!*isEmbed)
+                return std::nullopt;
+            if (f.op != QLatin1String("is") || (f.value != QLatin1String("null") && f.value != QLatin1String("not_null"))) {
+                *filterError = ApiError::unacceptableEmbedFilter(f.column);
+                return std::nullopt;
+            }
+            const auto exists = existsCondition(*n, alias);
+            if (!exists)
+                return std::nullopt;
+            const bool wantMatch = f.negate != (f.value == QLatin1String("not_null"));
+            return wantMatch ? *exists : "NOT " + *exists;
+        };
+    }
+
+    static QByteArray range(const EmbedNode &n)
+    {
+        QByteArray out;
+        if (n.limit >= 0)
+            out += " LIMIT " + QByteArray::number(n.limit);
+        if (n.offset > 0)
+            out += " OFFSET " + QByteArray::number(n.offset);
+        return out;
+    }
+
+    // What a row (as alias) of a table shows: its columns, then its embeds.
+    std::optional<QList<Item>> items(const TableInfo &table, const QList<SelectItem> &columns, const QList<EmbedNode> &embeds,
+                                     const QByteArray &alias)
+    {
+        QList<Item> out;
+        for (const SelectItem &c : columns) {
+            if (c.kind == SelectItem::Kind::Star) {
+                for (const ColumnInfo &column : table.columns)
+                    out.append({alias + '.' + PgSql::quoteIdentifier(column.name), column.name});
+                continue;
+            }
+            if (!table.hasColumn(c.name)) {
+                *error = ApiError::undefinedColumn(table.name, c.name);
+                return std::nullopt;
+            }
+            out.append({alias + '.' + PgSql::quoteIdentifier(c.name), c.alias.isEmpty() ? c.name : c.alias});
+        }
+        const auto more = embedItems(embeds, alias);
+        if (!more)
+            return std::nullopt;
+        out += *more;
+        return out;
+    }
+
+    // The embeds of a row (as alias), as items of its select list.
+    std::optional<QList<Item>> embedItems(const QList<EmbedNode> &embeds, const QByteArray &alias)
+    {
+        QList<Item> out;
+        for (const EmbedNode &n : embeds) {
+            if (n.empty)
+                continue;
+            const QByteArray child = "_e" + QByteArray::number(++aliases);
+            const auto where = match(n, alias, child);
+            if (!where)
+                return std::nullopt;
+            const auto shown = items(n.table, n.columns, n.children, child);
+            if (!shown)
+                return std::nullopt;
+            const QByteArray from = " FROM " + SqlBuilder::qualifiedName(n.table) + " AS " + child + " WHERE " + *where;
+            if (n.spread) {
+                // To-one: each of its items is one of the parent's, NULL without a match.
+                for (const Item &item : *shown)
+                    out.append({"(SELECT " + item.expression + from + ')', item.name});
+                continue;
+            }
+            QList<QByteArray> list;
+            for (const Item &item : *shown)
+                list.append(item.expression + " AS " + PgSql::quoteIdentifier(item.name));
+            const QByteArray rows = "_x" + QByteArray::number(aliases);
+            const QByteArray select = "SELECT " + list.join(", ") + from;
+            if (n.relationship.toOne()) {
+                out.append({"(SELECT row_to_json(" + rows + ") FROM (" + select + ") AS " + rows + ')', n.name});
+            } else {
+                const EmbedOrder related = relatedOrder(n.table, n.children, child);
+                const auto order = orderClause(n.order, n.table, error, &related);
+                if (!order)
+                    return std::nullopt;
+                out.append({"(SELECT coalesce(json_agg(" + rows + "), '[]') FROM (" + select + *order + range(n) + ") AS " + rows + ')',
+                            n.name});
+            }
+        }
+        return out;
+    }
+};
+
+// select= of a row as _t: its columns, then its embeds (PostgREST's
+// order), and the EXISTS of its !inner embeds (empty: none).
+struct Projection
+{
+    QByteArray select;
+    QList<QByteArray> inner;
+};
+
+std::optional<Projection> projection(const ApiRequest &r, const TableInfo &table, Params &params, ApiError *error,
+                                     const EmbedPlan *embeds)
+{
+    const auto select = selectList(r, table, error, embeds != nullptr);
+    if (!select)
+        return std::nullopt;
+    if (!embeds || embeds->isEmpty())
+        return Projection{*select, {}};
+    EmbedSql sql{params, error};
+    const auto items = sql.embedItems(embeds->embeds, "_t");
+    const auto inner = items ? sql.innerConditions(embeds->embeds, "_t") : std::nullopt;
+    if (!items || !inner)
+        return std::nullopt;
+    QList<QByteArray> list;
+    if (!select->isEmpty())
+        list.append(*select);
+    for (const EmbedSql::Item &item : *items)
+        list.append(item.expression + " AS " + PgSql::quoteIdentifier(item.name));
+    return Projection{list.join(", "), *inner};
+}
+
 // A write's answer when select= names columns: the written rows of `source`
 // projected as a read would, as a fourth result column (the full rows stay
 // in column 0 for the change events); ", NULL" when there is no select=.
+// Embeds' filter values go to params.
 std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &table, const QByteArray &source,
-                                          ApiError *error)
+                                          ApiError *error, Params &params, const EmbedPlan *embeds)
 {
     if (r.select.isEmpty())
         return QByteArray(", NULL");
-    const auto select = selectList(r, table, error);
-    if (!select)
+    const auto shown = projection(r, table, params, error, embeds);
+    if (!shown)
         return std::nullopt;
-    return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + *select + " FROM " + source + ") AS _s)";
+    const QByteArray where = shown->inner.isEmpty() ? QByteArray() : " WHERE " + shown->inner.join(" AND ");
+    return ", (SELECT coalesce(json_agg(_s), '[]')::text FROM (SELECT " + shown->select + " FROM " + source + " AS _t" + where
+        + ") AS _s)";
 }
 
-std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
 {
     Params params;
-    const auto where = whereClause(r, table, params, error);
+    // Null filters on embeds (actors=not.is.null) are the WHERE's; its
+    // subqueries and the select list's are siblings, never nested, so
+    // their aliases may repeat.
+    EmbedSql embedSql{params, error};
+    const EmbedFilter nullFilter = embeds ? embedSql.nullFilters(embeds->embeds, "_t") : EmbedFilter();
+    auto where = whereClause(r, table, params, error, embeds ? &nullFilter : nullptr);
     if (!where)
         return std::nullopt;
-    const auto select = selectList(r, table, error);
-    if (!select)
+    const auto shown = projection(r, table, params, error, embeds);
+    if (!shown)
         return std::nullopt;
-    const auto order = orderClause(r, table, error);
+    const QByteArray *select = &shown->select;
+    if (!shown->inner.isEmpty())
+        *where += (where->isEmpty() ? " WHERE " : " AND ") + shown->inner.join(" AND ");
+    const EmbedOrder relatedOrder = embeds ? embedSql.relatedOrder(table, embeds->embeds, "_t") : EmbedOrder();
+    const auto order = orderClause(r.order, table, error, embeds ? &relatedOrder : nullptr);
     if (!order)
         return std::nullopt;
     const QByteArray from = " FROM " + SqlBuilder::qualifiedName(table) + " AS _t";
@@ -250,7 +541,7 @@ std::optional<PgStatement> rowCondition(const ApiRequest &r, const TableInfo &ta
 
 // insertStatements: the cache of the table's INSERTs by request shape.
 std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
-                                       QHash<QString, QByteArray> &insertStatements)
+                                       QHash<QString, QByteArray> &insertStatements, const EmbedPlan *embeds)
 {
     if (!r.keyPath.isEmpty()) {
         *error = ApiError::keyPathOnCreate();
@@ -294,7 +585,8 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     // are all it depends on besides the table (the body is parameter $1).
     const QByteArray body = doc.isArray() ? r.body : '[' + r.body + ']';
     QString shape;
-    const bool cacheable = !names.isEmpty() && std::none_of(names.cbegin(), names.cend(), [](const QString &n) {
+    // Embeds are not cached: their shape is more than select= (embed queries).
+    const bool cacheable = !names.isEmpty() && !embeds && std::none_of(names.cbegin(), names.cend(), [](const QString &n) {
         return n.isEmpty() || n.contains(QChar(0)); // never a column; writeColumns refuses them
     });
     if (cacheable) {
@@ -362,8 +654,10 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
                 + (updates.isEmpty() ? QByteArray("NOTHING") : "UPDATE SET " + updates.join(", "));
         }
     }
-    // select= is checked also when no rows come back, so it fails the same way.
-    const auto projection = writeProjection(r, table, "_w", error);
+    // select= is checked also when no rows come back, so it fails the same
+    // way (the bare write binds none of its values: a scratch copy).
+    Params scratch = params;
+    const auto projection = writeProjection(r, table, "_w", error, want == SqlBuilder::Rows::NotNeeded ? scratch : params, embeds);
     if (!projection)
         return std::nullopt;
     const QByteArray sql = want == SqlBuilder::Rows::NotNeeded
@@ -381,7 +675,8 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
+                                       const EmbedPlan *embeds)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
@@ -402,7 +697,9 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    const auto projection = writeProjection(r, table, "(SELECT (_row).* FROM _n) AS _u", error);
+    Params scratch = params;
+    const auto projection = writeProjection(r, table, "(SELECT (_row).* FROM _n)", error,
+                                            want == SqlBuilder::Rows::NotNeeded ? scratch : params, embeds);
     if (!projection)
         return std::nullopt;
     const QByteArray target = SqlBuilder::qualifiedName(table);
@@ -430,13 +727,15 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
     return PgStatement{sql, params.values};
 }
 
-std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want)
+std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &table, ApiError *error, SqlBuilder::Rows want,
+                                       const EmbedPlan *embeds)
 {
     Params params;
     const auto where = whereClause(r, table, params, error);
     if (!where)
         return std::nullopt;
-    const auto projection = writeProjection(r, table, "_d", error);
+    Params scratch = params;
+    const auto projection = writeProjection(r, table, "_d", error, want == SqlBuilder::Rows::NotNeeded ? scratch : params, embeds);
     if (!projection)
         return std::nullopt;
     if (want == SqlBuilder::Rows::NotNeeded)
@@ -449,7 +748,8 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
 
 } // namespace
 
-std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcCall &call, ApiError *error)
+std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcCall &call, ApiError *error,
+                                                 const EmbedPlan *embeds)
 {
     const FunctionInfo &f = call.function;
     const TableInfo result = f.resultTable();
@@ -480,13 +780,20 @@ std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcC
     if (f.result == FunctionInfo::Result::Void)
         return PgStatement{"SELECT NULL::text, count(*), NULL FROM " + from, params.values};
 
-    const auto where = whereClause(r, result, params, error);
+    // A set of a table's rows embeds as the table does (its rows are _t).
+    EmbedSql embedSql{params, error};
+    const EmbedFilter nullFilter = embeds ? embedSql.nullFilters(embeds->embeds, "_t") : EmbedFilter();
+    auto where = whereClause(r, result, params, error, embeds ? &nullFilter : nullptr);
     if (!where)
         return std::nullopt;
-    const auto select = selectList(r, result, error);
-    if (!select)
+    const auto shown = projection(r, result, params, error, embeds);
+    if (!shown)
         return std::nullopt;
-    const auto order = orderClause(r, result, error);
+    const QByteArray *select = &shown->select;
+    if (!shown->inner.isEmpty())
+        *where += (where->isEmpty() ? " WHERE " : " AND ") + shown->inner.join(" AND ");
+    const EmbedOrder relatedOrder = embeds ? embedSql.relatedOrder(result, embeds->embeds, "_t") : EmbedOrder();
+    const auto order = orderClause(r.order, result, error, embeds ? &relatedOrder : nullptr);
     if (!order)
         return std::nullopt;
     QByteArray inner = "SELECT " + *select + " FROM _all AS _t" + *order;
@@ -512,17 +819,22 @@ QByteArray SqlBuilder::qualifiedName(const TableInfo &table)
     return PgSql::qualifiedName(table.schema, table.name);
 }
 
-std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows)
+std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const TableInfo &table, ApiError *error, Rows rows,
+                                             const EmbedPlan *embeds)
 {
     switch (request.operation) {
     case ApiRequest::Operation::Read:
-        return buildRead(request, table, error);
+        if (request.hasEmbeds() && !embeds) {
+            *error = ApiError::embedUnsupported(QStringLiteral("without a plan"));
+            return std::nullopt;
+        }
+        return buildRead(request, table, error, embeds);
     case ApiRequest::Operation::Create:
-        return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name]);
+        return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name], embeds);
     case ApiRequest::Operation::Update:
-        return buildUpdate(request, table, error, rows);
+        return buildUpdate(request, table, error, rows, embeds);
     case ApiRequest::Operation::Delete:
-        return buildDelete(request, table, error, rows);
+        return buildDelete(request, table, error, rows, embeds);
     }
     return std::nullopt;
 }
@@ -533,12 +845,23 @@ std::optional<PgStatement> SqlBuilder::buildRowCondition(const ApiRequest &reque
     return rowCondition(request, table, error);
 }
 
-std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error)
+std::optional<PgStatement> SqlBuilder::buildPlannedCount(const ApiRequest &r, const TableInfo &table, ApiError *error,
+                                                        const EmbedPlan *embeds)
 {
     Params params;
-    const auto where = whereClause(r, table, params, error);
+    EmbedSql sql{params, error};
+    const EmbedFilter nullFilter = embeds ? sql.nullFilters(embeds->embeds, "_t") : EmbedFilter();
+    auto where = whereClause(r, table, params, error, embeds ? &nullFilter : nullptr);
     if (!where)
         return std::nullopt;
+    if (embeds) {
+        // !inner embeds leave rows out: the same EXISTS as the read.
+        const auto inner = sql.innerConditions(embeds->embeds, "_t");
+        if (!inner)
+            return std::nullopt;
+        if (!inner->isEmpty())
+            *where += (where->isEmpty() ? " WHERE " : " AND ") + inner->join(" AND ");
+    }
     return PgStatement{"EXPLAIN (FORMAT JSON) SELECT 1 FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where,
                        params.values};
 }

@@ -2,6 +2,7 @@
 
 #include "rest/apierror.h"
 #include "rest/apirequest.h"
+#include "rest/embedplan.h"
 #include "rest/rpcplan.h"
 #include "pg/pgconnection.h"
 #include "schema/schemacache.h"
@@ -39,14 +40,17 @@ class SqlBuilder
 {
 public:
     enum class Rows { Needed, NotNeeded };
+    // embeds: the read's embedded resources (EmbedPlan::plan), needed when
+    // select= has any.
     std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
-                                     Rows rows = Rows::Needed);
+                                     Rows rows = Rows::Needed, const EmbedPlan *embeds = nullptr);
     void clearCache() { m_insertStatements.clear(); }
 
     // A read's count=planned or count=estimated: the planner's estimate of
     // the matching rows (all of them, before limit and offset), as the JSON
     // of EXPLAIN (FORMAT JSON); plannedRows() reads it.
-    static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error);
+    static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error,
+                                                        const EmbedPlan *embeds = nullptr);
     static qint64 plannedRows(const QByteArray &explainJson);
     // The rows a statement from build() read or wrote: column 1, or the
     // command tag's count for a bare write.
@@ -60,7 +64,9 @@ public:
     //   column 2: count=exact: the rows the call and filters give; else NULL
     // The function is called once (a MATERIALIZED CTE); select=, filters,
     // order, limit and offset apply to its rows as to a table's.
-    static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error);
+    // embeds: for a function returning rows of a table (EmbedPlan::resultTable).
+    static std::optional<PgStatement> buildCall(const ApiRequest &request, const RpcCall &call, ApiError *error,
+                                                const EmbedPlan *embeds = nullptr);
 
     // A subscription's filter (the request's filters, and no key path), as
     // a condition on the rows of the table aliased _t, as the REST read's

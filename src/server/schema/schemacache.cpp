@@ -81,6 +81,31 @@ FROM pg_namespace n WHERE n.nspname = $1
 )SQL");
 }
 
+QByteArray SchemaCache::foreignKeysSql()
+{
+    // PostgREST's allM2OandO2ORels: a foreign key is one-to-one when its
+    // columns are exactly a primary key or unique constraint of its table.
+    // Partitions' copies of a parent's key (conparentid) are left out.
+    return QByteArrayLiteral(R"SQL(
+SELECT coalesce(json_agg(json_build_object(
+  'table', c.relname,
+  'name', f.conname,
+  'columns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(f.conkey) WITH ORDINALITY AS k(attnum, ord)
+              JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attnum = k.attnum),
+  'foreignTable', fc.relname,
+  'foreignColumns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(f.confkey) WITH ORDINALITY AS k(attnum, ord)
+                     JOIN pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = k.attnum),
+  'unique', EXISTS (SELECT 1 FROM pg_constraint u WHERE u.conrelid = f.conrelid AND u.contype IN ('p', 'u')
+                    AND u.conkey @> f.conkey AND u.conkey <@ f.conkey)
+) ORDER BY c.relname, f.conname), '[]'::json)::text
+FROM pg_constraint f
+JOIN pg_class c ON c.oid = f.conrelid
+JOIN pg_class fc ON fc.oid = f.confrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE f.contype = 'f' AND f.conparentid = 0 AND n.nspname = $1 AND fc.relnamespace = n.oid
+)SQL");
+}
+
 QByteArray SchemaCache::readableTablesSql()
 {
     return QByteArrayLiteral(
@@ -189,6 +214,43 @@ QStringList SchemaCache::loadRowSecurity(const QString &schema, const QByteArray
         updated.append(table->name);
     }
     return updated;
+}
+
+void SchemaCache::loadForeignKeys(const QString &schema, const QByteArray &json)
+{
+    auto s = m_schemas.find(schema);
+    if (s == m_schemas.end())
+        return;
+    for (auto &table : *s)
+        table.foreignKeys.clear();
+    const auto strings = [](const QJsonValue &v) {
+        QStringList out;
+        for (const QJsonValue &x : v.toArray())
+            out.append(x.toString());
+        return out;
+    };
+    for (const QJsonValue &v : QJsonDocument::fromJson(json).array()) {
+        const QJsonObject o = v.toObject();
+        const auto table = s->find(o.value(QLatin1String("table")).toString());
+        if (table == s->end())
+            continue; // created after the schema was loaded: unknown to requests too
+        ForeignKey fk;
+        fk.name = o.value(QLatin1String("name")).toString();
+        fk.columns = strings(o.value(QLatin1String("columns")));
+        fk.foreignTable = o.value(QLatin1String("foreignTable")).toString();
+        fk.foreignColumns = strings(o.value(QLatin1String("foreignColumns")));
+        fk.unique = o.value(QLatin1String("unique")).toBool();
+        table->foreignKeys.append(fk);
+    }
+    QList<const TableInfo *> tables;
+    for (const TableInfo &t : std::as_const(*s))
+        tables.append(&t);
+    m_relationships.insert(schema, Relationship::derive(tables));
+}
+
+QList<Relationship> SchemaCache::relationships(const QString &schema, const QString &table) const
+{
+    return m_relationships.value(schema).value(table);
 }
 
 const TableInfo *SchemaCache::table(const QString &schema, const QString &name) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "schema/functioninfo.h"
+#include "schema/relationship.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -39,6 +40,7 @@ struct TableInfo
     bool replicaIdentityFull = false; // the WAL carries whole old rows of updates and deletes
     QList<RowPolicy> policies;        // SELECT and ALL policies
     QByteArray policyVersion;         // policyVersionSql()'s value when policies were read
+    QList<ForeignKey> foreignKeys;    // to tables of the same schema, from foreignKeysSql()
 
     bool hasColumn(const QString &column) const { return this->column(column); }
     const ColumnInfo *column(const QString &name) const; // nullptr if there is none
@@ -70,12 +72,22 @@ public:
     // a cheap way to tell that rowSecuritySql()'s answer is stale.
     static QByteArray policyVersionSql(const QByteArray &classOid);
 
+    // The foreign keys among schema $1's tables, as JSON: kept apart from
+    // describeSql() so that GET / stays as it was (it shows "references"
+    // per column).
+    static QByteArray foreignKeysSql();
+
     // Loads one schema from describeSql()'s JSON; false and *error on bad JSON.
     bool load(const QString &schema, const QByteArray &descriptionJson, QString *error = nullptr);
     // Merges rowSecuritySql()'s JSON into the tables already loaded; returns
     // the names of the tables it updated.
     QStringList loadRowSecurity(const QString &schema, const QByteArray &json);
+    // Merges foreignKeysSql()'s JSON into the tables already loaded and
+    // derives the schema's relationships (resource embedding).
+    void loadForeignKeys(const QString &schema, const QByteArray &json);
     const TableInfo *table(const QString &schema, const QString &name) const;
+    // The ways to embed other tables in this one, sorted as PostgREST sorts them.
+    QList<Relationship> relationships(const QString &schema, const QString &table) const;
     QStringList tableNames(const QString &schema) const;
     // The functions of that name (its overloads), empty if there is none.
     QList<FunctionInfo> functions(const QString &schema, const QString &name) const;
@@ -87,6 +99,7 @@ private:
     QHash<QString, QHash<QString, TableInfo>> m_schemas;
     QHash<QString, QByteArray> m_descriptions;
     QHash<QString, QHash<QString, QList<FunctionInfo>>> m_functions;
+    QHash<QString, QHash<QString, QList<Relationship>>> m_relationships;
 };
 
 } // namespace Aiodata::Server

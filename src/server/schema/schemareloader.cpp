@@ -42,13 +42,16 @@ void SchemaReloader::read(PgPool *pool, const QStringList &schemas,
     for (const QString &name : schemas) {
         PgJob job;
         job.statements = {PgStatement{SchemaCache::describeSql(), {name.toUtf8(), "false", QByteArray()}},
-                          PgStatement{SchemaCache::rowSecuritySql(), {name.toUtf8(), QByteArray()}}};
+                          PgStatement{SchemaCache::rowSecuritySql(), {name.toUtf8(), QByteArray()}},
+                          PgStatement{SchemaCache::foreignKeysSql(), {name.toUtf8()}}};
         job.done = [state, name, done](const QList<PgResult> &results, const PgError &error) {
             if (state->error.isEmpty()) {
                 if (!error.isNull())
                     state->error = QStringLiteral("cannot read schema \"%1\": %2").arg(name, error.message);
-                else if (state->cache.load(name, results.value(0).value(0, 0), &state->error))
+                else if (state->cache.load(name, results.value(0).value(0, 0), &state->error)) {
                     state->cache.loadRowSecurity(name, results.value(1).value(0, 0));
+                    state->cache.loadForeignKeys(name, results.value(2).value(0, 0));
+                }
             }
             if (--state->remaining > 0)
                 return;
