@@ -275,6 +275,7 @@ void tst_Subsets::refusals_data()
     QTest::newRow("order") << "items" << "order=id" << "AIODATA007";
     QTest::newRow("limit") << "items" << "limit=3" << "AIODATA007";
     QTest::newRow("alias") << "items" << "select=id,k:kind" << "AIODATA007";
+    QTest::newRow("embedding") << "items" << "select=id,marks(id)" << "AIODATA007";
     QTest::newRow("unreadable table") << "owned" << "" << "PGRST205"; // anon may not SELECT it
 }
 

@@ -6,6 +6,8 @@
 
 #include <QUrl>
 
+#include <algorithm>
+
 namespace Aiodata::Server {
 
 std::optional<Subset> SubsetPlanner::plan(const SchemaCache &schema, const SubscriberContext &subscriber, const QString &id,
@@ -29,6 +31,15 @@ std::optional<Subset> SubsetPlanner::plan(const SchemaCache &schema, const Subsc
         return std::nullopt;
     if (request->rpc || !request->keyPath.isEmpty()) {
         *error = ApiError::invalidPath();
+        return std::nullopt;
+    }
+    // A live subset holds rows of one table: an embed would need the
+    // related tables' changes too.
+    const bool embeds = !request->embedQueries.isEmpty()
+        || std::any_of(request->selectItems.cbegin(), request->selectItems.cend(),
+                       [](const SelectItem &item) { return item.kind == SelectItem::Kind::Embed; });
+    if (embeds) {
+        *error = ApiError::subsetUnsupported(QStringLiteral("Embedding a related resource"));
         return std::nullopt;
     }
     if (!request->order.isEmpty()) {
