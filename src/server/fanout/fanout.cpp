@@ -440,20 +440,21 @@ void Fanout::sendSubsetReply(QWebSocket *socket, QLatin1String type, const QStri
 void Fanout::onClientMessage(QWebSocket *socket, const QString &text)
 {
     const ClientMessage message = ClientMessage::parse(text.toUtf8());
-    Subscriber *subscriber = nullptr;
-    for (Subscriber &s : m_subscribers) {
-        if (s.socket == socket)
-            subscriber = &s;
-    }
-    if (message.kind == ClientMessage::Kind::Invalid || !subscriber || !m_subsetPlanning) {
-        const SubsetRefusal refusal{QStringLiteral("AIODATA010"),
-                                    message.kind == ClientMessage::Kind::Invalid
-                                        ? message.problem
-                                        : QStringLiteral("Subscriptions are taken after hello"),
-                                    QString(), QString()};
+    const auto refuse = [&](const QString &code, const QString &text, const QString &details = QString()) {
+        const SubsetRefusal refusal{code, text, details, QString()};
         sendSubsetReply(socket, P::MessageType::SubscriptionError, message.id, message.table, &refusal);
+    };
+    const auto found = std::find_if(m_subscribers.begin(), m_subscribers.end(),
+                                    [socket](const Subscriber &s) { return s.socket == socket; });
+    if (message.kind == ClientMessage::Kind::Invalid) {
+        refuse(QStringLiteral("AIODATA010"), message.problem);
         return;
     }
+    if (found == m_subscribers.end() || !m_subsetPlanning) {
+        refuse(QStringLiteral("AIODATA010"), QStringLiteral("Subscriptions are taken after hello"));
+        return;
+    }
+    Subscriber *subscriber = &*found;
     QList<Subset> &subsets = subscriber->context.subsets;
     if (message.kind == ClientMessage::Kind::Unsubscribe) {
         subsets.removeIf([&message](const Subset &s) { return s.id == message.id; });
@@ -461,13 +462,8 @@ void Fanout::onClientMessage(QWebSocket *socket, const QString &text)
         sendSubsetReply(socket, P::MessageType::Unsubscribed, message.id, QString());
         return;
     }
-    const auto refuse = [&](const QString &code, const QString &text, const QString &details) {
-        const SubsetRefusal refusal{code, text, details, QString()};
-        sendSubsetReply(socket, P::MessageType::SubscriptionError, message.id, message.table, &refusal);
-    };
     if (std::any_of(subsets.cbegin(), subsets.cend(), [&message](const Subset &s) { return s.id == message.id; })) {
-        refuse(QStringLiteral("AIODATA011"), QStringLiteral("A subscription with this id exists on this connection"),
-               QString());
+        refuse(QStringLiteral("AIODATA011"), QStringLiteral("A subscription with this id exists on this connection"));
         return;
     }
     if (subsets.size() >= m_maxSubscriptions) {
