@@ -252,6 +252,29 @@ static std::optional<FilterTree> parseLogic(FilterTree::Kind kind, bool negate, 
     return tree;
 }
 
+// Whether a query key (or an embed key's last part) names a logic tree:
+// or, and, not.or, not.and.
+static bool isLogicKey(const QString &name)
+{
+    const QStringView bare = QStringView(name).mid(name.startsWith(QLatin1String("not.")) ? 4 : 0);
+    return bare == QLatin1String("or") || bare == QLatin1String("and");
+}
+
+// The tree of a logic key's value, `(condition,...)`; key is the whole
+// query key, for the message.
+static std::optional<FilterTree> parseLogicValue(const QString &name, const QString &key, const QString &value,
+                                                 ApiError *error)
+{
+    if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
+        *error = ApiError::unparsable(QStringLiteral("logic tree"), value,
+                                      QStringLiteral("expected %1=(condition,...)").arg(key));
+        return std::nullopt;
+    }
+    const auto kind = name.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
+    return parseLogic(kind, name.startsWith(QLatin1String("not.")), QStringView(value).mid(1, value.size() - 2), 1,
+                      value, error);
+}
+
 static std::optional<QList<OrderTerm>> parseOrder(const QString &text, ApiError *error)
 {
     QList<OrderTerm> terms;
@@ -560,15 +583,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
             }
         } else if (key == QLatin1String("on_conflict")) {
             // Upserts resolve on the primary key; accepted for client compatibility.
-        } else if (const bool negate = key.startsWith(QLatin1String("not."));
-                   key.mid(negate ? 4 : 0) == QLatin1String("or") || key.mid(negate ? 4 : 0) == QLatin1String("and")) {
-            if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
-                *error = ApiError::unparsable(QStringLiteral("logic tree"), value,
-                                              QStringLiteral("expected %1=(condition,...)").arg(key));
-                return std::nullopt;
-            }
-            const auto kind = key.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
-            const auto tree = parseLogic(kind, negate, QStringView(value).mid(1, value.size() - 2), 1, value, error);
+        } else if (isLogicKey(key)) {
+            const auto tree = parseLogicValue(key, key, value, error);
             if (!tree)
                 return std::nullopt;
             r.logic.append(*tree);
@@ -587,15 +603,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
                     return std::nullopt;
                 }
                 (last == QLatin1String("limit") ? q.limit : q.offset) = *n;
-            } else if (const bool negate = last.startsWith(QLatin1String("not."));
-                       last.mid(negate ? 4 : 0) == QLatin1String("or") || last.mid(negate ? 4 : 0) == QLatin1String("and")) {
-                if (!value.startsWith(QLatin1Char('(')) || !value.endsWith(QLatin1Char(')')) || value.size() < 3) {
-                    *error = ApiError::unparsable(QStringLiteral("logic tree"), value,
-                                                  QStringLiteral("expected %1=(condition,...)").arg(key));
-                    return std::nullopt;
-                }
-                const auto kind = last.endsWith(QLatin1String("or")) ? FilterTree::Kind::Or : FilterTree::Kind::And;
-                const auto tree = parseLogic(kind, negate, QStringView(value).mid(1, value.size() - 2), 1, value, error);
+            } else if (isLogicKey(last)) {
+                const auto tree = parseLogicValue(last, key, value, error);
                 if (!tree)
                     return std::nullopt;
                 q.logic.append(*tree);
