@@ -227,13 +227,14 @@ void SubsetFilter::flush()
                     const qsizetype rowCount = verdicts.value(mine.first().input).rows.size();
                     // Per row, the subsets it is in after the change.
                     QList<QStringList> inSubsets(rowCount);
+                    // Looked up once per change, not per subset (the key is the rows' text).
+                    const QList<QByteArray> &oldKeys = c.action == Change::Action::Update ? oldKeysOf(c, key) : noKeys;
                     for (const Judged &j : mine) {
                         const Subset &s = r.subscriber.subsets.at(j.subset);
                         const int cond = j.condition;
                         const Verdicts &v = verdicts.value(j.input);
                         QList<QByteArray> matched;
                         QList<QByteArray> matchedOld;
-                        const QList<QByteArray> &oldKeys = c.action == Change::Action::Update ? oldKeysOf(c, key) : noKeys;
                         for (qsizetype row = 0; row < v.rows.size(); ++row) {
                             if (!v.matches.at(row).value(cond))
                                 continue;
@@ -262,7 +263,6 @@ void SubsetFilter::flush()
                     // The old keys leave every other subset of the table (the
                     // client drops those it holds): one removal per set of
                     // subsets the rows are still in, not one per subset.
-                    const QList<QByteArray> &oldKeys = oldKeysOf(c, key);
                     QMap<QStringList, QList<QByteArray>> removals;
                     for (qsizetype row = 0; row < rowCount; ++row) {
                         if (inSubsets.at(row).size() < mine.size())
