@@ -10,6 +10,7 @@
 // real server.
 
 #include "testdatabase.h"
+#include "restcall.h"
 #include "testserver.h"
 
 #include <QJsonArray>
@@ -21,24 +22,8 @@
 #include <QSignalSpy>
 #include <QtTest>
 
-namespace {
-
-struct Answer
-{
-    int status = 0;
-    QByteArray body;
-    QByteArray contentRange;
-};
-
-// Equal as JSON values (arrays in order, objects in any key order).
-bool sameJson(const QByteArray &a, const QByteArray &b)
-{
-    const QJsonDocument x = QJsonDocument::fromJson('[' + a + ']');
-    const QJsonDocument y = QJsonDocument::fromJson('[' + b + ']');
-    return !x.isNull() && !y.isNull() && x == y;
-}
-
-} // namespace
+using RestCall::Answer;
+using RestCall::sameJson;
 
 class tst_Embedding : public QObject
 {
@@ -125,29 +110,12 @@ Answer tst_Embedding::get(const QString &path, const QList<QPair<QByteArray, QBy
     return send("GET", path, {}, headers);
 }
 
+// Writes as auth; reads as anon.
 Answer tst_Embedding::send(const QByteArray &method, const QString &path, const QByteArray &body,
                            const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    QUrl url = m_server.url();
-    url.setPath(path.section(QLatin1Char('?'), 0, 0));
-    url.setQuery(path.section(QLatin1Char('?'), 1));
-    QNetworkRequest r(url);
-    for (const auto &[name, value] : headers)
-        r.setRawHeader(name, value);
-    if (method != "GET") {
-        r.setRawHeader("Content-Type", "application/json");
-        r.setRawHeader("Authorization", "Bearer " + TestServer::token(QStringLiteral("auth")).toUtf8());
-    }
-    QNetworkReply *reply = m_nam.sendCustomRequest(r, method, body);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(10000);
-    Answer a;
-    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    a.body = reply->readAll();
-    a.contentRange = reply->rawHeader("Content-Range");
-    reply->deleteLater();
-    return a;
+    return RestCall::send(m_nam, m_server.url(), method, path, body, headers,
+                          method == "GET" ? QString() : QStringLiteral("auth"));
 }
 
 void tst_Embedding::embed_data()

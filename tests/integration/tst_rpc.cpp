@@ -8,6 +8,7 @@
 // the fixture differs). Real PostgreSQL, the real server.
 
 #include "testdatabase.h"
+#include "restcall.h"
 #include "testserver.h"
 
 #include <QJsonArray>
@@ -19,30 +20,9 @@
 #include <QSignalSpy>
 #include <QtTest>
 
-namespace {
-
-struct Answer
-{
-    int status = 0;
-    QByteArray body;
-    QByteArray contentType;
-    QByteArray contentRange;
-};
-
-// "header: value" lines as a list of pairs.
-using Headers = QList<QPair<QByteArray, QByteArray>>;
-
-// Equal as JSON values (a scalar body too); both empty is equal.
-bool sameJson(const QByteArray &a, const QByteArray &b)
-{
-    if (a.trimmed().isEmpty() || b.trimmed().isEmpty())
-        return a.trimmed().isEmpty() && b.trimmed().isEmpty();
-    const QJsonDocument x = QJsonDocument::fromJson('[' + a + ']');
-    const QJsonDocument y = QJsonDocument::fromJson('[' + b + ']');
-    return !x.isNull() && x == y;
-}
-
-} // namespace
+using RestCall::Answer;
+using RestCall::Headers;
+using RestCall::sameJson;
 
 class tst_Rpc : public QObject
 {
@@ -107,26 +87,7 @@ GRANT EXECUTE ON FUNCTION api.secret() TO auth;
 Answer tst_Rpc::request(const QByteArray &method, const QString &path, const QByteArray &body, const Headers &headers,
                         const QString &role)
 {
-    QUrl url = m_server.url();
-    url.setPath(path.section(QLatin1Char('?'), 0, 0));
-    url.setQuery(path.section(QLatin1Char('?'), 1));
-    QNetworkRequest r(url);
-    r.setRawHeader("Content-Type", "application/json");
-    for (const auto &[name, value] : headers)
-        r.setRawHeader(name, value);
-    if (!role.isEmpty())
-        r.setRawHeader("Authorization", "Bearer " + TestServer::token(role).toUtf8());
-    QNetworkReply *reply = m_nam.sendCustomRequest(r, method, body);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(10000);
-    Answer a;
-    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    a.body = reply->readAll();
-    a.contentType = reply->rawHeader("Content-Type");
-    a.contentRange = reply->rawHeader("Content-Range");
-    reply->deleteLater();
-    return a;
+    return RestCall::send(m_nam, m_server.url(), method, path, body, headers, role);
 }
 
 void tst_Rpc::call_data()
