@@ -64,6 +64,10 @@ public:
     static Cell readCell(const char *&p);
     QVariant value(int column) const { return cell(column).toVariant(); }
     bool hasMissing(int columns) const;
+    // Whether bytes from outside (a cache file) are a row of exactly columns
+    // cells that readCell() and compare() may walk: tags known, lengths in
+    // bounds, strings valid UTF-8. Rows built by append*() always are.
+    static bool isWellFormed(QByteArrayView bytes, int columns);
 
     // Key order and change detection on cells; the same results as
     // compareValues() and sameValue() on the decoded values, but the usual

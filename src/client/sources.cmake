@@ -11,6 +11,8 @@ set(AIODATA_CLIENT_SOURCES
   snapshotreader.cpp snapshotreader.h
   eventdecoder.cpp eventdecoder.h
   subsetquery.cpp subsetquery.h
+  cache/cachefile.cpp cache/cachefile.h
+  cache/cachestore.cpp cache/cachestore.h
   writetransport.h
   logging.cpp logging_p.h
 )
