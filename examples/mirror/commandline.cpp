@@ -15,8 +15,8 @@ CommandLine::CommandLine()
     , m_tokenOption(QStringLiteral("token"),
                     tr("JWT whose role claim picks the PostgreSQL role (default: $AIODATA_TOKEN; none: the anon role)."),
                     QStringLiteral("JWT"))
-    , m_cacheOption(QStringLiteral("cache"), tr("Offline cache folder (not supported yet)."), QStringLiteral("DIR"))
-    , m_offlineOption(QStringLiteral("offline"), tr("Read from the cache without a server (not supported yet)."))
+    , m_cacheOption(QStringLiteral("cache"), tr("Cache folder: the table opens from it, then follows the server from there."), QStringLiteral("DIR"))
+    , m_offlineOption(QStringLiteral("offline"), tr("Print the table from the --cache alone, without connecting."))
     , m_followOption(QStringLiteral("follow"), tr("After the rows, print one JSON line per change applied, until killed."))
     , m_createOption(QStringLiteral("create"), tr("Insert a row (a JSON object) or rows (a JSON array of objects)."),
                      QStringLiteral("JSON"))
@@ -64,9 +64,10 @@ Exit codes:
   1  the server refused (bad token, no privilege, a constraint, a QUERY it does
      not take): its message on stderr
   2  usage: a bad command line, a table the server does not list for this role
-     (or without a primary key), --cache or --offline (not supported yet)
+     (or without a primary key), --cache with a write (not supported yet)
   3  the server is unreachable (or did not answer within 15 seconds)
-  4  the cache is unusable (reserved)
+  4  the cache is unusable: --offline and no cached copy of TABLE for this
+     server and token (never mirrored with --cache, or discarded as damaged)
 )");
 }
 
@@ -177,10 +178,14 @@ bool CommandLine::parse(const QStringList &arguments, const QString &environment
 
 bool CommandLine::checkSupported()
 {
-    if (!m_options.cacheDir.isEmpty() || m_parser.isSet(m_cacheOption))
-        return fail(tr("--cache is not supported yet: the offline cache is not built."));
-    if (m_options.offline)
-        return fail(tr("--offline is not supported yet: the offline cache is not built."));
+    if (m_options.offline && m_options.cacheDir.isEmpty())
+        return fail(tr("--offline needs --cache DIR."));
+    if (!m_options.cacheDir.isEmpty() && m_options.mode != Options::Read)
+        return fail(tr("--cache with --create, --update or --remove is not supported yet: the durable write queue is not built."));
+    if (m_options.offline && !m_options.query.isEmpty())
+        return fail(tr("--offline with a QUERY is not supported yet: subsets are not cached."));
+    if (m_options.offline && m_options.follow)
+        return fail(tr("--follow needs the server; it does not go with --offline."));
     return true;
 }
 

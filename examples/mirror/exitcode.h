@@ -8,7 +8,7 @@ enum ExitCode : int {
     Refused = 1,       // the server refused: token, privilege, constraint, ...
     Usage = 2,         // bad command line, unknown table, not supported yet
     Unreachable = 3,   // no server at --url (or no answer in time)
-    CacheUnusable = 4, // reserved for --cache/--offline
+    CacheUnusable = 4, // --offline: no usable cached copy of the table
 };
 
 } // namespace Aiodata::Mirror

@@ -34,6 +34,7 @@ Mirror::Mirror(const Options &options, QObject *parent)
 {
     m_client.setUrl(options.url);
     m_client.setToken(options.token);
+    m_client.setCacheDirectory(options.cacheDir);
     // A QUERY mirrors a subset: a selective stream with no whole table.
     if (!options.query.isEmpty())
         m_client.setSyncedTables({});
@@ -49,6 +50,10 @@ Mirror::Mirror(const Options &options, QObject *parent)
     connect(&m_client, &Client::errorOccurred, this, &Mirror::onError);
     connect(&m_client, &Client::statusChanged, this, &Mirror::onStatus);
     connect(&m_client, &Client::tableRemoved, this, [this](TableModel *model) {
+        if (model == m_model && m_client.isFromCache()) {
+            m_model = nullptr; // the cache's copy, of a shape the server no longer has: its new model follows
+            return;
+        }
         if (model == m_model && !m_writing)
             finish(Refused, tr("Table %1 is gone from the server's schema (dropped, no longer readable, or its "
                                "columns changed); run again.")
@@ -60,8 +65,26 @@ Mirror::~Mirror() = default;
 
 void Mirror::start()
 {
+    if (m_options.offline) {
+        connect(&m_client, &Client::cacheOpened, this, &Mirror::onCacheOpened);
+        m_client.openCache();
+        return;
+    }
     m_connectTimeout.start();
     m_client.start();
+}
+
+// --offline: the cache alone.
+void Mirror::onCacheOpened()
+{
+    m_model = m_client.table(m_options.table);
+    if (!m_model) {
+        finish(CacheUnusable, tr("No cached copy of table %1 for %2 and this token in %3 (mirror it once without --offline).")
+                                  .arg(m_options.table, m_options.url.toDisplayString(), m_options.cacheDir));
+        return;
+    }
+    printTable();
+    finish(Done);
 }
 
 void Mirror::finish(int exitCode, const QString &message)
@@ -81,9 +104,16 @@ void Mirror::finish(int exitCode, const QString &message)
 // when it sees none.
 void Mirror::onTablesKnown()
 {
-    m_connectTimeout.stop();
-    if (m_finished || m_model)
+    if (m_finished || m_model || m_options.offline)
         return;
+    if (m_client.isFromCache()) {
+        // The cache's tables, not yet the server's word: a table missing
+        // here may still come with the server's description.
+        if (m_options.query.isEmpty())
+            m_model = m_client.table(m_options.table);
+        return;
+    }
+    m_connectTimeout.stop();
     if (!m_options.query.isEmpty()) {
         onSubsetKnown();
         return;

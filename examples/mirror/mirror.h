@@ -36,6 +36,7 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
+    void onCacheOpened();
     void onTablesKnown();
     void onSubsetKnown();
     void onReady();

@@ -1,5 +1,7 @@
 #include "client.h"
 
+#include "cache/cachestore.h"
+
 #include "eventdecoder.h"
 #include "protocol/messages.h"
 #include "protocol/pgsnapshot.h"
@@ -30,6 +32,7 @@
 #include <QHash>
 
 #include <memory>
+#include <limits>
 #include <optional>
 
 namespace Aiodata {
@@ -97,6 +100,20 @@ public:
     void subsetFailed(const QString &id, const QString &code, const QString &message);
     void dropSubset(const QString &id);
 
+    // The cache (cacheDirectory): filled from before connecting, written
+    // (at most once a second, on its worker) while the models follow the server.
+    QString urlText() const { return url.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::StripTrailingSlash).toString(); }
+    void loadCache(bool thenConnect);
+    void onCacheLoaded(Internal::CacheStore::Loaded loaded);
+    void cacheDone();
+    void setFromCache(bool value);
+    // The hello's identity: remembered for the token; rows of another one go.
+    void identify(const QJsonObject &hello);
+    // Every model goes, with the stream position: its rows were another identity's.
+    void forgetModels();
+    void markUnsaved(TableModel *model);
+    void saveCache();
+
     Client *q;
     QUrl url = QUrl(QStringLiteral("http://localhost:4000"));
     QString token;
@@ -144,6 +161,24 @@ public:
     bool everReady = false;
     int backoffMs = 0;
     QTimer retryTimer;
+
+    std::unique_ptr<Internal::CacheStore> cache;
+    // Whose rows the models hold (from the cache, or the last hello); none: unknown.
+    std::optional<Internal::CacheIdentity> identity;
+    bool cacheOpen = false;          // the models hold (or started from) identity's cache
+    bool cacheLoading = false;
+    bool connectAfterCache = false;  // start() waits for the cache
+    bool fromCache = false;
+    // The rows equal the stream at (epoch, lastSeq) plus what snapshots
+    // says: false while a new load replaces them.
+    bool consistent = false;
+    // A cached model saved at a later position than lastSeq: the replay up
+    // to there is in its rows already.
+    QHash<TableModel *, quint64> cachedSeq;
+    quint64 applyingSeq = 0;         // of the transaction being applied
+    QSet<TableModel *> unsaved;
+    QTimer saveTimer;
+    QJsonArray schemaTables;         // the last GET /'s tables
 };
 
 QNetworkRequest Client::Private::request(const QByteArray &path) const
@@ -277,8 +312,9 @@ void Client::Private::onSchema(QNetworkReply *reply)
     if (!body)
         return;
     const QJsonObject schema = QJsonDocument::fromJson(*body).object();
+    schemaTables = schema.value(QLatin1String("tables")).toArray();
     // Every model is snapshotted once hello is here, new or not; after a resume, the new ones.
-    mergeSchema(schema.value(QLatin1String("tables")).toArray());
+    mergeSchema(schemaTables);
     haveSchema = true;
     if (socketLost) {
         const auto [e, message] = *socketLost;
@@ -355,6 +391,8 @@ QStringList Client::Private::mergeSchema(const QJsonArray &tables)
         if (!present.contains(name)) {
             removeModel(name);
             removed = true;
+            if (cache && identity)
+                cache->remove(*identity, name); // gone from the schema (or from what the role may read)
         }
     }
     if (removed || !added.isEmpty())
@@ -371,6 +409,8 @@ void Client::Private::removeModel(const QString &name)
         return;
     loading.remove(model);
     snapshots.remove(model);
+    cachedSeq.remove(model);
+    unsaved.remove(model);
     qCDebug(lcClient) << "table" << name << "removed";
     Q_EMIT q->tableRemoved(model);
     model->deleteLater();
@@ -406,7 +446,8 @@ void Client::Private::onSchemaReloaded(QNetworkReply *reply)
         reloadSchema(); // this answer may predate the latest change: ask again
         return;
     }
-    const QStringList added = mergeSchema(QJsonDocument::fromJson(*body).object().value(QLatin1String("tables")).toArray());
+    schemaTables = QJsonDocument::fromJson(*body).object().value(QLatin1String("tables")).toArray();
+    const QStringList added = mergeSchema(schemaTables);
     // The same hand-off as the first load, per table: the stream is already
     // open, so events of a new table wait for its snapshot and are applied
     // over it unless the snapshot already holds them.
@@ -478,8 +519,10 @@ void Client::Private::onMessage(const QString &message)
 void Client::Private::onHello(const QJsonObject &m)
 {
     streaming = true;
+    identify(m);
     const QString newEpoch = m.value(Protocol::Field::Epoch).toString();
-    if (m.value(Protocol::Field::Resumed).toBool() && newEpoch == epoch && everReady) {
+    // Rows from the cache resume like rows of an earlier connection.
+    if (m.value(Protocol::Field::Resumed).toBool() && newEpoch == epoch && (everReady || fromCache)) {
         // Nothing lost: the server replays what we missed right after hello.
         qCDebug(lcClient) << "resumed after" << lastSeq;
         // Tables that came or changed shape while away: the replay has
@@ -500,6 +543,7 @@ void Client::Private::onHello(const QJsonObject &m)
         return;
     }
     epoch = newEpoch;
+    consistent = false; // until every table is fetched again
     // Everything up to hello's position is in the snapshots about to be
     // taken; later transactions come as events.
     lastSeq = Internal::jsonToUnsigned<quint64>(m.value(Protocol::Field::Seq));
@@ -513,6 +557,7 @@ void Client::Private::onHello(const QJsonObject &m)
 void Client::Private::fetchSnapshots()
 {
     snapshots.clear();
+    cachedSeq.clear();
     snapshotsTotal = snapshotsLeft = int(models.size());
     if (snapshotsLeft == 0) {
         becomeReady();
@@ -524,6 +569,7 @@ void Client::Private::fetchSnapshots()
 
 void Client::Private::fetchSnapshot(TableModel *model)
 {
+    cachedSeq.remove(model); // its rows are replaced
     QByteArray path = "/query/" + QUrl::toPercentEncoding(model->name());
     if (TableModelPrivate::get(model)->isSubset()) // a subset's fill: its filter, its columns and the key
         path += '?' + Internal::fillQuery(model->query(), model->columnNames());
@@ -565,8 +611,10 @@ void Client::Private::onSnapshot(TableModel *model, QNetworkReply *reply, Intern
         return;
     }
     m->setLoaded();
-    if (!m->isSubset())
+    if (!m->isSubset()) {
         unfilled.remove(model->name());
+        markUnsaved(model);
+    }
     if (const auto waiting = loading.find(model); waiting != loading.end()) {
         // A table that came with a schema reload, or a subset: its events so far, over the snapshot.
         const auto changes = std::move(*waiting);
@@ -588,11 +636,15 @@ void Client::Private::becomeReady()
         applyMessage(e);
     backoffMs = 0;
     everReady = true;
+    consistent = true;
+    setFromCache(false);
     error = NoError;
     errorString.clear();
     setProgress(1);
     setStatus(Ready);
     Q_EMIT q->ready();
+    if (!unsaved.isEmpty() && !saveTimer.isActive())
+        saveTimer.start();
     if (std::exchange(schemaStale, false))
         reloadSchema();
 }
@@ -601,10 +653,14 @@ void Client::Private::applyMessage(const QJsonObject &message)
 {
     // One transaction, applied in one go: views repaint after all of it.
     const Internal::ServerMessage m = Internal::decodeServerMessage(message);
+    applyingSeq = m.seq;
     for (const Internal::ServerChange &change : m.changes)
         applyChange(change, m.xid);
+    applyingSeq = 0;
     lastSeq = qMax(lastSeq, m.seq);
     haveSeq = true;
+    for (auto it = cachedSeq.begin(); it != cachedSeq.end();)
+        it = *it <= lastSeq ? cachedSeq.erase(it) : std::next(it);
     // The stream lags behind commits, so a transaction a snapshot already
     // holds may arrive after the client is ready. Events come in commit
     // order: after the first one a snapshot does not hold, none it holds can
@@ -648,8 +704,14 @@ void Client::Private::applyChangeTo(TableModel *model, const Internal::ServerCha
     const auto snapshot = snapshots.constFind(model);
     if (snapshot != snapshots.constEnd() && xid != 0 && snapshot->sees(xid))
         return;
+    // The same for a replay of what a cached model's file holds already.
+    if (const auto cached = cachedSeq.constFind(model); cached != cachedSeq.constEnd() && applyingSeq != 0
+        && applyingSeq <= *cached)
+        return;
     if (!Internal::applyServerChange(model, change))
         qCWarning(lcClient) << "unknown event action" << change.actionName;
+    else if (!TableModelPrivate::get(model)->isSubset())
+        markUnsaved(model);
 }
 
 void Client::Private::onSocketDisconnected()
@@ -777,6 +839,163 @@ void Client::Private::dropSubset(const QString &id)
     }
 }
 
+void Client::Private::loadCache(bool thenConnect)
+{
+    connectAfterCache = connectAfterCache || thenConnect;
+    if (cacheLoading)
+        return;
+    const std::optional<Internal::CacheIdentity> found = cache ? cache->identityOf(urlText(), token) : std::nullopt;
+    if (!cache || (cacheOpen && found && found == identity)) {
+        // Nothing to read, or the models already hold it (and are newer).
+        QTimer::singleShot(0, q, [this] { cacheDone(); });
+        cacheLoading = true;
+        return;
+    }
+    // Rows held for another identity (or for none known) must not stay.
+    if (!models.isEmpty() && identity != found)
+        forgetModels();
+    identity = found;
+    cacheOpen = true;
+    cacheLoading = true;
+    if (!found) {
+        qCDebug(lcCache) << "no cache for this server and token yet";
+        QTimer::singleShot(0, q, [this] { cacheDone(); });
+        return;
+    }
+    qCDebug(lcCache) << "opening the cache of" << found->role << "on" << found->url << found->schema;
+    cache->load(*found, q, [this](Internal::CacheStore::Loaded loaded) { onCacheLoaded(std::move(loaded)); });
+}
+
+void Client::Private::onCacheLoaded(Internal::CacheStore::Loaded loaded)
+{
+    for (const QString &file : std::as_const(loaded.discarded))
+        qCWarning(lcCache) << "discarded a cache file:" << file << "(the table is fetched from the server)";
+    QString cachedEpoch;
+    quint64 minSeq = std::numeric_limits<quint64>::max();
+    bool added = false;
+    for (Internal::CacheFile::Contents &table : loaded.tables) {
+        const QString name = table.header.tableName();
+        if (!isSynced(name) || models.contains(name))
+            continue;
+        // One stream position for all: tables of another epoch are fetched.
+        if (cachedEpoch.isEmpty())
+            cachedEpoch = table.header.epoch;
+        if (table.header.epoch != cachedEpoch)
+            continue;
+        addModel(table.header.table);
+        available.insert(name, table.header.table);
+        TableModel *model = models.value(name);
+        TableModelPrivate *m = TableModelPrivate::get(model);
+        m->replaceRowsRead(std::move(table.rows));
+        m->setLoaded();
+        cachedSeq.insert(model, table.header.seq);
+        minSeq = qMin(minSeq, table.header.seq);
+        if (const auto snapshot = Protocol::PgSnapshot::parse(table.header.snapshot))
+            snapshots.insert(model, *snapshot);
+        added = true;
+    }
+    if (added) {
+        // Resume after the oldest file's position; the others skip what they hold.
+        epoch = cachedEpoch;
+        lastSeq = minSeq;
+        haveSeq = true;
+        consistent = true;
+        for (auto it = cachedSeq.begin(); it != cachedSeq.end();)
+            it = *it <= lastSeq ? cachedSeq.erase(it) : std::next(it);
+        qCDebug(lcCache) << "opened" << models.size() << "tables at" << epoch << lastSeq;
+        Q_EMIT q->tablesChanged();
+        setFromCache(true);
+    }
+    cacheDone();
+}
+
+void Client::Private::cacheDone()
+{
+    cacheLoading = false;
+    Q_EMIT q->cacheOpened();
+    if (std::exchange(connectAfterCache, false) && status != Disconnected)
+        connectToServer();
+}
+
+void Client::Private::setFromCache(bool value)
+{
+    if (fromCache == value)
+        return;
+    fromCache = value;
+    Q_EMIT q->fromCacheChanged(value);
+}
+
+void Client::Private::identify(const QJsonObject &hello)
+{
+    if (!cache)
+        return;
+    const Internal::CacheIdentity seen{urlText(), hello.value(Protocol::Field::Role).toString(),
+                                       hello.value(Protocol::Field::Schema).toString()};
+    cache->remember(token, seen);
+    if (identity && *identity != seen) {
+        // The server now gives this token another role (or schema): what
+        // the models show is not for it. Start again from the description.
+        qCWarning(lcCache) << "the token is now role" << seen.role << "not" << identity->role << ": the cached rows go";
+        forgetModels();
+        mergeSchema(schemaTables);
+    }
+    identity = seen;
+    cacheOpen = true;
+}
+
+void Client::Private::forgetModels()
+{
+    const QStringList names = models.keys();
+    for (const QString &name : names)
+        removeModel(name);
+    if (!names.isEmpty())
+        Q_EMIT q->tablesChanged();
+    snapshots.clear();
+    cachedSeq.clear();
+    unsaved.clear();
+    epoch.clear();
+    lastSeq = 0;
+    haveSeq = false;
+    everReady = false;
+    consistent = false;
+    setFromCache(false);
+}
+
+void Client::Private::markUnsaved(TableModel *model)
+{
+    if (!cache || !identity)
+        return;
+    unsaved.insert(model);
+    if (!saveTimer.isActive())
+        saveTimer.start();
+}
+
+void Client::Private::saveCache()
+{
+    if (!cache || !identity || !consistent)
+        return; // saved once the rows are consistent again (becomeReady)
+    for (auto it = unsaved.begin(); it != unsaved.end();) {
+        TableModel *model = *it;
+        TableModelPrivate *m = TableModelPrivate::get(model);
+        if (loading.contains(model) || !m->loaded) {
+            ++it; // its snapshot is on its way: later
+            continue;
+        }
+        Internal::CacheHeader header;
+        header.url = identity->url;
+        header.role = identity->role;
+        header.schema = identity->schema;
+        header.table = described.value(model->name());
+        header.epoch = epoch;
+        header.seq = qMax(lastSeq, cachedSeq.value(model));
+        if (const auto snapshot = snapshots.constFind(model); snapshot != snapshots.constEnd())
+            header.snapshot = snapshot->toText();
+        // The rows are shared with the worker: no copy unless the model changes meanwhile.
+        cache->save(*identity, header, m->rows);
+        it = unsaved.erase(it);
+    }
+}
+
 Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
                                   const QByteArray &body)
 {
@@ -805,10 +1024,15 @@ Client::Client(QObject *parent)
     d->network = new QNetworkAccessManager(this);
     d->retryTimer.setSingleShot(true);
     connect(&d->retryTimer, &QTimer::timeout, this, [this] { d->connectToServer(); });
+    // Changes come in bursts: one write of a table per second at most.
+    d->saveTimer.setSingleShot(true);
+    d->saveTimer.setInterval(1000);
+    connect(&d->saveTimer, &QTimer::timeout, this, [this] { d->saveCache(); });
 }
 
 Client::~Client()
 {
+    d->saveCache(); // and the store waits for its files when it goes
     d->abortPending();
     // Subset models go first, while d still takes their destroyed().
     const QList<TableModel *> models = subsets();
@@ -853,6 +1077,22 @@ void Client::setSyncedTables(const QStringList &tables)
     d->setStatus(d->everReady ? Reconnecting : Connecting);
     d->connectToServer();
 }
+
+QString Client::cacheDirectory() const { return d->cache ? d->cache->directory() : QString(); }
+
+void Client::setCacheDirectory(const QString &directory)
+{
+    if (cacheDirectory() == directory)
+        return;
+    d->saveCache(); // what is unsaved belongs to the old folder
+    d->cache.reset(directory.isEmpty() ? nullptr : new Internal::CacheStore(directory));
+    d->cacheOpen = false;
+    Q_EMIT cacheDirectoryChanged();
+}
+
+bool Client::isFromCache() const { return d->fromCache; }
+
+void Client::openCache() { d->loadCache(false); }
 
 QStringList Client::tableNames() const { return d->models.keys(); }
 TableModel *Client::table(const QString &name) const { return d->models.value(name); }
@@ -910,13 +1150,18 @@ void Client::start()
         return;
     d->backoffMs = 0;
     d->setStatus(Connecting);
-    d->connectToServer();
+    if (d->cache)
+        d->loadCache(true); // the models from disk first, then the server
+    else
+        d->connectToServer();
 }
 
 void Client::stop()
 {
     d->retryTimer.stop();
     d->abortPending();
+    d->connectAfterCache = false;
+    d->saveCache();
     d->setStatus(Disconnected);
 }
 

@@ -39,6 +39,16 @@ class AIODATA_EXPORT Client : public QObject
     // (GET /state?tables=...); {} syncs no whole table. Subset models need a
     // list. Set while started, the client reconnects.
     Q_PROPERTY(QStringList syncedTables READ syncedTables WRITE setSyncedTables NOTIFY syncedTablesChanged)
+    // A folder for the cache (empty, the default: none). With one, the
+    // models of whole tables are kept on disk with the stream position
+    // they are consistent with, per server, schema and role; start() fills
+    // them from it before any network call, then resumes the stream from
+    // there (or fetches the tables again and merges, emitting only what
+    // differs). Set before start().
+    Q_PROPERTY(QString cacheDirectory READ cacheDirectory WRITE setCacheDirectory NOTIFY cacheDirectoryChanged)
+    // The models hold what the cache had: rows of the server at a past
+    // position, not yet confirmed (false again once Ready).
+    Q_PROPERTY(bool fromCache READ isFromCache NOTIFY fromCacheChanged)
     Q_PROPERTY(Error error READ error NOTIFY errorOccurred)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
 public:
@@ -76,6 +86,10 @@ public:
     QStringList syncedTables() const;
     void setSyncedTables(const QStringList &tables);
 
+    QString cacheDirectory() const;
+    void setCacheDirectory(const QString &directory);
+    bool isFromCache() const;
+
     QStringList tableNames() const;
     Q_INVOKABLE Aiodata::TableModel *table(const QString &name) const;
     QList<TableModel *> tables() const;
@@ -99,11 +113,19 @@ public:
 public Q_SLOTS:
     void start();
     void stop();
+    // Fills the models from the cache of the current url and token, without
+    // connecting; cacheOpened() when done (also when there is nothing to
+    // read: the server never identified this token, or no cacheDirectory).
+    // start() does this first by itself.
+    void openCache();
 
 Q_SIGNALS:
     void urlChanged();
     void tokenChanged();
     void syncedTablesChanged();
+    void cacheDirectoryChanged();
+    void fromCacheChanged(bool fromCache);
+    void cacheOpened();
     void statusChanged(Aiodata::Client::Status status);
     void progressChanged(qreal progress);
     void tablesChanged();

@@ -5,6 +5,7 @@
 // pg_current_snapshot()'s "xmin:xmax:xip,..." (64-bit ids); events carry
 // the low 32 bits of a transaction id, compared modulo 2^32 as PostgreSQL does.
 
+#include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
 
@@ -31,6 +32,15 @@ struct PgSnapshot
                 s.inProgress.append(quint32(id.toULongLong()));
         }
         return s;
+    }
+
+    // The text parse() reads (ids as the low 32 bits they are kept in).
+    QByteArray toText() const
+    {
+        QByteArray text = QByteArray::number(xmin) + ':' + QByteArray::number(xmax) + ':';
+        for (qsizetype i = 0; i < inProgress.size(); ++i)
+            text += (i ? "," : "") + QByteArray::number(inProgress.at(i));
+        return text;
     }
 
     // Whether the transaction had committed when the snapshot was taken.
