@@ -135,21 +135,31 @@
     </message>
     <message>
         <location filename="../examples/viewer/commandline.cpp" line="9"/>
+        <source>Keep the tables in this folder: they open from it at the next start, also without a server.</source>
+        <translation>Die Tabellen in diesem Ordner behalten: Beim nächsten Start öffnen sie sich daraus, auch ohne Server.</translation>
+    </message>
+    <message>
+        <location filename="../examples/viewer/commandline.cpp" line="11"/>
+        <source>folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <location filename="../examples/viewer/commandline.cpp" line="12"/>
         <source>User interface language, e.g. de or fr.</source>
         <translation>Sprache der Oberfläche, z. B. de oder fr.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/commandline.cpp" line="9"/>
+        <location filename="../examples/viewer/commandline.cpp" line="12"/>
         <source>language</source>
         <translation>sprache</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/commandline.cpp" line="11"/>
+        <location filename="../examples/viewer/commandline.cpp" line="14"/>
         <source>Shows the tables of an aiodata server, live.</source>
         <translation>Zeigt die Tabellen eines aiodata-Servers, live.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/commandline.cpp" line="37"/>
+        <location filename="../examples/viewer/commandline.cpp" line="42"/>
         <source>Not a server URL: %1</source>
         <translation>Keine Server-URL: %1</translation>
     </message>
@@ -329,71 +339,76 @@
         <translation>Hauptleiste</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="211"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="232"/>
         <source>Disconnected</source>
         <translation>Getrennt</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="213"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="234"/>
         <source>Connecting to %1…</source>
         <translation>Verbinde mit %1…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="215"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="236"/>
         <source>Loading tables from %1…</source>
         <translation>Lade Tabellen von %1…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="217"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="238"/>
         <source>Connected to %1</source>
         <translation>Verbunden mit %1</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="219"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="240"/>
         <source>Connection to %1 lost; reconnecting…</source>
         <translation>Verbindung zu %1 verloren; verbinde erneut…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="244"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="265"/>
+        <source>%1 — showing the offline copy</source>
+        <translation>%1 – zeigt die Offline-Kopie</translation>
+    </message>
+    <message>
+        <location filename="../examples/viewer/mainwindow.cpp" line="267"/>
         <source>%1 (read only)</source>
         <translation>%1 (nur lesen)</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="246"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="269"/>
         <source>Not connected: choose File › Connect…</source>
         <translation>Nicht verbunden: Datei › Verbinden… wählen</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="273"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="296"/>
         <source>The server refused the token. %1
 Choose File › Connect… to enter another token or to connect read only.</source>
         <translation>Der Server hat das Token abgelehnt. %1
 Wählen Sie Datei › Verbinden…, um ein anderes Token einzugeben oder nur lesend zu verbinden.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="277"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="300"/>
         <source>No connection to the server. %1
 Retrying…</source>
         <translation>Keine Verbindung zum Server. %1
 Neuer Versuch läuft…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="282"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="305"/>
         <source>The server reported a problem. %1</source>
         <translation>Der Server meldet ein Problem. %1</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="305"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="328"/>
         <source>All tables loaded.</source>
         <translation>Alle Tabellen geladen.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="336"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="359"/>
         <source>%1: 1 row</source>
         <translation>%1: 1 Zeile</translation>
     </message>
     <message numerus="yes">
-        <location filename="../examples/viewer/mainwindow.cpp" line="336"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="359"/>
         <source>%1: %n rows</source>
         <translation>
             <numerusform>%1: %n Zeile</numerusform>
@@ -401,12 +416,12 @@ Neuer Versuch läuft…</translation>
         </translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="338"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="361"/>
         <source>%1: %2 of 1 row shown</source>
         <translation>%1: %2 von 1 Zeile angezeigt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../examples/viewer/mainwindow.cpp" line="340"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="363"/>
         <source>%1: %2 of %n rows shown</source>
         <translation>
             <numerusform>%1: %2 von %n Zeile angezeigt</numerusform>
@@ -414,12 +429,12 @@ Neuer Versuch läuft…</translation>
         </translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="401"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="424"/>
         <source>Deleting 1 row…</source>
         <translation>Lösche 1 Zeile…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../examples/viewer/mainwindow.cpp" line="401"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="424"/>
         <source>Deleting %n rows…</source>
         <translation>
             <numerusform>Lösche %n Zeile…</numerusform>
@@ -427,17 +442,17 @@ Neuer Versuch läuft…</translation>
         </translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="356"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="379"/>
         <source>aiodata viewer</source>
         <translation>aiodata-Viewer</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="360"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="383"/>
         <source>%1 (read only) – aiodata viewer</source>
         <translation>%1 (nur lesen) – aiodata-Viewer</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="361"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="384"/>
         <source>%1 – aiodata viewer</source>
         <translation>%1 – aiodata-Viewer</translation>
     </message>

@@ -135,21 +135,31 @@
     </message>
     <message>
         <location filename="../examples/viewer/commandline.cpp" line="9"/>
+        <source>Keep the tables in this folder: they open from it at the next start, also without a server.</source>
+        <translation>Garder les tables dans ce dossier : elles s’ouvrent depuis lui au prochain démarrage, même sans serveur.</translation>
+    </message>
+    <message>
+        <location filename="../examples/viewer/commandline.cpp" line="11"/>
+        <source>folder</source>
+        <translation>dossier</translation>
+    </message>
+    <message>
+        <location filename="../examples/viewer/commandline.cpp" line="12"/>
         <source>User interface language, e.g. de or fr.</source>
         <translation>Langue de l’interface, par ex. de ou fr.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/commandline.cpp" line="9"/>
+        <location filename="../examples/viewer/commandline.cpp" line="12"/>
         <source>language</source>
         <translation>langue</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/commandline.cpp" line="11"/>
+        <location filename="../examples/viewer/commandline.cpp" line="14"/>
         <source>Shows the tables of an aiodata server, live.</source>
         <translation>Affiche les tables d’un serveur aiodata, en direct.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/commandline.cpp" line="37"/>
+        <location filename="../examples/viewer/commandline.cpp" line="42"/>
         <source>Not a server URL: %1</source>
         <translation>Ce n’est pas une URL de serveur : %1</translation>
     </message>
@@ -329,71 +339,76 @@
         <translation>Principale</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="211"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="232"/>
         <source>Disconnected</source>
         <translation>Déconnecté</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="213"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="234"/>
         <source>Connecting to %1…</source>
         <translation>Connexion à %1…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="215"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="236"/>
         <source>Loading tables from %1…</source>
         <translation>Chargement des tables de %1…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="217"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="238"/>
         <source>Connected to %1</source>
         <translation>Connecté à %1</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="219"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="240"/>
         <source>Connection to %1 lost; reconnecting…</source>
         <translation>Connexion à %1 perdue ; reconnexion…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="244"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="265"/>
+        <source>%1 — showing the offline copy</source>
+        <translation>%1 – copie hors ligne affichée</translation>
+    </message>
+    <message>
+        <location filename="../examples/viewer/mainwindow.cpp" line="267"/>
         <source>%1 (read only)</source>
         <translation>%1 (lecture seule)</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="246"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="269"/>
         <source>Not connected: choose File › Connect…</source>
         <translation>Non connecté : choisissez Fichier › Se connecter…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="273"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="296"/>
         <source>The server refused the token. %1
 Choose File › Connect… to enter another token or to connect read only.</source>
         <translation>Le serveur a refusé le jeton. %1
 Choisissez Fichier › Se connecter… pour saisir un autre jeton ou vous connecter en lecture seule.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="277"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="300"/>
         <source>No connection to the server. %1
 Retrying…</source>
         <translation>Pas de connexion au serveur. %1
 Nouvelle tentative…</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="282"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="305"/>
         <source>The server reported a problem. %1</source>
         <translation>Le serveur signale un problème. %1</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="305"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="328"/>
         <source>All tables loaded.</source>
         <translation>Toutes les tables sont chargées.</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="336"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="359"/>
         <source>%1: 1 row</source>
         <translation>%1 : 1 ligne</translation>
     </message>
     <message numerus="yes">
-        <location filename="../examples/viewer/mainwindow.cpp" line="336"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="359"/>
         <source>%1: %n rows</source>
         <translation>
             <numerusform>%1 : %n ligne</numerusform>
@@ -401,12 +416,12 @@ Nouvelle tentative…</translation>
         </translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="338"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="361"/>
         <source>%1: %2 of 1 row shown</source>
         <translation>%1 : %2 sur 1 ligne</translation>
     </message>
     <message numerus="yes">
-        <location filename="../examples/viewer/mainwindow.cpp" line="340"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="363"/>
         <source>%1: %2 of %n rows shown</source>
         <translation>
             <numerusform>%1 : %2 sur %n ligne</numerusform>
@@ -414,12 +429,12 @@ Nouvelle tentative…</translation>
         </translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="401"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="424"/>
         <source>Deleting 1 row…</source>
         <translation>Suppression d’une ligne…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../examples/viewer/mainwindow.cpp" line="401"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="424"/>
         <source>Deleting %n rows…</source>
         <translation>
             <numerusform>Suppression de %n ligne…</numerusform>
@@ -427,17 +442,17 @@ Nouvelle tentative…</translation>
         </translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="356"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="379"/>
         <source>aiodata viewer</source>
         <translation>Visionneuse aiodata</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="360"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="383"/>
         <source>%1 (read only) – aiodata viewer</source>
         <translation>%1 (lecture seule) – Visionneuse aiodata</translation>
     </message>
     <message>
-        <location filename="../examples/viewer/mainwindow.cpp" line="361"/>
+        <location filename="../examples/viewer/mainwindow.cpp" line="384"/>
         <source>%1 – aiodata viewer</source>
         <translation>%1 – Visionneuse aiodata</translation>
     </message>

@@ -17,6 +17,7 @@ ApplicationWindow {
     property string initialUrl: "http://localhost:4000"
     property string initialToken: ""
     property bool connectAtStart: false
+    property string cacheDirectory: "" // --cache: the tables open from it, also without a server
 
     // For main.cpp's --quit-after-load: the client, the current tab's table
     // and how many rows its view shows.
@@ -28,6 +29,11 @@ ApplicationWindow {
     property string problem: ""
 
     function statusText() {
+        const text = connectionText()
+        return client.fromCache ? qsTr("%1 (offline copy)").arg(text) : text
+    }
+
+    function connectionText() {
         switch (client.status) {
         case Client.Disconnected:
             return qsTr("Not connected")
@@ -54,6 +60,7 @@ ApplicationWindow {
         id: client
         url: window.initialUrl
         token: window.initialToken
+        cacheDirectory: window.cacheDirectory
         active: window.connectAtStart
         onErrorOccurred: (error, errorString) => window.problem = errorString
         onReady: window.problem = ""

@@ -71,7 +71,10 @@ int main(int argc, char *argv[])
                                          QCoreApplication::translate("main", "token"));
     const QCommandLineOption quitOption(QStringLiteral("quit-after-load"),
                                         QCoreApplication::translate("main", "Exit once loaded (0), or on an error (1)."));
-    parser.addOptions({urlOption, tokenOption, quitOption});
+    const QCommandLineOption cacheOption(QStringLiteral("cache"),
+                                         QCoreApplication::translate("main", "Keep the tables in this folder: they open from it at the next start, also without a server."),
+                                         QCoreApplication::translate("main", "folder"));
+    parser.addOptions({urlOption, tokenOption, cacheOption, quitOption});
     parser.process(app);
 
     QQmlApplicationEngine engine;
@@ -86,6 +89,8 @@ int main(int argc, char *argv[])
         initial.insert(QStringLiteral("initialUrl"), QUrl::fromUserInput(parser.value(urlOption)).toString());
     if (parser.isSet(tokenOption))
         initial.insert(QStringLiteral("initialToken"), parser.value(tokenOption));
+    if (parser.isSet(cacheOption))
+        initial.insert(QStringLiteral("cacheDirectory"), parser.value(cacheOption));
     engine.setInitialProperties(initial);
 
     QObject::connect(&engine, &QQmlApplicationEngine::objectCreationFailed, &app,

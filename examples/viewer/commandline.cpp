@@ -6,6 +6,9 @@ CommandLine::CommandLine()
     : m_urlOption(QStringLiteral("url"), tr("Server URL, e.g. http://localhost:4000."), tr("url"))
     , m_tokenOption(QStringLiteral("token"), tr("JWT to authenticate with."), tr("token"))
     , m_readOnlyOption(QStringLiteral("read-only"), tr("Connect without a token (read only)."))
+    , m_cacheOption(QStringLiteral("cache"), tr("Keep the tables in this folder: they open from it at the next start, "
+                                                "also without a server."),
+                    tr("folder"))
     , m_langOption(QStringLiteral("lang"), tr("User interface language, e.g. de or fr."), tr("language"))
 {
     m_parser.setApplicationDescription(tr("Shows the tables of an aiodata server, live."));
@@ -13,6 +16,7 @@ CommandLine::CommandLine()
     m_parser.addOption(m_urlOption);
     m_parser.addOption(m_tokenOption);
     m_parser.addOption(m_readOnlyOption);
+    m_parser.addOption(m_cacheOption);
     m_parser.addOption(m_langOption);
 }
 
@@ -30,6 +34,7 @@ bool CommandLine::parse(const QStringList &arguments)
     m_help = m_parser.isSet(QStringLiteral("help"));
     m_token = m_parser.value(m_tokenOption);
     m_readOnly = m_parser.isSet(m_readOnlyOption);
+    m_cacheDirectory = m_parser.value(m_cacheOption);
     m_url = QUrl();
     if (m_parser.isSet(m_urlOption)) {
         m_url = QUrl::fromUserInput(m_parser.value(m_urlOption));
@@ -59,6 +64,8 @@ ConnectionSettings CommandLine::settings(const ConnectionSettings &remembered) c
     }
     if (m_readOnly)
         s.readOnly = true;
+    if (!m_cacheDirectory.isEmpty())
+        s.cacheDirectory = m_cacheDirectory;
     return s;
 }
 

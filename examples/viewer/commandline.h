@@ -8,7 +8,7 @@
 
 namespace Aiodata::Viewer {
 
-// The viewer's options: --url, --token, --read-only, --lang.
+// The viewer's options: --url, --token, --read-only, --cache, --lang.
 // Construct it after the translations are installed so --help is translated.
 class CommandLine
 {
@@ -34,12 +34,14 @@ private:
     QCommandLineOption m_urlOption;
     QCommandLineOption m_tokenOption;
     QCommandLineOption m_readOnlyOption;
+    QCommandLineOption m_cacheOption;
     QCommandLineOption m_langOption;
     QString m_error;
     QString m_language;
     QUrl m_url;
     QString m_token;
     bool m_readOnly = false;
+    QString m_cacheDirectory;
     bool m_help = false;
 };
 

@@ -14,6 +14,9 @@ struct ConnectionSettings
     QString token;
     bool readOnly = false;      // connect without a token, as the anonymous role
     bool rememberToken = false;
+    // Client::cacheDirectory (--cache): the tables open from it, also
+    // without a server. Not persisted: a command-line choice.
+    QString cacheDirectory;
 
     // The token to send: none when read only.
     QString effectiveToken() const { return readOnly ? QString() : token; }

@@ -147,6 +147,8 @@ void MainWindow::connectTo(const ConnectionSettings &settings)
     m_client = new Client(this);
     m_client->setUrl(settings.url);
     m_client->setToken(settings.effectiveToken());
+    m_client->setCacheDirectory(settings.cacheDirectory);
+    connect(m_client, &Client::fromCacheChanged, this, &MainWindow::onStatusChanged);
     connect(m_client, &Client::tableAdded, this, &MainWindow::addPage);
     connect(m_client, &Client::tableRemoved, this, &MainWindow::removePage);
     connect(m_client, &Client::statusChanged, this, &MainWindow::onStatusChanged);
@@ -259,6 +261,8 @@ void MainWindow::onStatusChanged()
 {
     const Client::Status status = m_client ? m_client->status() : Client::Disconnected;
     QString text = statusText(status, m_settings.url);
+    if (m_client && m_client->isFromCache())
+        text = tr("%1 — showing the offline copy").arg(text);
     if (m_client && m_settings.readOnly)
         text = tr("%1 (read only)").arg(text);
     if (!m_client)

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void readOnlyRefusesWrites();
     void badTokenShowsError();
     void lostConnectionShowsState();
+    void opensTheOfflineCopy();
     void tabsFollowSchemaReloads();
     // Last: translators stay installed once loaded.
     void translatedUi_data();
@@ -169,6 +170,11 @@ void tst_Viewer::commandLine()
     QCOMPARE(s.url, QUrl(QStringLiteral("http://127.0.0.1:4100")));
     QVERIFY(s.readOnly);
     QVERIFY(s.effectiveToken().isEmpty());
+    QVERIFY(s.cacheDirectory.isEmpty());
+
+    CommandLine cached;
+    QVERIFY(cached.parse({QStringLiteral("viewer"), QStringLiteral("--cache"), QStringLiteral("/tmp/c")}));
+    QCOMPARE(cached.settings().cacheDirectory, QStringLiteral("/tmp/c"));
 
     CommandLine withToken;
     ConnectionSettings remembered;
@@ -496,6 +502,35 @@ void tst_Viewer::lostConnectionShowsState()
     QTRY_COMPARE_WITH_TIMEOUT(window.client()->status(), Client::Ready, 20000);
     QTRY_VERIFY(window.errorText().isEmpty()); // recovered: the banner goes
     QVERIFY(window.progressBar()->isHidden());
+}
+
+// --cache: the next start shows the tables before (and without) the server,
+// and says so in the status bar.
+void tst_Viewer::opensTheOfflineCopy()
+{
+    QTemporaryDir cache;
+    ConnectionSettings settings = authSettings();
+    settings.cacheDirectory = cache.path();
+    {
+        MainWindow window;
+        window.connectTo(settings);
+        QVERIFY(waitForPets(window, 3));
+    } // the client writes its cache as it goes
+    m_server.stop();
+
+    MainWindow window;
+    window.connectTo(settings);
+    QTRY_VERIFY_WITH_TIMEOUT(window.page(QStringLiteral("pets")), 5000);
+    TablePage *pets = window.page(QStringLiteral("pets"));
+    QCOMPARE(pets->view()->model()->rowCount(), 3);
+    QVERIFY(window.client()->isFromCache());
+    QVERIFY2(window.connectionStateText().endsWith(QStringLiteral(" — showing the offline copy")), qPrintable(window.connectionStateText()));
+
+    QString error;
+    QVERIFY2(m_server.restart(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(window.client()->status(), Client::Ready, 20000);
+    QCOMPARE(window.connectionStateText(), MainWindow::statusText(Client::Ready, m_server.url()));
+    QCOMPARE(pets->view()->model()->rowCount(), 3);
 }
 
 // A table created or dropped while the viewer runs (then NOTIFY pgrst)

@@ -370,6 +370,29 @@ TestCase {
         compare(client.error, Client.NoError)
     }
 
+    // cacheDirectory, fromCache, openCache() and cacheOpened from QML: a
+    // second client shows the first one's rows from disk, with no server call.
+    function test_cacheOpensWithoutServer() {
+        const first = createTemporaryObject(clientComponent, testCase, {url: serverUrl, cacheDirectory: cacheFolder, active: true})
+        tryCompare(first, "status", Client.Ready, 10000)
+        compare(first.cacheDirectory, cacheFolder)
+        verify(!first.fromCache)
+        const count = first.tables.pets.count
+        verify(count > 0)
+        first.destroy() // its destructor writes the cache and waits for it
+        wait(100)
+
+        const second = createTemporaryObject(clientComponent, testCase, {url: serverUrl, cacheDirectory: cacheFolder})
+        let opened = 0
+        second.cacheOpened.connect(() => opened++)
+        second.openCache()
+        tryVerify(() => opened === 1, 5000)
+        verify(second.fromCache)
+        compare(second.status, Client.Disconnected) // no connection made
+        compare(second.tables.pets.count, count)
+        compare(second.tables.pets.loaded, true)
+    }
+
     function test_unreachableServerIsReported() {
         const client = createTemporaryObject(clientComponent, testCase, {url: "http://127.0.0.1:9", active: true})
         tryVerify(() => client.errorString.length > 0, 10000)

@@ -7,13 +7,14 @@
 
 #include <QQmlContext>
 #include <QQmlEngine>
+#include <QTemporaryDir>
 #include <QtQuickTest>
 
 #include <memory>
 
 // Context properties for the tests: serverUrl, authToken (role "auth": may
 // write), badToken (signed with another secret) and setupError (empty when
-// the database and server started).
+// the database and server started), cacheFolder (an empty folder).
 class Setup : public QObject
 {
     Q_OBJECT
@@ -30,6 +31,7 @@ public Q_SLOTS:
         context->setContextProperty(QStringLiteral("authToken"), TestServer::token(QStringLiteral("auth")));
         context->setContextProperty(QStringLiteral("badToken"), QStringLiteral("not.a.jwt"));
         context->setContextProperty(QStringLiteral("setupError"), m_error);
+        context->setContextProperty(QStringLiteral("cacheFolder"), m_cache.path());
     }
 
     void cleanupTestCase()
@@ -58,6 +60,7 @@ private:
     std::unique_ptr<TestDatabase> m_db;
     std::unique_ptr<TestServer> m_server;
     QString m_error;
+    QTemporaryDir m_cache; // Client.cacheDirectory for test_cacheOpensWithoutServer
 };
 
 QUICK_TEST_MAIN_WITH_SETUP(aiodata_qml, Setup)
