@@ -362,6 +362,8 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     const QByteArray storedKey = IdempotencyStore::storedKey(idempotencyKey);
     job.statements.prepend(IdempotencyStore::claimStatement(storedKey));
     job.statements.append(IdempotencyStore::storeStatements(storedKey));
+    // Timed as the write it is, not as every keyed write's last statement.
+    job.shape = statement->sql;
     auto replayed = [responder, idempotencyKey, idempotency, r](const PgResult &kept) {
         // The first answer, rebuilt as it was from the same result row.
         const HttpResponse response = ApiResponse::fromResults(r, {PgResult(), kept});
@@ -378,7 +380,8 @@ void Routes::runKeyed(PgJob job, const QByteArray &storedKey, JobDone written, R
     QPointer<Routes> self = this;
     PgPool *pool = m_pool;
     const QList<PgStatement> statements = job.statements; // shared, not copied: for a second run
-    job.done = [self, pool, storedKey, statements, written, replayed, again](const QList<PgResult> &results,
+    const QByteArray shape = job.shape;
+    job.done = [self, pool, storedKey, statements, shape, written, replayed, again](const QList<PgResult> &results,
                                                                               const PgError &error) {
         const PgResult claim = results.value(0);
         if (IdempotencyStore::isDuplicate(claim)) {
@@ -386,7 +389,7 @@ void Routes::runKeyed(PgJob job, const QByteArray &storedKey, JobDone written, R
             // another instance): its answer, and the write is not run.
             PgJob read;
             read.statements = {IdempotencyStore::answerStatement(storedKey)};
-            read.done = [self, storedKey, statements, written, replayed, again](const QList<PgResult> &rs, const PgError &e) {
+            read.done = [self, storedKey, statements, shape, written, replayed, again](const QList<PgResult> &rs, const PgError &e) {
                 if (!e.isNull()) {
                     written({}, e);
                     return;
@@ -396,6 +399,7 @@ void Routes::runKeyed(PgJob job, const QByteArray &storedKey, JobDone written, R
                     if (self && !again) {
                         PgJob job;
                         job.statements = statements;
+                        job.shape = shape;
                         self->runKeyed(std::move(job), storedKey, written, replayed, true);
                     } else {
                         written({}, PgError{QByteArrayLiteral("40001"), QStringLiteral("the Idempotency-Key expired while it was resent"), {}, {}});
