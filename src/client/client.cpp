@@ -113,6 +113,12 @@ public:
     void forgetModels();
     void markUnsaved(TableModel *model);
     void saveCache();
+    // The stream has passed these models' saved positions: nothing more to skip.
+    void forgetCachedSeqsUpTo(quint64 seq)
+    {
+        for (auto it = cachedSeq.begin(); it != cachedSeq.end();)
+            it = *it <= seq ? cachedSeq.erase(it) : std::next(it);
+    }
 
     Client *q;
     QUrl url = QUrl(QStringLiteral("http://localhost:4000"));
@@ -557,7 +563,6 @@ void Client::Private::onHello(const QJsonObject &m)
 void Client::Private::fetchSnapshots()
 {
     snapshots.clear();
-    cachedSeq.clear();
     snapshotsTotal = snapshotsLeft = int(models.size());
     if (snapshotsLeft == 0) {
         becomeReady();
@@ -659,8 +664,7 @@ void Client::Private::applyMessage(const QJsonObject &message)
     applyingSeq = 0;
     lastSeq = qMax(lastSeq, m.seq);
     haveSeq = true;
-    for (auto it = cachedSeq.begin(); it != cachedSeq.end();)
-        it = *it <= lastSeq ? cachedSeq.erase(it) : std::next(it);
+    forgetCachedSeqsUpTo(lastSeq);
     // The stream lags behind commits, so a transaction a snapshot already
     // holds may arrive after the client is ready. Events come in commit
     // order: after the first one a snapshot does not hold, none it holds can
@@ -900,8 +904,7 @@ void Client::Private::onCacheLoaded(Internal::CacheStore::Loaded loaded)
         lastSeq = minSeq;
         haveSeq = true;
         consistent = true;
-        for (auto it = cachedSeq.begin(); it != cachedSeq.end();)
-            it = *it <= lastSeq ? cachedSeq.erase(it) : std::next(it);
+        forgetCachedSeqsUpTo(lastSeq);
         qCDebug(lcCache) << "opened" << models.size() << "tables at" << epoch << lastSeq;
         Q_EMIT q->tablesChanged();
         setFromCache(true);
