@@ -1,5 +1,7 @@
 #include "benchsupport.h"
 
+#include <QDateTime>
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -221,7 +223,9 @@ GRANT SELECT ON api.t TO anon;
 GRANT ALL ON api.t TO auth;
 CREATE PUBLICATION aiodata FOR TABLES IN SCHEMA api;
 )sql");
-    if (!db.isOk() || !db.exec(schema)) {
+    // The server may create its own schema (aiodata.idempotency_keys), as
+    // an operator would let it: keyed writes then record their keys.
+    if (!db.isOk() || !db.exec(schema) || !db.exec("GRANT CREATE ON DATABASE " + quoted + " TO authenticator")) {
         *error = db.error();
         return false;
     }
@@ -672,8 +676,11 @@ Results &results()
     return r;
 }
 
-PostLoad::PostLoad(quint16 port, int connections)
+PostLoad::PostLoad(quint16 port, int connections, bool keyed)
     : m_headers("Authorization: Bearer " + token("auth") + "\r\nPrefer: return=minimal\r\n")
+    , m_keyed(keyed)
+    // Unique across runs on one database: its keys table outlives a run.
+    , m_keyPrefix("rate-" + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '-')
 {
     for (int i = 0; i < connections; ++i)
         m_clients.push_back(std::make_unique<HttpClient>(port));
@@ -685,7 +692,8 @@ void PostLoad::next(HttpClient *client)
 {
     static const QByteArray body = R"({"name":"rate","value":0.5,"flag":true})";
     ++m_inFlight;
-    client->send("POST", "/query/t", body, m_headers, [this, client](const HttpClient::Response &r) {
+    const QByteArray headers = m_keyed ? m_headers + "Idempotency-Key: " + m_keyPrefix + QByteArray::number(m_nextKey++) + "\r\n" : m_headers;
+    client->send("POST", "/query/t", body, headers, [this, client](const HttpClient::Response &r) {
         --m_inFlight;
         if (r.status == 201) {
             ++m_created;

@@ -165,7 +165,8 @@ private:
 class PostLoad
 {
 public:
-    PostLoad(quint16 port, int connections);
+    // keyed: each POST with its own Idempotency-Key, as the client library sends them.
+    PostLoad(quint16 port, int connections, bool keyed = false);
     ~PostLoad() { stop(); }
     Q_DISABLE_COPY_MOVE(PostLoad) // the requests in flight hold `this`
     qint64 created() const { return m_created; }   // answered 201
@@ -177,6 +178,9 @@ private:
     void next(HttpClient *client);
 
     QByteArray m_headers;
+    bool m_keyed;
+    QByteArray m_keyPrefix;
+    qint64 m_nextKey = 0;
     std::vector<std::unique_ptr<HttpClient>> m_clients;
     qint64 m_created = 0;
     qint64 m_failed = 0;

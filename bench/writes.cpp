@@ -56,9 +56,9 @@ double pgbenchRate(int seconds, QString *error, const QString &script = QStringL
 
 // Ours: POST one row per request on 8 keep-alive connections, each sending
 // its next request as soon as the previous is answered.
-double postRate(const Server &server, int seconds, QString *error, double *serverCpuUs = nullptr)
+double postRate(const Server &server, int seconds, QString *error, double *serverCpuUs = nullptr, bool keyed = false)
 {
-    PostLoad load(server.port(), Connections);
+    PostLoad load(server.port(), Connections, keyed);
     // Warm-up: connections open, plans cached.
     spinFor(500);
     const qint64 counted = load.created();
@@ -139,12 +139,12 @@ double baselineRate(int seconds, QString *error, const QString &script = QString
 }
 
 // Our rate through a fresh server in `events` mode on an emptied table.
-double serverRate(const QString &events, int seconds, QString *error, double *serverCpuUs = nullptr)
+double serverRate(const QString &events, int seconds, QString *error, double *serverCpuUs = nullptr, bool keyed = false)
 {
     Server server;
     if (!truncate(error) || !server.start(WriteDb, events, error, Connections))
         return 0;
-    const double rate = postRate(server, seconds, error, serverCpuUs);
+    const double rate = postRate(server, seconds, error, serverCpuUs, keyed);
     if (rate <= 0)
         error->prepend(QStringLiteral("(%1) ").arg(events));
     return rate;
@@ -223,6 +223,29 @@ void benchInsertRate()
                 .ours.append(cpuUs);
             std::printf("  insert rate %s run %d: %.0f rows/s (pgbench %.0f), server CPU %.0f us per POST\n", qPrintable(events),
                         run + 1, ours, base, cpuUs);
+            std::fflush(stdout);
+        }
+
+        // Each POST with an Idempotency-Key (as the client library sends
+        // every write): the key and the result recorded in the write's
+        // transaction (aiodata.idempotency_keys), same round trip. Baseline:
+        // the unkeyed POSTs just measured.
+        for (const QString &events : modes) {
+            const Figure &plain = results().figure(QStringLiteral("3 single-row inserts, 8 connections") + suffix(events), QStringLiteral("rows/s"));
+            Figure &f = results().figure(QStringLiteral("3 single-row inserts with an Idempotency-Key") + suffix(events),
+                                         QStringLiteral("rows/s"), Figure::Target::None, 0,
+                                         QStringLiteral("%1 s per run, %2 connections; baseline: the same without keys").arg(seconds).arg(Connections));
+            double cpuUs = 0;
+            const double ours = serverRate(events, seconds, &error, &cpuUs, true);
+            if (ours <= 0)
+                return failed();
+            f.ours.append(ours);
+            f.baseline.append(plain.ours.isEmpty() ? 0 : plain.ours.last());
+            results().figure(QStringLiteral("3 server CPU per POST with an Idempotency-Key") + suffix(events), QStringLiteral("us"),
+                             Figure::Target::None, 0, QStringLiteral("server process CPU time / rows during the run"))
+                .ours.append(cpuUs);
+            std::printf("  keyed insert rate %s run %d: %.0f rows/s, server CPU %.0f us per POST\n", qPrintable(events), run + 1,
+                        ours, cpuUs);
             std::fflush(stdout);
         }
 

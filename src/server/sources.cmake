@@ -32,6 +32,7 @@ set(AIODATA_SERVER_SOURCES
   rest/embedplan.cpp rest/embedplan.h
   rest/subsetplanner.cpp rest/subsetplanner.h
   rest/idempotencycache.cpp rest/idempotencycache.h
+  rest/idempotencystore.cpp rest/idempotencystore.h
   rest/routes.cpp rest/routes.h
   capture/changesource.cpp capture/changesource.h
   capture/ownwritessource.cpp capture/ownwritessource.h

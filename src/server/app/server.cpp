@@ -11,6 +11,7 @@
 #include "rest/subsetplanner.h"
 #include "http/httpserver.h"
 #include "pg/pglistener.h"
+#include "rest/idempotencystore.h"
 #include "pg/pgpool.h"
 #include "pg/pgsql.h"
 #include "rest/routes.h"
@@ -98,6 +99,7 @@ Server::~Server()
     // fan-out the row filter; the listener feeds the reloader.
     m_listener.reset();
     m_routes.reset();
+    m_keys.reset();
     m_fanout.reset();
     m_subsetFilter.reset();
     m_rowFilter.reset();
@@ -243,6 +245,18 @@ void Server::useOwnWrites(const QString &reason)
 
 void Server::serve()
 {
+    // No keyed write is served before it is known where its key goes.
+    if (!m_keys) {
+        const bool served = m_config.dbSchemas.contains(QLatin1String(IdempotencyStore::Schema));
+        m_keys = std::make_unique<IdempotencyStore>(m_pool.get(), m_config.idempotencySeconds, served);
+        m_keys->prepare([this] {
+            m_keysReady = true;
+            serve();
+        });
+        return;
+    }
+    if (!m_keysReady)
+        return;
     m_rowFilter = std::make_unique<RowFilter>(m_schema.get(), m_pool.get());
     if (qobject_cast<WalSource *>(m_source.get()))
         m_rowFilter->reportReplicaIdentities(m_config.dbSchemas);
@@ -271,7 +285,8 @@ void Server::serve()
         return;
     }
     m_routes = std::make_unique<Routes>(m_config, std::move(*jwt), m_schema.get(), m_pool.get(),
-                                        qobject_cast<OwnWritesSource *>(m_source.get()), m_fanout.get(), m_http.get());
+                                        qobject_cast<OwnWritesSource *>(m_source.get()), m_fanout.get(), m_http.get(),
+                                        m_keys.get());
     if (!m_http->listen(m_config.listenAddress, m_config.listenPort)) {
         stop(QStringLiteral("cannot listen on %1:%2: %3")
                  .arg(m_config.listenAddress.toString())

@@ -13,6 +13,7 @@ namespace Aiodata::Server {
 class ChangeSource;
 class Fanout;
 class HttpServer;
+class IdempotencyStore;
 class PgListener;
 class PgPool;
 class Routes;
@@ -25,7 +26,8 @@ class UnixSignalNotifier;
 // One aiodata server: owns every part and starts them in order. The pool
 // connects; LISTEN (db-channel) is in place; the schema cache is loaded; the
 // database's version, wal_level and publication choose the change source
-// (WAL, else own writes); then the fan-out, the routes and the HTTP server
+// (WAL, else own writes); the table of Idempotency-Keys is made ready (or
+// keys stay in memory); then the fan-out, the routes and the HTTP server
 // come up and the "serving" line is printed. Anything that stops the start
 // is said once in failed(); after the start, the database may come and go.
 class Server : public QObject
@@ -74,6 +76,7 @@ private:
     std::unique_ptr<RowFilter> m_rowFilter;
     std::unique_ptr<SubsetFilter> m_subsetFilter;
     std::unique_ptr<Fanout> m_fanout;
+    std::unique_ptr<IdempotencyStore> m_keys; // prepared before the routes serve
     std::unique_ptr<Routes> m_routes;
     std::unique_ptr<UnixSignalNotifier> m_schemaSignal; // SIGUSR1: reload the schema cache
     std::unique_ptr<UnixSignalNotifier> m_configSignal; // SIGUSR2: reload the config
@@ -86,6 +89,7 @@ private:
     bool m_loadStarted = false;
     bool m_firstResult = true;
     bool m_started = false;
+    bool m_keysReady = false;
     bool m_failed = false;
 };
 

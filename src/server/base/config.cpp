@@ -386,6 +386,7 @@ bool Config::applyLimitsFromEnvironment(QString *error)
         {"AIODATA_MAX_SEND_BUFFER", &maxSendBufferBytes, nullptr},
         {"AIODATA_HISTORY_BYTES", &historyBytes, nullptr},
         {"AIODATA_HISTORY_SECONDS", nullptr, &historySeconds},
+        {"AIODATA_IDEMPOTENCY_SECONDS", &idempotencySeconds, nullptr},
     };
     for (const auto &limit : limits) {
         const QByteArray value = qgetenv(limit.name);

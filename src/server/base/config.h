@@ -43,6 +43,10 @@ struct Config
     // size of their JSON and this age.
     qint64 historyBytes = 64 * 1024 * 1024;     // AIODATA_HISTORY_BYTES
     int historySeconds = 600;                   // AIODATA_HISTORY_SECONDS
+    // How long an Idempotency-Key's answer is kept (at least) in the
+    // database's aiodata.idempotency_keys (IdempotencyStore); in memory at
+    // most 10 minutes of it.
+    qint64 idempotencySeconds = 24 * 3600;      // AIODATA_IDEMPOTENCY_SECONDS
     // Where events come from (--events, AIODATA_EVENTS): logical replication
     // (every writer), writes through this server only, or wal when the
     // database allows it.

@@ -55,6 +55,9 @@ struct PgJob
 {
     QList<PgStatement> statements;
     std::function<void(const QList<PgResult> &results, const PgError &firstError)> done;
+    // What PgPool averages this job's time by (jobs of one shape take about
+    // as long); empty: its last statement's SQL, the one that does the work.
+    QByteArray shape;
     bool retried = false; // run again once after stale prepared statements
     qint64 expectedUs = -1; // how long jobs like this usually take (PgPool); -1: not known
 };

@@ -76,6 +76,8 @@ void PgPool::onFailed(PgConnection *connection, const QString &error)
 
 QByteArray PgPool::shapeOf(const PgJob &job)
 {
+    if (!job.shape.isEmpty())
+        return job.shape;
     return job.statements.isEmpty() ? QByteArray() : job.statements.constLast().sql;
 }
 

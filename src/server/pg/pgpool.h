@@ -48,7 +48,7 @@ private:
     int m_size;
     QList<PgConnection *> m_connections;
     QQueue<PgJob> m_queue;
-    // A job's shape (its last statement's SQL text: the one that does the
+    // A job's shape (PgJob::shape, else its last statement's SQL text: the one that does the
     // work) -> moving average of how long such jobs took, microseconds.
     QHash<QByteArray, qint64> m_typicalUs;
     int m_backoffMs = 0;

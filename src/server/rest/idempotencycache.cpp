@@ -45,14 +45,18 @@ IdempotencyCache::Outcome IdempotencyCache::begin(const QByteArray &key, const H
     return Outcome::Answered;
 }
 
-void IdempotencyCache::finish(const QByteArray &key, const HttpResponse &response)
+void IdempotencyCache::finish(const QByteArray &key, const HttpResponse &response, Keep keep)
 {
     auto it = m_entries.find(key);
     if (it == m_entries.end())
         return;
-    it->done = true;
-    it->response = response;
     const QList<HttpResponder> waiters = std::exchange(it->waiters, {});
+    if (keep == Keep::Forget) {
+        m_entries.erase(it); // its place in m_order goes when expire() reaches it
+    } else {
+        it->done = true;
+        it->response = response;
+    }
     HttpResponse replay = response;
     replay.headers.append(qMakePair(QByteArrayLiteral("Idempotent-Replayed"), QByteArrayLiteral("true")));
     for (const HttpResponder &w : waiters)

@@ -14,7 +14,9 @@ namespace Aiodata::Server {
 // was lost (Qt's QNetworkAccessManager does so by itself, even for POST);
 // a write carrying an Idempotency-Key runs once, and a resend with the same
 // key gets the first answer (or waits for it) instead of writing again.
-// Kept in memory, per server instance, for a bounded time and count.
+// Kept in memory, per server instance, for a bounded time and count; with
+// IdempotencyStore, the database keeps them across restarts and instances,
+// and this is the fast path for resends to the same process.
 class IdempotencyCache
 {
 public:
@@ -26,7 +28,11 @@ public:
     // stored answer was sent; Waiting: the first request is still running
     // and this responder gets its answer.
     Outcome begin(const QByteArray &key, const HttpResponder &responder);
-    void finish(const QByteArray &key, const HttpResponse &response);
+    // The waiters get the response; Keep::Remember answers later resends
+    // with it too, Keep::Forget lets them run again (a failed write whose
+    // key the database did not record).
+    enum class Keep { Remember, Forget };
+    void finish(const QByteArray &key, const HttpResponse &response, Keep keep = Keep::Remember);
     int size() const { return int(m_entries.size()); }
 
 private:

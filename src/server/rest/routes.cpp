@@ -5,6 +5,7 @@
 #include "rest/embedplan.h"
 #include "fanout/fanout.h"
 #include "rest/idempotencycache.h"
+#include "rest/idempotencystore.h"
 #include "base/logging.h"
 #include "capture/ownwritessource.h"
 #include "pg/pgpool.h"
@@ -23,7 +24,8 @@
 namespace Aiodata::Server {
 
 Routes::Routes(const Config &config, JwtVerifier jwt, const SchemaCache *schema, PgPool *pool,
-               OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, QObject *parent)
+               OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, const IdempotencyStore *keys,
+               QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_schema(schema)
@@ -31,6 +33,10 @@ Routes::Routes(const Config &config, JwtVerifier jwt, const SchemaCache *schema,
     , m_ownWrites(ownWrites)
     , m_fanout(fanout)
     , m_jwt(std::move(jwt))
+    // Never longer than the database keeps a key: a resend past that runs
+    // again on every instance alike.
+    , m_idempotency(10000, qMin<qint64>(10 * 60, config.idempotencySeconds) * 1000)
+    , m_keys(keys)
 {
     http->setHandler([this](const HttpRequest &request, const HttpResponder &responder) {
         handle(request, responder);
@@ -295,8 +301,18 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         }
     }
     const EmbedPlan *plan = embeds ? &*embeds : nullptr;
-    const std::optional<PgStatement> statement = m_sql.build(
-        *api, *table, &error, rowsNeeded ? SqlBuilder::Rows::Needed : SqlBuilder::Rows::NotNeeded, plan);
+    // A write with an Idempotency-Key runs once; a resend gets its answer.
+    // Scoped by identity, method and URL: another token's resend is another write.
+    QByteArray idempotencyKey;
+    const QByteArray requestKey = isWrite ? request.header("Idempotency-Key") : QByteArray();
+    if (!requestKey.isEmpty())
+        idempotencyKey = identity.claimsJson + '\n' + request.method + ' ' + request.target + '\n' + requestKey;
+    // Recorded in the write's transaction when the database keeps keys.
+    const bool durableKey = !idempotencyKey.isEmpty() && m_keys && m_keys->durable();
+    const SqlBuilder::Rows rows = durableKey ? SqlBuilder::Rows::Kept
+        : rowsNeeded                         ? SqlBuilder::Rows::Needed
+                                             : SqlBuilder::Rows::NotNeeded;
+    const std::optional<PgStatement> statement = m_sql.build(*api, *table, &error, rows, plan);
     if (!statement) {
         responder.send(error.toResponse());
         return;
@@ -316,29 +332,96 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     const bool authenticated = identity.authenticated;
     const ApiRequest r = *api;
     QPointer<OwnWritesSource> ownWrites = m_ownWrites;
-    // A write with an Idempotency-Key runs once; a resend gets its answer.
-    QByteArray idempotencyKey;
-    const QByteArray requestKey = request.header("Idempotency-Key");
-    if (isWrite && !requestKey.isEmpty()) {
-        idempotencyKey = identity.claimsJson + '\n' + request.method + ' ' + request.target + '\n' + requestKey;
-        if (m_idempotency.begin(idempotencyKey, responder) != IdempotencyCache::Outcome::Run)
-            return;
-    }
+    if (!idempotencyKey.isEmpty() && m_idempotency.begin(idempotencyKey, responder) != IdempotencyCache::Outcome::Run)
+        return;
     IdempotencyCache *idempotency = &m_idempotency;
-    auto answer = [responder, idempotencyKey, idempotency](const HttpResponse &response) {
+    auto answer = [responder, idempotencyKey, idempotency](const HttpResponse &response, IdempotencyCache::Keep keep) {
         if (!idempotencyKey.isEmpty())
-            idempotency->finish(idempotencyKey, response);
+            idempotency->finish(idempotencyKey, response, keep);
         responder.send(response);
     };
-    job.done = [answer, authenticated, r, ownWrites](const QList<PgResult> &results, const PgError &pgError) {
+    // A failed write: in memory only, its answer is remembered as before;
+    // with the database, no key was committed, so a resend runs again
+    // everywhere (here too).
+    const IdempotencyCache::Keep failed = durableKey ? IdempotencyCache::Keep::Forget : IdempotencyCache::Keep::Remember;
+    auto written = [answer, authenticated, r, ownWrites, failed](const QList<PgResult> &results, const PgError &pgError) {
         if (!pgError.isNull()) {
-            answer(ApiError::fromJob(results, pgError, authenticated).toResponse());
+            answer(ApiError::fromJob(results, pgError, authenticated).toResponse(), failed);
             return;
         }
         // Committed: only now does the change become an event.
         if (ownWrites)
             recordOwnWrite(ownWrites, r, results);
-        answer(ApiResponse::fromResults(r, results));
+        answer(ApiResponse::fromResults(r, results), IdempotencyCache::Keep::Remember);
+    };
+    if (!durableKey) {
+        job.done = written;
+        m_pool->execute(std::move(job));
+        return;
+    }
+    const QByteArray storedKey = IdempotencyStore::storedKey(idempotencyKey);
+    job.statements.prepend(IdempotencyStore::claimStatement(storedKey));
+    job.statements.append(IdempotencyStore::storeStatements(storedKey));
+    // Timed as the write it is, not as every keyed write's last statement.
+    job.shape = statement->sql;
+    auto replayed = [responder, idempotencyKey, idempotency, r](const PgResult &kept) {
+        // The first answer, rebuilt as it was from the same result row.
+        const HttpResponse response = ApiResponse::fromResults(r, {PgResult(), kept});
+        idempotency->finish(idempotencyKey, response, IdempotencyCache::Keep::Remember);
+        HttpResponse shown = response;
+        addHeader(shown, "Idempotent-Replayed", "true");
+        responder.send(shown);
+    };
+    runKeyed(std::move(job), storedKey, std::move(written), std::move(replayed));
+}
+
+void Routes::runKeyed(PgJob job, const QByteArray &storedKey, JobDone written, Replayed replayed, bool again)
+{
+    QPointer<Routes> self = this;
+    PgPool *pool = m_pool;
+    const QList<PgStatement> statements = job.statements; // shared, not copied: for a second run
+    const QByteArray shape = job.shape;
+    job.done = [self, pool, storedKey, statements, shape, written, replayed, again](const QList<PgResult> &results,
+                                                                              const PgError &error) {
+        const PgResult claim = results.value(0);
+        if (IdempotencyStore::isDuplicate(claim)) {
+            // Committed by an earlier run (here, before a restart, or on
+            // another instance): its answer, and the write is not run.
+            PgJob read;
+            read.statements = {IdempotencyStore::answerStatement(storedKey)};
+            read.done = [self, storedKey, statements, shape, written, replayed, again](const QList<PgResult> &rs, const PgError &e) {
+                if (!e.isNull()) {
+                    written({}, e);
+                    return;
+                }
+                if (rs.value(0).rows.isEmpty()) {
+                    // Deleted (retention) since the claim saw it: a new write.
+                    if (self && !again) {
+                        PgJob job;
+                        job.statements = statements;
+                        job.shape = shape;
+                        self->runKeyed(std::move(job), storedKey, written, replayed, true);
+                    } else {
+                        written({}, PgError{QByteArrayLiteral("40001"), QStringLiteral("the Idempotency-Key expired while it was resent"), {}, {}});
+                    }
+                    return;
+                }
+                const std::optional<PgResult> kept = IdempotencyStore::keptResult(rs.value(0).value(0, 0));
+                if (!kept) {
+                    written({}, PgError{QByteArrayLiteral("XX000"), QStringLiteral("the Idempotency-Key's stored answer is unreadable"), {}, {}});
+                    return;
+                }
+                replayed(*kept);
+            };
+            pool->execute(std::move(read));
+            return;
+        }
+        if (!claim.ok) {
+            // The claim itself failed (the connection, the table gone): as the write's error.
+            written({}, error);
+            return;
+        }
+        written(results.mid(1), error);
     };
     m_pool->execute(std::move(job));
 }

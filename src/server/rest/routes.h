@@ -16,6 +16,7 @@
 namespace Aiodata::Server {
 
 class Fanout;
+class IdempotencyStore;
 class OwnWritesSource;
 class PgPool;
 struct ApiRequest;
@@ -28,8 +29,11 @@ class Routes : public QObject
 {
     Q_OBJECT
 public:
+    // keys: where Idempotency-Keys outlive the process (nullptr or not
+    // durable(): in memory only).
     Routes(const Config &config, JwtVerifier jwt, const SchemaCache *schema, PgPool *pool,
-           OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, QObject *parent = nullptr);
+           OwnWritesSource *ownWrites, Fanout *fanout, HttpServer *http, const IdempotencyStore *keys = nullptr,
+           QObject *parent = nullptr);
 
     // Keys rotated (config reload): requests use these from now on, and
     // subscribers whose token no longer verifies, or now names another
@@ -66,6 +70,15 @@ private:
     // transaction, as PostgREST runs them.
     void call(const ApiRequest &api, const HttpResponder &responder, const Identity &identity);
     void subscribe(const HttpRequest &request, const HttpResponder &responder, const Identity &identity);
+    // A keyed write's job in the database (IdempotencyStore): the claim,
+    // the write, the store, in one transaction; for a key already there,
+    // its stored answer instead of the write.
+    // written: the write's results (the claim's left out) or an error;
+    // replayed: the stored result row. again: the second run, when the
+    // key expired between its claim and its answer's read.
+    using JobDone = std::function<void(const QList<PgResult> &results, const PgError &error)>;
+    using Replayed = std::function<void(const PgResult &kept)>;
+    void runKeyed(PgJob job, const QByteArray &storedKey, JobDone written, Replayed replayed, bool again = false);
 
     Config m_config;
     const SchemaCache *m_schema;
@@ -74,6 +87,7 @@ private:
     Fanout *m_fanout;
     JwtVerifier m_jwt;
     IdempotencyCache m_idempotency;
+    const IdempotencyStore *m_keys;
     SqlBuilder m_sql;
 };
 

@@ -488,6 +488,18 @@ std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &
         + ") AS _s)";
 }
 
+// The last part of a write with rows: its one result row of four columns
+// from the written rows `source`. Kept: the same row, also set as
+// keptResultSetting. set_config is volatile, so the WHERE stays outside the
+// aggregate; the row is not sent twice (the setting is not a column).
+QByteArray answerSelect(const QByteArray &columns, const QByteArray &source, SqlBuilder::Rows want)
+{
+    if (want != SqlBuilder::Rows::Kept)
+        return "SELECT " + columns + " FROM " + source;
+    return "SELECT _a.* FROM (SELECT " + columns + " FROM " + source + ") AS _a(c0, c1, c2, c3) WHERE set_config('"
+        + SqlBuilder::keptResultSetting + "', json_build_array(_a.c0, _a.c1::text, _a.c2, _a.c3)::text, true) IS NOT NULL";
+}
+
 std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
 {
     Params params;
@@ -593,7 +605,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
         // NUL separates the parts: no column name holds one (names with it
         // are not cached), and select= cannot (ApiRequest refuses a NUL in
         // the URL).
-        shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(r.missingDefault ? u'd' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : u'-')
+        shape = QChar(r.mergeDuplicates ? u'm' : r.ignoreDuplicates ? u'i' : u'-') + QChar(r.missingDefault ? u'd' : u'-') + QChar(want == SqlBuilder::Rows::Needed ? u'r' : want == SqlBuilder::Rows::Kept ? u'k' : u'-')
             + QString::number(names.size()) + QChar(0) + names.join(QChar(0)) + QChar(0) + r.select.join(QChar(0));
         const auto cached = insertStatements.constFind(shape);
         if (cached != insertStatements.constEnd())
@@ -663,7 +675,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     const QByteArray sql = want == SqlBuilder::Rows::NotNeeded
         ? insert
         : "WITH _w AS (" + insert + " RETURNING _t.*) "
-          "SELECT coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection + " FROM _w";
+          + answerSelect("coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection, "_w", want);
     // Only statements whose sole parameter is the body are kept: a cached
     // one is replayed with {body} (missing=default's column names are more).
     if (cacheable && params.values.size() == 1) {
@@ -722,8 +734,8 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
         "_n AS (UPDATE " + target + " AS _t SET " + sets.join(", ") + " FROM _o, json_populate_record(NULL::"
         + target + ", " + body + "::json) AS _p WHERE _t.tableoid = _o._oid AND _t.ctid = _o._ctid "
         "RETURNING _o._old, row_to_json(_t) AS _new, _t AS _row) "
-        "SELECT coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text"
-        + *projection + " FROM _n";
+        + answerSelect("coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text" + *projection,
+                       "_n", want);
     return PgStatement{sql, params.values};
 }
 
@@ -741,8 +753,8 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
     if (want == SqlBuilder::Rows::NotNeeded)
         return PgStatement{"DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where, params.values};
     const QByteArray sql = "WITH _d AS (DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where
-                           + " RETURNING _t.*) SELECT coalesce(json_agg(_d), '[]')::text, count(*), NULL"
-                           + *projection + " FROM _d";
+                           + " RETURNING _t.*) "
+                           + answerSelect("coalesce(json_agg(_d), '[]')::text, count(*), NULL" + *projection, "_d", want);
     return PgStatement{sql, params.values};
 }
 

@@ -26,6 +26,12 @@ namespace Aiodata::Server {
 //             snapshot/stream hand-off (see docs/protocol.md); writes: the
 //             written rows cut down to select= (NULL without select=)
 //
+// A write built with Rows::Kept has the same columns, and sets its one row,
+// as a JSON array of the four columns' text, as the transaction's setting
+// aiodata.idempotent_result (keptResultSetting): the statement after it
+// stores that as an Idempotency-Key's answer in the same transaction
+// (IdempotencyStore), so a resend after a restart gets this result.
+//
 // A write built with Rows::NotNeeded (return=minimal, and no own-writes
 // events to make) is the bare INSERT/UPDATE/DELETE: no result row, the row
 // count is PgResult::affected. PostgreSQL runs it about a third faster than
@@ -39,7 +45,8 @@ namespace Aiodata::Server {
 class SqlBuilder
 {
 public:
-    enum class Rows { Needed, NotNeeded };
+    enum class Rows { Needed, NotNeeded, Kept };
+    static constexpr const char *keptResultSetting = "aiodata.idempotent_result";
     // embeds: the read's embedded resources (EmbedPlan::plan), needed when
     // select= has any.
     std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
