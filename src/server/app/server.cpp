@@ -64,7 +64,7 @@ Server::Server(Config config, QObject *parent)
     });
     connect(m_reloader.get(), &SchemaReloader::loaded, this, [this] {
         if (std::exchange(m_firstResult, false) && !m_failed)
-            chooseSource();
+            prepareKeys();
     });
     if (m_config.dbChannelEnabled) {
         m_listener = std::make_unique<PgListener>(m_config.dbUri.toUtf8(), m_config.dbChannel);
@@ -243,20 +243,22 @@ void Server::useOwnWrites(const QString &reason)
     serve();
 }
 
+void Server::prepareKeys()
+{
+    // Before the change source starts: a slot replays what was committed
+    // while the server was down as soon as the stream starts, and serve()
+    // must then make the fan-out at once, or those transactions are lost.
+    // No keyed write is served before it is known where its key goes.
+    const bool served = m_config.dbSchemas.contains(QLatin1String(IdempotencyStore::Schema));
+    m_keys = std::make_unique<IdempotencyStore>(m_pool.get(), m_config.idempotencySeconds, served);
+    m_keys->prepare([this] {
+        if (!m_failed)
+            chooseSource();
+    });
+}
+
 void Server::serve()
 {
-    // No keyed write is served before it is known where its key goes.
-    if (!m_keys) {
-        const bool served = m_config.dbSchemas.contains(QLatin1String(IdempotencyStore::Schema));
-        m_keys = std::make_unique<IdempotencyStore>(m_pool.get(), m_config.idempotencySeconds, served);
-        m_keys->prepare([this] {
-            m_keysReady = true;
-            serve();
-        });
-        return;
-    }
-    if (!m_keysReady)
-        return;
     m_rowFilter = std::make_unique<RowFilter>(m_schema.get(), m_pool.get());
     if (qobject_cast<WalSource *>(m_source.get()))
         m_rowFilter->reportReplicaIdentities(m_config.dbSchemas);

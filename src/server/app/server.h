@@ -25,9 +25,9 @@ class UnixSignalNotifier;
 
 // One aiodata server: owns every part and starts them in order. The pool
 // connects; LISTEN (db-channel) is in place; the schema cache is loaded; the
+// table of Idempotency-Keys is made ready (or keys stay in memory); the
 // database's version, wal_level and publication choose the change source
-// (WAL, else own writes); the table of Idempotency-Keys is made ready (or
-// keys stay in memory); then the fan-out, the routes and the HTTP server
+// (WAL, else own writes); then the fan-out, the routes and the HTTP server
 // come up and the "serving" line is printed. Anything that stops the start
 // is said once in failed(); after the start, the database may come and go.
 class Server : public QObject
@@ -50,6 +50,7 @@ Q_SIGNALS:
 
 private:
     void firstLoad();
+    void prepareKeys();
     void chooseSource();
     void startStream();
     void createPublication();
@@ -89,7 +90,6 @@ private:
     bool m_loadStarted = false;
     bool m_firstResult = true;
     bool m_started = false;
-    bool m_keysReady = false;
     bool m_failed = false;
 };
 
