@@ -15,8 +15,8 @@ CommandLine::CommandLine()
     , m_tokenOption(QStringLiteral("token"),
                     tr("JWT whose role claim picks the PostgreSQL role (default: $AIODATA_TOKEN; none: the anon role)."),
                     QStringLiteral("JWT"))
-    , m_cacheOption(QStringLiteral("cache"), tr("Cache folder: the table opens from it, then follows the server from there."), QStringLiteral("DIR"))
-    , m_offlineOption(QStringLiteral("offline"), tr("Print the table from the --cache alone, without connecting."))
+    , m_cacheOption(QStringLiteral("cache"), tr("Cache folder: the table opens from it, then follows the server from there; writes are journaled in it."), QStringLiteral("DIR"))
+    , m_offlineOption(QStringLiteral("offline"), tr("Without connecting: print the table from the --cache alone, or queue a write in it."))
     , m_followOption(QStringLiteral("follow"), tr("After the rows, print one JSON line per change applied, until killed."))
     , m_createOption(QStringLiteral("create"), tr("Insert a row (a JSON object) or rows (a JSON array of objects)."),
                      QStringLiteral("JSON"))
@@ -57,15 +57,21 @@ table again as an array line whenever the copy is consistent again after a
 reconnect. Every line is flushed.
 
 Write mode: sends the write, waits for the server's answer and prints the
-affected rows as one JSON array line ([] when --key matched nothing).
+affected rows as one JSON array line ([] when --key matched nothing). With
+--cache the write is first stored in the cache's journal (synced to disk),
+then sent, after the writes queued before it, with its Idempotency-Key: a
+run killed at any moment, or a server restarted, never applies it twice.
+With --offline it is only queued (exit 0, nothing printed): the next run
+with the same --cache, of any mode, sends it before printing.
 
 Exit codes:
   0  done (rows printed, or the write confirmed)
   1  the server refused (bad token, no privilege, a constraint, a QUERY it does
-     not take): its message on stderr
+     not take, or a write queued by an earlier run): its message on stderr
   2  usage: a bad command line, a table the server does not list for this role
-     (or without a primary key), --cache with a write (not supported yet)
-  3  the server is unreachable (or did not answer within 15 seconds)
+     (or without a primary key)
+  3  the server is unreachable (or did not answer within 15 seconds); with
+     --cache a write stays queued for the next run
   4  the cache is unusable: --offline and no cached copy of TABLE for this
      server and token (never mirrored with --cache, or discarded as damaged)
 )");
@@ -180,8 +186,6 @@ bool CommandLine::checkSupported()
 {
     if (m_options.offline && m_options.cacheDir.isEmpty())
         return fail(tr("--offline needs --cache DIR."));
-    if (!m_options.cacheDir.isEmpty() && m_options.mode != Options::Read)
-        return fail(tr("--cache with --create, --update or --remove is not supported yet: the durable write queue is not built."));
     if (m_options.offline && !m_options.query.isEmpty())
         return fail(tr("--offline with a QUERY is not supported yet: subsets are not cached."));
     if (m_options.offline && m_options.follow)

@@ -49,6 +49,17 @@ Mirror::Mirror(const Options &options, QObject *parent)
     connect(&m_client, &Client::ready, this, &Mirror::onReady);
     connect(&m_client, &Client::errorOccurred, this, &Mirror::onError);
     connect(&m_client, &Client::statusChanged, this, &Mirror::onStatus);
+    // Writes queued by an earlier run (--cache): sent before the table is printed.
+    connect(&m_client, &Client::pendingWritesChanged, this, [this](int pending) {
+        if (pending == 0 && m_options.mode == Options::Read && m_client.status() == Client::Ready)
+            onReady();
+    });
+    connect(&m_client, &Client::writeRefused, this,
+            [this](const QString &table, const QVariantMap &write, const QString &code, const QString &message) {
+                m_queuedWriteRefused = true;
+                printError(tr("the server refused a queued %1 of %2: %3 (code %4)")
+                               .arg(write.value(QStringLiteral("method")).toString(), table, message, code));
+            });
     connect(&m_client, &Client::tableRemoved, this, [this](TableModel *model) {
         if (model == m_model && m_client.isFromCache()) {
             m_model = nullptr; // the cache's copy, of a shape the server no longer has: its new model follows
@@ -83,6 +94,10 @@ void Mirror::onCacheOpened()
                                   .arg(m_options.table, m_options.url.toDisplayString(), m_options.cacheDir));
         return;
     }
+    if (m_options.mode != Options::Read) {
+        write(); // queued only: the next run that connects sends it
+        return;
+    }
     printTable();
     finish(Done);
 }
@@ -111,6 +126,9 @@ void Mirror::onTablesKnown()
         // here may still come with the server's description.
         if (m_options.query.isEmpty())
             m_model = m_client.table(m_options.table);
+        // A write needs the model, not the server: it is journaled at once.
+        if (m_model && m_options.mode != Options::Read && !m_writing)
+            write();
         return;
     }
     m_connectTimeout.stop();
@@ -127,7 +145,7 @@ void Mirror::onTablesKnown()
                                m_client.tableNames().isEmpty() ? tr("none") : m_client.tableNames().join(QStringLiteral(", "))));
         return;
     }
-    if (m_options.mode != Options::Read)
+    if (m_options.mode != Options::Read && !m_writing)
         write(); // the write needs the model, not its rows
 }
 
@@ -158,6 +176,8 @@ void Mirror::onReady()
         return;
     if (m_model && !m_model->isLoaded())
         return; // a subset: its fill is still on its way
+    if (!m_printed && m_client.pendingWrites() > 0)
+        return; // queued writes first, and their changes back (pendingWritesChanged)
     if (m_printed) {
         // Consistent again after a reconnect (resumed or re-snapshotted):
         // the whole table again, then the changes from here on.
@@ -168,7 +188,7 @@ void Mirror::onReady()
     printTable();
     m_printed = true;
     if (!m_options.follow) {
-        finish(Done);
+        finish(m_queuedWriteRefused ? Refused : Done);
         return;
     }
     follow();
@@ -203,8 +223,18 @@ void Mirror::follow()
 
 void Mirror::onError(Client::Error error, const QString &message)
 {
-    if (m_finished || m_writing)
-        return; // a write's outcome is its Reply's
+    if (m_finished)
+        return;
+    if (m_writing) {
+        // A journaled write (--cache) waits for the server; a plain one's
+        // outcome is its Reply's.
+        if (m_journaled && error == Client::AuthenticationError)
+            finish(Refused, message);
+        else if (m_journaled && error == Client::ConnectionError && !m_everReady)
+            finish(Unreachable, tr("%1; the write stays queued in %2 and is sent by the next run with this --cache.")
+                                    .arg(message, m_options.cacheDir));
+        return;
+    }
     if (error == Client::AuthenticationError) {
         finish(Refused, message); // the client does not retry this
         return;
@@ -222,6 +252,8 @@ void Mirror::onStatus(Client::Status status)
 {
     if (status == Client::Loading || status == Client::Ready)
         m_connectTimeout.stop(); // the server answered
+    if (status == Client::Ready)
+        m_everReady = true;
     if (status == Client::Reconnecting && m_printed && !m_finished)
         printError(tr("connection lost, reconnecting"));
 }
@@ -238,7 +270,11 @@ void Mirror::write()
         return;
     }
     m_writing = true;
-    m_connectTimeout.stop();
+    // A journaled write is sent once the client is Ready: until then the
+    // connection timeout still holds.
+    if (m_options.cacheDir.isEmpty())
+        m_connectTimeout.stop();
+    const int pendingBefore = m_client.pendingWrites();
     Reply *reply = nullptr;
     switch (m_options.mode) {
     case Options::Create:
@@ -259,6 +295,18 @@ void Mirror::write()
         break;
     case Options::Read:
         Q_UNREACHABLE();
+    }
+    m_journaled = m_client.pendingWrites() > pendingBefore;
+    if (m_options.offline) {
+        // Journaled (on disk) when the call returned: done, unless it was refused at once.
+        if (m_journaled) {
+            finish(Done);
+            return;
+        }
+        connect(reply, &Reply::finished, this, [this, reply] {
+            finish(CacheUnusable, tr("The write was not queued: %1").arg(reply->errorString()));
+        });
+        return;
     }
     const QStringList columns = model->columnNames();
     connect(reply, &Reply::finished, this, [this, reply, columns] {

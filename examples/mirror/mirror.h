@@ -54,6 +54,9 @@ private:
     QTimer m_connectTimeout;
     bool m_printed = false;  // read mode: the first array line is out
     bool m_writing = false;  // write mode: the write was sent
+    bool m_journaled = false; // ... into the cache's journal (--cache)
+    bool m_everReady = false;
+    bool m_queuedWriteRefused = false; // a write of an earlier run was refused
     bool m_finished = false;
 };
 

@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include "cache/cachestore.h"
+#include "cache/writejournal.h"
 
 #include "eventdecoder.h"
 #include "protocol/messages.h"
@@ -25,6 +26,7 @@
 #include <QTimer>
 #include <QTranslator>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QUrlQuery>
 #include <QUuid>
 #include <QWebSocket>
@@ -46,6 +48,7 @@ public:
                      const QByteArray &body) override;
 
     QNetworkRequest request(const QByteArray &path) const;
+    QNetworkRequest writeRequest(const QString &table, const QVariantList &keyPrefix, const QByteArray &key) const;
     void connectToServer();
     // The body of a finished GET of ours; nullopt (and the load fails)
     // unless the server answered 200.
@@ -113,6 +116,18 @@ public:
     void forgetModels();
     void markUnsaved(TableModel *model);
     void saveCache();
+    // Durable writes (docs/cache.md): with a cache and a known identity,
+    // each write is journaled, then sent in order while Ready.
+    void openJournal();
+    Reply *journalWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
+                        const QByteArray &body);
+    void pumpWrites();
+    void onWriteAnswered(QNetworkReply *reply);
+    // An answered write shows as pending until its change streams back.
+    void awaitEcho(const QString &table, const QVariantList &rows);
+    void seeEchoes(TableModel *model, const Internal::ServerChange &change);
+    void expireEchoes();
+    void updatePendingWrites();
     // The stream has passed these models' saved positions: nothing more to skip.
     void forgetCachedSeqsUpTo(quint64 seq)
     {
@@ -185,7 +200,32 @@ public:
     QSet<TableModel *> unsaved;
     QTimer saveTimer;
     QJsonArray schemaTables;         // the last GET /'s tables
+
+    struct QueuedWrite
+    {
+        Internal::JournalEntry entry;
+        QPointer<Reply> reply;       // the caller's; none for a write of an earlier run
+    };
+    std::unique_ptr<Internal::WriteJournal> journal; // of identity
+    QList<QueuedWrite> writeQueue;   // journaled, not answered; the first may be on its way
+    QPointer<QNetworkReply> writeInFlight;
+    QTimer writeRetryTimer;
+    int writeBackoffMs = 0;
+    // Per model, the keys of answered writes whose change has not come back
+    // yet, with when to stop waiting (ms since the epoch).
+    QHash<TableModel *, QHash<QByteArray, qint64>> echoes;
+    QTimer echoTimer;
+    int reportedPendingWrites = 0;
 };
+
+// The key of a row (a JSON object) as the text that identifies it.
+static QByteArray keyText(const QStringList &primaryKey, const QJsonObject &row)
+{
+    QJsonArray key;
+    for (const QString &column : primaryKey)
+        key.append(row.value(column));
+    return QJsonDocument(key).toJson(QJsonDocument::Compact);
+}
 
 QNetworkRequest Client::Private::request(const QByteArray &path) const
 {
@@ -417,6 +457,8 @@ void Client::Private::removeModel(const QString &name)
     snapshots.remove(model);
     cachedSeq.remove(model);
     unsaved.remove(model);
+    if (echoes.remove(model))
+        updatePendingWrites();
     qCDebug(lcClient) << "table" << name << "removed";
     Q_EMIT q->tableRemoved(model);
     model->deleteLater();
@@ -648,6 +690,7 @@ void Client::Private::becomeReady()
     setProgress(1);
     setStatus(Ready);
     Q_EMIT q->ready();
+    pumpWrites();
     if (!unsaved.isEmpty() && !saveTimer.isActive())
         saveTimer.start();
     if (std::exchange(schemaStale, false))
@@ -712,10 +755,13 @@ void Client::Private::applyChangeTo(TableModel *model, const Internal::ServerCha
     if (const auto cached = cachedSeq.constFind(model); cached != cachedSeq.constEnd() && applyingSeq != 0
         && applyingSeq <= *cached)
         return;
-    if (!Internal::applyServerChange(model, change))
+    if (!Internal::applyServerChange(model, change)) {
         qCWarning(lcClient) << "unknown event action" << change.actionName;
-    else if (!TableModelPrivate::get(model)->isSubset())
+    } else if (!TableModelPrivate::get(model)->isSubset()) {
         markUnsaved(model);
+        if (!echoes.isEmpty())
+            seeEchoes(model, change);
+    }
 }
 
 void Client::Private::onSocketDisconnected()
@@ -867,6 +913,7 @@ void Client::Private::loadCache(bool thenConnect)
         return;
     }
     qCDebug(lcCache) << "opening the cache of" << found->role << "on" << found->url << found->schema;
+    openJournal();
     cache->load(*found, q, [this](Internal::CacheStore::Loaded loaded) { onCacheLoaded(std::move(loaded)); });
 }
 
@@ -944,6 +991,7 @@ void Client::Private::identify(const QJsonObject &hello)
     }
     identity = seen;
     cacheOpen = true;
+    openJournal();
 }
 
 void Client::Private::forgetModels()
@@ -999,8 +1047,8 @@ void Client::Private::saveCache()
     }
 }
 
-Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
-                                  const QByteArray &body)
+QNetworkRequest Client::Private::writeRequest(const QString &table, const QVariantList &keyPrefix,
+                                              const QByteArray &key) const
 {
     QByteArray path = "/query/" + QUrl::toPercentEncoding(table);
     for (const QVariant &k : keyPrefix)
@@ -1008,16 +1056,182 @@ Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table
     QNetworkRequest r = request(path);
     r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     r.setRawHeader("Prefer", "return=representation");
-    // A request whose answer was lost is sent again (by Reply; Qt 6.4 and
-    // 6.8's QNetworkAccessManager also does, 6.11's not), even a POST: the
-    // key lets the server run the write once and replay its answer.
-    r.setRawHeader("Idempotency-Key", QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
+    // A request whose answer was lost is sent again, even a POST: the key
+    // lets the server run the write once and replay its answer.
+    r.setRawHeader("Idempotency-Key", key);
+    return r;
+}
+
+Reply *Client::Private::sendWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
+                                  const QByteArray &body)
+{
+    if (journal)
+        return journalWrite(method, table, keyPrefix, body);
+    const QNetworkRequest r = writeRequest(table, keyPrefix, QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
     auto *reply = new Reply(q);
     // The reply object is the caller's to keep; free it with the client otherwise.
+    // Qt 6.4 and 6.8's QNetworkAccessManager resends a request whose answer
+    // was lost, 6.11's not: Reply does, on every version.
     ReplyPrivate::get(reply)->sendRequest([network = network, r, method, body] {
         return network->sendCustomRequest(r, method, body);
     });
     return reply;
+}
+
+void Client::Private::openJournal()
+{
+    if (!cache || !identity)
+        return;
+    const QString path = cache->journalPath(*identity);
+    if (journal && journal->path() == path)
+        return;
+    if (writeInFlight) {
+        writeInFlight->disconnect(q);
+        writeInFlight->abort();
+    }
+    // Writes of another identity stay in its journal, for when its token comes back.
+    for (QueuedWrite &w : writeQueue) {
+        if (w.reply)
+            ReplyPrivate::get(w.reply)->finish(Reply::NetworkError,
+                                               Client::tr("The token is now another role: the write stays queued for the role it was made as."),
+                                               0, {});
+    }
+    writeQueue.clear();
+    echoes.clear();
+    journal = std::make_unique<Internal::WriteJournal>();
+    QString why;
+    if (!journal->open(path, &why)) {
+        qCWarning(lcCache).noquote() << "cannot open the write journal" << path << ':' << why
+                                     << "- writes are sent without it";
+        journal.reset();
+    } else {
+        for (const Internal::JournalEntry &e : journal->pending())
+            writeQueue.append({e, nullptr});
+        if (!writeQueue.isEmpty())
+            qCInfo(lcCache) << writeQueue.size() << "journaled write(s) to send";
+    }
+    updatePendingWrites();
+    pumpWrites();
+}
+
+Reply *Client::Private::journalWrite(const QByteArray &method, const QString &table, const QVariantList &keyPrefix,
+                                     const QByteArray &body)
+{
+    auto *reply = new Reply(q);
+    Internal::JournalEntry entry{QUuid::createUuid().toByteArray(QUuid::WithoutBraces), method, table, keyPrefix, body};
+    QString why;
+    if (!journal->append(entry, &why)) {
+        qCWarning(lcCache).noquote() << "cannot journal a write:" << why;
+        // After the caller has connected to the reply.
+        QTimer::singleShot(0, reply, [reply, why] {
+            ReplyPrivate::get(reply)->finish(Reply::NetworkError, Client::tr("Cannot store the write: %1").arg(why), 0, {});
+        });
+        return reply;
+    }
+    writeQueue.append({entry, reply});
+    updatePendingWrites();
+    pumpWrites();
+    return reply;
+}
+
+void Client::Private::pumpWrites()
+{
+    if (writeInFlight || writeQueue.isEmpty() || status != Ready || writeRetryTimer.isActive())
+        return;
+    // One at a time: the server applies them in the order they were made.
+    const Internal::JournalEntry &e = writeQueue.constFirst().entry;
+    writeInFlight = network->sendCustomRequest(writeRequest(e.table, e.keyPrefix, e.id), e.method, e.body);
+    QObject::connect(writeInFlight, &QNetworkReply::finished, q,
+                     [this, reply = writeInFlight.data()] { onWriteAnswered(reply); });
+}
+
+void Client::Private::onWriteAnswered(QNetworkReply *networkReply)
+{
+    networkReply->deleteLater();
+    writeInFlight.clear();
+    if (writeQueue.isEmpty())
+        return;
+    const ReplyPrivate::Answer a = ReplyPrivate::readAnswer(networkReply);
+    const int http = a.httpStatus;
+    if (http == 0 || http == 401 || http == 502 || http == 503 || http == 504) {
+        // Not an answer about the write: it stays first and goes again,
+        // with its key. A refused token waits for the next Ready (a new token).
+        qCDebug(lcCache) << "journaled write not answered, kept:" << http << a.errorString;
+        if (http == 401 || a.canceled)
+            return;
+        writeBackoffMs = writeBackoffMs ? qMin(writeBackoffMs * 2, 10000) : 250;
+        writeRetryTimer.start(writeBackoffMs);
+        return;
+    }
+    writeBackoffMs = 0;
+    const QueuedWrite w = writeQueue.takeFirst();
+    journal->markDone(w.entry.id);
+    if (a.error == Reply::NoError) {
+        awaitEcho(w.entry.table, a.rows);
+    } else {
+        qCWarning(lcCache).noquote() << "the server refused a journaled write to" << w.entry.table << ':' << a.errorString;
+        const QVariantMap write{{QStringLiteral("method"), QString::fromLatin1(w.entry.method)},
+                                {QStringLiteral("key"), w.entry.keyPrefix},
+                                {QStringLiteral("values"), QJsonDocument::fromJson(w.entry.body).toVariant()}};
+        Q_EMIT q->writeRefused(w.entry.table, write, a.errorCode, a.errorString);
+    }
+    if (w.reply)
+        ReplyPrivate::get(w.reply)->finish(a);
+    updatePendingWrites();
+    pumpWrites();
+}
+
+void Client::Private::awaitEcho(const QString &table, const QVariantList &rows)
+{
+    TableModel *model = models.value(table);
+    if (!model || rows.isEmpty())
+        return;
+    const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + 5000;
+    const QStringList key = model->primaryKey();
+    for (const QVariant &row : rows)
+        echoes[model].insert(keyText(key, QJsonObject::fromVariantMap(row.toMap())), deadline);
+    if (!echoTimer.isActive())
+        echoTimer.start();
+}
+
+void Client::Private::seeEchoes(TableModel *model, const Internal::ServerChange &change)
+{
+    const auto found = echoes.find(model);
+    if (found == echoes.end())
+        return;
+    const QStringList key = model->primaryKey();
+    for (const QJsonArray *rows : {&change.rows, &change.old}) {
+        for (const QJsonValue &row : *rows)
+            found->remove(keyText(key, row.toObject()));
+    }
+    if (found->isEmpty())
+        echoes.erase(found);
+    updatePendingWrites();
+}
+
+void Client::Private::expireEchoes()
+{
+    // A change the stream never sends back (a row the role may write but
+    // not read, say) is not waited for forever.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (auto model = echoes.begin(); model != echoes.end();) {
+        model->removeIf([now](const auto &entry) { return entry.value() <= now; });
+        model = model->isEmpty() ? echoes.erase(model) : std::next(model);
+    }
+    if (echoes.isEmpty())
+        echoTimer.stop();
+    updatePendingWrites();
+}
+
+void Client::Private::updatePendingWrites()
+{
+    int n = int(writeQueue.size());
+    for (const auto &keys : std::as_const(echoes))
+        n += int(keys.size());
+    if (n == reportedPendingWrites)
+        return;
+    reportedPendingWrites = n;
+    Q_EMIT q->pendingWritesChanged(n);
 }
 
 Client::Client(QObject *parent)
@@ -1031,11 +1245,17 @@ Client::Client(QObject *parent)
     d->saveTimer.setSingleShot(true);
     d->saveTimer.setInterval(1000);
     connect(&d->saveTimer, &QTimer::timeout, this, [this] { d->saveCache(); });
+    d->writeRetryTimer.setSingleShot(true);
+    connect(&d->writeRetryTimer, &QTimer::timeout, this, [this] { d->pumpWrites(); });
+    d->echoTimer.setInterval(1000);
+    connect(&d->echoTimer, &QTimer::timeout, this, [this] { d->expireEchoes(); });
 }
 
 Client::~Client()
 {
     d->saveCache(); // and the store waits for its files when it goes
+    if (d->writeInFlight)
+        d->writeInFlight->disconnect(this); // it stays journaled: sent again next time
     d->abortPending();
     // Subset models go first, while d still takes their destroyed().
     const QList<TableModel *> models = subsets();
@@ -1094,6 +1314,7 @@ void Client::setCacheDirectory(const QString &directory)
 }
 
 bool Client::isFromCache() const { return d->fromCache; }
+int Client::pendingWrites() const { return d->reportedPendingWrites; }
 
 void Client::openCache() { d->loadCache(false); }
 

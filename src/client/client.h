@@ -7,6 +7,7 @@
 #include <QStringList>
 #include <QUrl>
 #include <QVariantList>
+#include <QVariantMap>
 
 #include <memory>
 
@@ -49,6 +50,14 @@ class AIODATA_EXPORT Client : public QObject
     // The models hold what the cache had: rows of the server at a past
     // position, not yet confirmed (false again once Ready).
     Q_PROPERTY(bool fromCache READ isFromCache NOTIFY fromCacheChanged)
+    // With a cache, writes are durable: each is in the cache folder's
+    // journal before create()/update()/remove()/setData() return, and is
+    // sent (once the client is Ready, one after another, in order, with its
+    // Idempotency-Key) until the server answers it, across restarts of the
+    // app and of the server. This counts the writes not yet shown as the
+    // server's: journaled, on their way, or answered and their change not
+    // yet streamed back (at most a few seconds).
+    Q_PROPERTY(int pendingWrites READ pendingWrites NOTIFY pendingWritesChanged)
     Q_PROPERTY(Error error READ error NOTIFY errorOccurred)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
 public:
@@ -89,6 +98,7 @@ public:
     QString cacheDirectory() const;
     void setCacheDirectory(const QString &directory);
     bool isFromCache() const;
+    int pendingWrites() const;
 
     QStringList tableNames() const;
     Q_INVOKABLE Aiodata::TableModel *table(const QString &name) const;
@@ -125,6 +135,13 @@ Q_SIGNALS:
     void syncedTablesChanged();
     void cacheDirectoryChanged();
     void fromCacheChanged(bool fromCache);
+    void pendingWritesChanged(int pendingWrites);
+    // The server refused a journaled write (privilege, row-level security,
+    // constraint, conflict), perhaps one made in an earlier run of the app:
+    // it is out of the journal; the writes after it are still sent. write
+    // is {"method": "POST"|"PATCH"|"DELETE", "key": [...], "values": ...}.
+    void writeRefused(const QString &table, const QVariantMap &write, const QString &errorCode,
+                      const QString &errorString);
     void cacheOpened();
     void statusChanged(Aiodata::Client::Status status);
     void progressChanged(qreal progress);

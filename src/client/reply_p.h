@@ -28,6 +28,20 @@ public:
     // Once: later calls are ignored.
     void finish(Reply::Error error, const QString &errorString, int httpStatus, const QVariantList &rows);
 
+    // What the server answered a write (or that it did not).
+    struct Answer
+    {
+        int httpStatus = 0;    // 0: no answer
+        bool unsent = false;   // refused before the request was sent
+        bool canceled = false; // aborted here
+        Reply::Error error = Reply::NoError;
+        QString errorString;
+        QString errorCode;     // the server's code: a SQLSTATE or PGRSTnnn
+        QVariantList rows;
+    };
+    static Answer readAnswer(QNetworkReply *reply);
+    void finish(const Answer &answer);
+
     Reply *q = nullptr;
     bool finished = false;
     Reply::Error error = Reply::NoError;

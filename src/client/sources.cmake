@@ -13,6 +13,7 @@ set(AIODATA_CLIENT_SOURCES
   subsetquery.cpp subsetquery.h
   cache/cachefile.cpp cache/cachefile.h
   cache/cachestore.cpp cache/cachestore.h
+  cache/writejournal.cpp cache/writejournal.h
   writetransport.h
   logging.cpp logging_p.h
 )

@@ -534,9 +534,6 @@ void tst_Mirror::usage_data()
     QTest::newRow("--key alone") << QStringList{pets, QStringLiteral("--key"), QStringLiteral("Dog")} << QStringLiteral("--key goes with");
     QTest::newRow("empty key part") << QStringList{pets, QStringLiteral("--remove"), QStringLiteral("--key"), QStringLiteral("Dog//Rex")}
                                     << QStringLiteral("empty key part");
-    QTest::newRow("--cache with a write") << QStringList{QStringLiteral("--cache"), QStringLiteral("/tmp/x"), pets, QStringLiteral("--remove"),
-                                                         QStringLiteral("--key"), QStringLiteral("Dog")}
-                                          << QStringLiteral("--cache with --create, --update or --remove is not supported yet");
     QTest::newRow("--offline without --cache") << QStringList{QStringLiteral("--offline"), pets} << QStringLiteral("--offline needs --cache DIR");
     QTest::newRow("--offline with a QUERY") << QStringList{QStringLiteral("--cache"), QStringLiteral("/tmp/x"), QStringLiteral("--offline"), pets,
                                                            QStringLiteral("type=eq.Dog")}

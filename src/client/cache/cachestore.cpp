@@ -61,6 +61,11 @@ QString CacheStore::tablePath(const CacheIdentity &identity, const QString &tabl
     return partitionPath(identity) + QLatin1Char('/') + hashName(table) + QLatin1String(".cache");
 }
 
+QString CacheStore::journalPath(const CacheIdentity &identity) const
+{
+    return partitionPath(identity) + QLatin1String("/writes.journal");
+}
+
 std::optional<CacheIdentity> CacheStore::identityOf(const QString &url, const QString &token) const
 {
     QFile file(m_directory + QLatin1String("/identities.json"));

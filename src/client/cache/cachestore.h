@@ -28,6 +28,7 @@ struct CacheIdentity
 //
 //   <dir>/identities.json           which identity a token had (per server)
 //   <dir>/<hash of identity>/<hash of table>.cache   one CacheFile per table
+//   <dir>/<hash of identity>/writes.journal          its WriteJournal
 //
 // The identity of a token is only learned from the server (its hello), so a
 // token the server never saw opens no cache. Reading and writing files run
@@ -64,6 +65,8 @@ public:
     void waitForDone();
 
     QString tablePath(const CacheIdentity &identity, const QString &table) const;
+    // The identity's WriteJournal.
+    QString journalPath(const CacheIdentity &identity) const;
 
 private:
     QString partitionPath(const CacheIdentity &identity) const;
