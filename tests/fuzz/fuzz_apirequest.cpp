@@ -16,7 +16,9 @@
 //   path after /query/ (percent-encoded, e.g. pets/Dog)
 //   query string (e.g. select=name&color=gt.5&order=name.desc&limit=10)
 //   Header-Name: value          (any number of lines: Prefer, Range,
-//   ...                          Accept-Profile, Content-Profile, Accept)
+//   ...                          Accept-Profile, Content-Profile, Accept;
+//                                an input of odd size is parsed as if
+//                                db-tx-end allowed Prefer: tx=)
 //   (empty line)
 //   body (JSON for POST/PATCH)
 //
@@ -330,7 +332,8 @@ void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStateme
     for (const QByteArray &id : s.identifiers)
         FUZZ_CHECK(known.contains(id), "unknown identifier \"" + id + '"' + context);
 
-    static const QSet<QByteArray> literals = {"[]", "null"};
+    // The builder's own: json's, and max-affected's setting name.
+    static const QSet<QByteArray> literals = {"[]", "null", SqlBuilder::affectedSetting};
     for (const QByteArray &l : s.literals)
         FUZZ_CHECK(literals.contains(l), "unexpected literal '" + l + '\'' + context);
 
@@ -433,7 +436,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray tail = http.path.mid(7);
 
     ApiError error;
-    const std::optional<ApiRequest> r = ApiRequest::parse(http, tail, Schemas, &error);
+    // Half the inputs as with db-tx-end = *-allow-override, so Prefer: tx= is kept.
+    const bool allowTxOverride = size % 2 == 1;
+    const std::optional<ApiRequest> r = ApiRequest::parse(http, tail, Schemas, &error, allowTxOverride);
     if (!r) {
         FUZZ_CHECK(error.status >= 400 && error.status < 500, "parse error with status "
                    + QByteArray::number(error.status) + "\ninput: " + input);
@@ -443,6 +448,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(Schemas.contains(r->schema), "schema " + r->schema.toUtf8() + " accepted\ninput: " + input);
     FUZZ_CHECK(!r->table.isEmpty(), "empty table accepted\ninput: " + input);
     FUZZ_CHECK(r->limit >= -1 && r->offset >= 0, "negative limit/offset\ninput: " + input);
+    FUZZ_CHECK(r->maxAffected >= -1, "negative max-affected\ninput: " + input);
+    FUZZ_CHECK(!r->maxAffectedApplies() || r->handling == ApiRequest::Handling::Strict,
+               "max-affected applied without handling=strict\ninput: " + input);
+    FUZZ_CHECK(allowTxOverride || r->tx == ApiRequest::Tx::NotGiven, "tx= kept without an override\ninput: " + input);
     for (const QString &k : r->keyPath)
         FUZZ_CHECK(!k.contains(QChar(0)), "NUL in a key path segment\ninput: " + input);
     for (const FilterTree &tree : r->logic) {

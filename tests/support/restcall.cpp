@@ -31,8 +31,18 @@ Answer send(QNetworkAccessManager &nam, const QUrl &server, const QByteArray &me
     a.body = reply->readAll();
     a.contentType = reply->rawHeader("Content-Type");
     a.contentRange = reply->rawHeader("Content-Range");
+    a.headers = reply->rawHeaderPairs();
     reply->deleteLater();
     return a;
+}
+
+QByteArray Answer::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
 }
 
 bool sameJson(const QByteArray &a, const QByteArray &b)

@@ -20,6 +20,8 @@ struct Answer
     QByteArray body;
     QByteArray contentType;
     QByteArray contentRange;
+    QList<QPair<QByteArray, QByteArray>> headers; // all of them, as received
+    QByteArray header(const QByteArray &name) const; // case-insensitive; null when absent
 };
 
 // method path?query with the headers (Content-Type: application/json unless

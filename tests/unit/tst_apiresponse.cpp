@@ -141,6 +141,28 @@ void TestApiResponse::fromResults_data()
     remove.returnRepresentation = false;
     QTest::newRow("delete, minimal") << remove << bareResult(3) << PgResult()
                                      << QByteArray("204 range=*/3 applied=return=minimal snapshot=(none) body=");
+
+    // handling= and max-affected= as PostgREST's prefAppliedHeader names
+    // them: max-affected only with handling=strict, where it applies.
+    ApiRequest strictDelete = remove;
+    strictDelete.handling = ApiRequest::Handling::Strict;
+    strictDelete.maxAffected = 10;
+    QTest::newRow("delete, strict, max-affected")
+        << strictDelete << bareResult(3) << PgResult()
+        << QByteArray("204 range=*/3 applied=return=minimal, handling=strict, max-affected=10 snapshot=(none) body=");
+    ApiRequest lenientDelete = strictDelete;
+    lenientDelete.handling = ApiRequest::Handling::Lenient;
+    QTest::newRow("delete, lenient, max-affected")
+        << lenientDelete << bareResult(3) << PgResult()
+        << QByteArray("204 range=*/3 applied=return=minimal, handling=lenient snapshot=(none) body=");
+    ApiRequest rolledBack = create;
+    rolledBack.tx = ApiRequest::Tx::Rollback;
+    QTest::newRow("create, tx=rollback") << rolledBack << statementResult(one, 1) << PgResult()
+                                         << "201 range=*/1 applied=return=representation, tx=rollback snapshot=(none) body=" + one;
+    ApiRequest lenientRead;
+    lenientRead.handling = ApiRequest::Handling::Lenient;
+    QTest::newRow("read, lenient") << lenientRead << statementResult(three, 3, {}, "10:10:") << PgResult()
+                                   << "200 range=0-2/* applied=handling=lenient snapshot=10:10: body=" + three;
 }
 
 void TestApiResponse::fromResults()

@@ -65,6 +65,8 @@ private slots:
     void parseGood();
     void preparedStatements_data();
     void preparedStatements();
+    void txEnd_data();
+    void txEnd();
     void channel_data();
     void channel();
     void jwtSettings_data();
@@ -193,6 +195,32 @@ void TestConfig::preparedStatements_data()
     QTest::newRow("quoted true") << withRequired("db-prepared-statements = \"true\"\n") << true;
 }
 
+void TestConfig::txEnd_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<int>("txEnd");
+    QTest::addColumn<bool>("overridable");
+    QTest::newRow("default commit, as in PostgREST") << withRequired("") << int(Config::TxEnd::Commit) << false;
+    QTest::newRow("commit") << withRequired("db-tx-end = commit\n") << int(Config::TxEnd::Commit) << false;
+    QTest::newRow("commit-allow-override") << withRequired("db-tx-end = \"commit-allow-override\"\n")
+                                           << int(Config::TxEnd::CommitAllowOverride) << true;
+    QTest::newRow("rollback") << withRequired("db-tx-end = rollback\n") << int(Config::TxEnd::Rollback) << false;
+    QTest::newRow("rollback-allow-override") << withRequired("db-tx-end = rollback-allow-override\n")
+                                             << int(Config::TxEnd::RollbackAllowOverride) << true;
+}
+
+void TestConfig::txEnd()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(int, txEnd);
+    QFETCH(bool, overridable);
+    QString error;
+    const auto c = Config::parse(text, &error);
+    QVERIFY2(c, qPrintable(error));
+    QCOMPARE(int(c->dbTxEnd), txEnd);
+    QCOMPARE(c->txOverrideAllowed(), overridable);
+}
+
 void TestConfig::preparedStatements()
 {
     QFETCH(QByteArray, text);
@@ -277,6 +305,12 @@ void TestConfig::parseErrors_data()
                                    << QStringLiteral("line 3: db-pool must be a positive integer, got \"1.5\"");
     QTest::newRow("pool empty quoted") << withRequired("db-pool = \"\"\n")
                                        << QStringLiteral("line 3: db-pool must be a positive integer, got \"\"");
+    QTest::newRow("tx end unknown") << withRequired("db-tx-end = abort\n")
+                                    << QStringLiteral("line 3: db-tx-end must be commit, commit-allow-override, rollback or "
+                                                      "rollback-allow-override, got \"abort\"");
+    QTest::newRow("tx end case") << withRequired("db-tx-end = Commit\n")
+                                 << QStringLiteral("line 3: db-tx-end must be commit, commit-allow-override, rollback or "
+                                                   "rollback-allow-override, got \"Commit\"");
     QTest::newRow("prepared statements not a bool")
         << withRequired("db-prepared-statements = sometimes\n")
         << QStringLiteral("line 3: db-prepared-statements must be true or false, got \"sometimes\"");

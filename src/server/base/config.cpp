@@ -1,5 +1,6 @@
 #include "base/config.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <QFile>
@@ -255,6 +256,20 @@ std::optional<Config> build(const RawValues &raw, QString *error)
                                     + quoted(it->value)));
         config.jwtCacheMaxLifetime = seconds;
     }
+    if (const auto it = raw.constFind(QStringLiteral("db-tx-end")); it != raw.cend()) {
+        static const QList<QPair<QString, Config::TxEnd>> values = {
+            {QStringLiteral("commit"), Config::TxEnd::Commit},
+            {QStringLiteral("commit-allow-override"), Config::TxEnd::CommitAllowOverride},
+            {QStringLiteral("rollback"), Config::TxEnd::Rollback},
+            {QStringLiteral("rollback-allow-override"), Config::TxEnd::RollbackAllowOverride},
+        };
+        const auto value = std::find_if(values.cbegin(), values.cend(), [&](const auto &v) { return v.first == it->value; });
+        if (value == values.cend())
+            return fail(at(*it, QStringLiteral("db-tx-end must be commit, commit-allow-override, rollback or "
+                                               "rollback-allow-override, got ")
+                                    + quoted(it->value)));
+        config.dbTxEnd = value->second;
+    }
     // PostgREST's key; unset means no browser origin is allowed (see docs/security.md).
     for (const QString &origin : raw.value(QStringLiteral("server-cors-allowed-origins")).value.split(QLatin1Char(','))) {
         if (!origin.trimmed().isEmpty())
@@ -314,6 +329,7 @@ std::optional<Config> Config::fromFile(const QString &path, QString *error)
         {"PGRST_SERVER_CORS_ALLOWED_ORIGINS", "server-cors-allowed-origins"},
         {"PGRST_DB_CHANNEL", "db-channel"},
         {"PGRST_DB_CHANNEL_ENABLED", "db-channel-enabled"},
+        {"PGRST_DB_TX_END", "db-tx-end"},
     };
     for (const auto &o : overrides) {
         if (qEnvironmentVariableIsSet(o.env))

@@ -28,6 +28,11 @@ struct Config
     QStringList corsAllowedOrigins;// server-cors-allowed-origins; "*" allows any; empty allows none
     QString dbChannel = QStringLiteral("pgrst"); // db-channel: NOTIFY channel for 'reload schema'
     bool dbChannelEnabled = true;  // db-channel-enabled: listen on db-channel at all
+    // db-tx-end: how a request's transaction ends; the *-allow-override
+    // values let Prefer: tx=commit|rollback choose (PostgREST's setting).
+    enum class TxEnd { Commit, CommitAllowOverride, Rollback, RollbackAllowOverride };
+    TxEnd dbTxEnd = TxEnd::Commit;
+    bool txOverrideAllowed() const { return dbTxEnd == TxEnd::CommitAllowOverride || dbTxEnd == TxEnd::RollbackAllowOverride; }
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 4000;
     QString sourcePath;            // the file fromFile read: re-read on 'reload config'

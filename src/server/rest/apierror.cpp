@@ -125,6 +125,18 @@ ApiError ApiError::notEmbedded(const QString &resource)
     return e;
 }
 
+ApiError ApiError::invalidPreferences(const QByteArrayList &given)
+{
+    return make(400, "PGRST122", QStringLiteral("Invalid preferences given with handling=strict"),
+                QStringLiteral("Invalid preferences: ") + QString::fromUtf8(given.join(", ")));
+}
+
+ApiError ApiError::maxAffectedExceeded(qint64 rows)
+{
+    return make(400, "PGRST124", QStringLiteral("Query result exceeds max-affected preference constraint"),
+                QStringLiteral("The query affects %1 rows").arg(rows));
+}
+
 ApiError ApiError::relatedOrderNotToOne(const QString &origin, const QString &target)
 {
     return make(400, "PGRST118", QStringLiteral("A related order on '%1' is not possible").arg(target),

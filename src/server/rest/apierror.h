@@ -45,6 +45,8 @@ struct ApiError
     static ApiError relatedOrderNotToOne(const QString &origin, const QString &target); // 400 PGRST118
     static ApiError spreadNotToOne(const QString &origin, const QString &target); // 400 PGRST119
     static ApiError unacceptableEmbedFilter(const QString &target); // 400 PGRST120: not is.null on an embed
+    static ApiError invalidPreferences(const QByteArrayList &given); // 400 PGRST122: handling=strict refused them
+    static ApiError maxAffectedExceeded(qint64 rows);      // 400 PGRST124: more rows than max-affected
 
     // PGRST2xx, the schema cache.
     static ApiError columnNotFound(const QString &column, const QString &table); // 400 PGRST204

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace Aiodata::Server {
 
@@ -474,8 +475,75 @@ EmbedQuery &ApiRequest::embedQuery(const QStringList &path)
     return embedQueries.last();
 }
 
+bool ApiRequest::maxAffectedApplies() const
+{
+    return maxAffected >= 0 && handling == Handling::Strict
+        && (operation == Operation::Update || operation == Operation::Delete);
+}
+
+// The Prefer fields, as PostgREST's Preferences.fromHeaders reads them:
+// several fields are one comma-separated list (RFC 9110 5.3), the first
+// value of each kind wins, and with handling=strict anything else is
+// refused (PGRST122), wherever in the list handling= stands.
+static bool parsePreferences(const HttpRequest &http, bool allowTxOverride, ApiRequest *r, ApiError *error)
+{
+    QByteArrayList preferences;
+    for (const auto &h : http.headers) {
+        if (h.first.compare("Prefer", Qt::CaseInsensitive) == 0)
+            preferences += h.second.split(',');
+    }
+    bool returnSeen = false, countSeen = false, resolutionSeen = false, missingSeen = false, txSeen = false;
+    QByteArrayList invalid;
+    for (const QByteArray &prefer : std::as_const(preferences)) {
+        const QByteArray p = prefer.trimmed();
+        if (p.isEmpty())
+            continue; // "a, , b": RFC 9110 lets list elements be empty
+        if (p == "return=minimal" || p == "return=headers-only" || p == "return=representation") {
+            if (!std::exchange(returnSeen, true))
+                r->returnRepresentation = p == "return=representation";
+        } else if (p == "count=exact" || p == "count=planned" || p == "count=estimated") {
+            if (!std::exchange(countSeen, true))
+                r->count = p == "count=exact" ? ApiRequest::Count::Exact
+                    : p == "count=planned"    ? ApiRequest::Count::Planned
+                                              : ApiRequest::Count::Estimated;
+        } else if (p == "resolution=merge-duplicates" || p == "resolution=ignore-duplicates") {
+            if (!std::exchange(resolutionSeen, true))
+                (p == "resolution=merge-duplicates" ? r->mergeDuplicates : r->ignoreDuplicates) = true;
+        } else if (p == "missing=default" || p == "missing=null") {
+            if (!std::exchange(missingSeen, true))
+                r->missingDefault = p == "missing=default"; // null: what an insert does anyway
+        } else if (p == "params=single-object") {
+            r->paramsSingleObject = true;
+        } else if (p == "handling=strict" || p == "handling=lenient") {
+            if (r->handling == ApiRequest::Handling::NotGiven)
+                r->handling = p == "handling=strict" ? ApiRequest::Handling::Strict : ApiRequest::Handling::Lenient;
+        } else if (p == "tx=commit" || p == "tx=rollback") {
+            // Valid even when the configuration does not let it apply, as in PostgREST.
+            if (!std::exchange(txSeen, true) && allowTxOverride)
+                r->tx = p == "tx=commit" ? ApiRequest::Tx::Commit : ApiRequest::Tx::Rollback;
+        } else if (p.startsWith("max-affected=")) {
+            // Digits only: no sign, no space, nothing toLongLong would also take.
+            const QByteArray digits = p.mid(13);
+            bool ok = !digits.isEmpty() && std::all_of(digits.cbegin(), digits.cend(), [](char c) { return c >= '0' && c <= '9'; });
+            const qint64 n = ok ? digits.toLongLong(&ok) : -1;
+            if (!ok)
+                invalid.append(p);
+            else if (r->maxAffected < 0)
+                r->maxAffected = n;
+        } else {
+            // Unknown, or a value we cannot fulfil (timezone=: not supported).
+            invalid.append(p);
+        }
+    }
+    if (r->handling == ApiRequest::Handling::Strict && !invalid.isEmpty()) {
+        *error = ApiError::invalidPreferences(invalid);
+        return false;
+    }
+    return true;
+}
+
 std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayView pathTail,
-                                            const QStringList &schemas, ApiError *error)
+                                            const QStringList &schemas, ApiError *error, bool allowTxOverride)
 {
     ApiRequest r;
     // NUL cannot be stored in PostgreSQL text and would cut C strings short.
@@ -665,33 +733,8 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
         }
     }
 
-    // Several Prefer fields are one comma-separated list (RFC 9110 5.3).
-    QByteArrayList preferences;
-    for (const auto &h : http.headers) {
-        if (h.first.compare("Prefer", Qt::CaseInsensitive) == 0)
-            preferences += h.second.split(',');
-    }
-    for (const QByteArray &prefer : std::as_const(preferences)) {
-        const QByteArray p = prefer.trimmed();
-        if (p == "return=minimal" || p == "return=headers-only")
-            r.returnRepresentation = false;
-        else if (p == "return=representation")
-            r.returnRepresentation = true;
-        else if (p == "count=exact")
-            r.count = Count::Exact;
-        else if (p == "count=planned")
-            r.count = Count::Planned;
-        else if (p == "count=estimated")
-            r.count = Count::Estimated;
-        else if (p == "resolution=merge-duplicates")
-            r.mergeDuplicates = true;
-        else if (p == "resolution=ignore-duplicates")
-            r.ignoreDuplicates = true;
-        else if (p == "missing=default")
-            r.missingDefault = true;
-        else if (p == "params=single-object")
-            r.paramsSingleObject = true;
-    }
+    if (!parsePreferences(http, allowTxOverride, &r, error))
+        return std::nullopt;
     r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
     r.body = http.body;
     if (r.rpc && r.operation == Operation::Create

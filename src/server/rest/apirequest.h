@@ -112,6 +112,18 @@ struct ApiRequest
     bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
     bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)
     bool missingDefault = false;     // Prefer: missing=default (a key a row lacks takes the column default)
+    // Prefer: handling=strict refuses what it does not understand (PGRST122);
+    // lenient, PostgREST's default, ignores it. NotGiven: neither was sent,
+    // so neither is in Preference-Applied.
+    enum class Handling { NotGiven, Lenient, Strict };
+    Handling handling = Handling::NotGiven;
+    // Prefer: max-affected=N; -1: not given. PostgREST 12 honours it only
+    // with handling=strict, on PATCH and DELETE: maxAffectedApplies().
+    qint64 maxAffected = -1;
+    // Prefer: tx=commit|rollback, kept only when parse() was told the
+    // configuration lets requests override db-tx-end (as PostgREST drops it).
+    enum class Tx { NotGiven, Commit, Rollback };
+    Tx tx = Tx::NotGiven;
     QByteArray body;
 
     // /query/rpc/<function>: a call (GET/HEAD or POST), planned by RpcPlan.
@@ -125,12 +137,15 @@ struct ApiRequest
     bool paramsSingleObject = false; // Prefer: params=single-object
 
     bool hasEmbeds() const;
+    bool maxAffectedApplies() const;
     // The embed query for path, made when missing.
     EmbedQuery &embedQuery(const QStringList &path);
 
     // pathTail: the part after "/query/", still percent-encoded.
+    // allowTxOverride: db-tx-end is commit-allow-override or
+    // rollback-allow-override, so Prefer: tx= is kept.
     static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,
-                                           const QStringList &schemas, ApiError *error);
+                                           const QStringList &schemas, ApiError *error, bool allowTxOverride = false);
 };
 
 } // namespace Aiodata::Server

@@ -46,15 +46,29 @@ QByteArray ApiResponse::readContentRange(qint64 offset, qint64 answered, qint64 
 
 QByteArray ApiResponse::preferenceApplied(const ApiRequest &r)
 {
-    QByteArray applied = r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal");
-    if (r.operation == ApiRequest::Operation::Create && (r.mergeDuplicates || r.ignoreDuplicates))
-        applied += r.mergeDuplicates ? ", resolution=merge-duplicates" : ", resolution=ignore-duplicates";
-    return applied;
+    QByteArrayList applied;
+    // A write's return= is always named (what it did, asked or not), as it always was here.
+    if (r.operation != ApiRequest::Operation::Read && !r.rpc) {
+        applied.append(r.returnRepresentation ? QByteArrayLiteral("return=representation") : QByteArrayLiteral("return=minimal"));
+        if (r.operation == ApiRequest::Operation::Create && (r.mergeDuplicates || r.ignoreDuplicates))
+            applied.append(r.mergeDuplicates ? "resolution=merge-duplicates" : "resolution=ignore-duplicates");
+    }
+    // The rest as PostgREST's prefAppliedHeader: only what was asked for
+    // and applies (tx= only where db-tx-end allows it; parse() drops it otherwise).
+    if (r.tx != ApiRequest::Tx::NotGiven)
+        applied.append(r.tx == ApiRequest::Tx::Commit ? "tx=commit" : "tx=rollback");
+    if (r.handling != ApiRequest::Handling::NotGiven)
+        applied.append(r.handling == ApiRequest::Handling::Strict ? "handling=strict" : "handling=lenient");
+    if (r.maxAffectedApplies())
+        applied.append("max-affected=" + QByteArray::number(r.maxAffected));
+    return applied.join(", ");
 }
 
 HttpResponse ApiResponse::fromCall(const ApiRequest &r, const RpcCall &call, const PgResult &result)
 {
     HttpResponse response;
+    if (const QByteArray applied = preferenceApplied(r); !applied.isEmpty())
+        addHeader(response, QByteArrayLiteral("Preference-Applied"), applied);
     if (call.function.result == FunctionInfo::Result::Void) {
         response.status = 204;
         return response;
@@ -93,6 +107,8 @@ HttpResponse ApiResponse::fromResults(const ApiRequest &r, const QList<PgResult>
         if (total > r.offset + count)
             response.status = 206;
         addHeader(response, QByteArrayLiteral("Aiodata-Snapshot"), result.value(0, 3));
+        if (const QByteArray applied = preferenceApplied(r); !applied.isEmpty())
+            addHeader(response, QByteArrayLiteral("Preference-Applied"), applied);
     } else {
         response.status = r.operation == ApiRequest::Operation::Create ? 201 : 200;
         addHeader(response, QByteArrayLiteral("Content-Range"), "*/" + QByteArray::number(count));

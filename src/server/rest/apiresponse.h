@@ -37,7 +37,9 @@ public:
     // A read's Content-Range: "<first>-<last>/<total>", "*/<total>" for no
     // rows; total -1 is "*".
     static QByteArray readContentRange(qint64 offset, qint64 answered, qint64 total);
-    // A write's Preference-Applied: return=, and an upsert's resolution=.
+    // Preference-Applied: a table write's return= (always) and an upsert's
+    // resolution=; then, when asked for, tx=, handling= and max-affected=
+    // (the last only where it applies). Empty: no header.
     static QByteArray preferenceApplied(const ApiRequest &request);
 };
 

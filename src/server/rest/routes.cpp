@@ -218,6 +218,23 @@ void Routes::setJwtVerifier(JwtVerifier jwt)
         qCInfo(lcServer) << "closed" << closed << "subscriber(s) whose token the new JWT settings refuse";
 }
 
+bool Routes::rollsBack(const ApiRequest &request) const
+{
+    // PostgREST's db-tx-end: tx= is only there when an override is allowed.
+    const bool rollbackByDefault =
+        m_config.dbTxEnd == Config::TxEnd::Rollback || m_config.dbTxEnd == Config::TxEnd::RollbackAllowOverride;
+    return rollbackByDefault ? request.tx != ApiRequest::Tx::Commit : request.tx == ApiRequest::Tx::Rollback;
+}
+
+PgStatement Routes::rollbackStatement()
+{
+    // A job is one implicit transaction up to its sync point: ROLLBACK as
+    // its last statement ends it without committing (PostgreSQL warns that
+    // no explicit transaction is in progress, and aborts this one), after
+    // every result was read as usual.
+    return PgStatement{QByteArrayLiteral("ROLLBACK"), {}, false};
+}
+
 PgStatement Routes::roleStatement(const Identity &identity)
 {
     return PgSql::roleStatement(identity.role, identity.claimsJson);
@@ -273,7 +290,8 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
                    const Identity &identity)
 {
     ApiError error;
-    const std::optional<ApiRequest> api = ApiRequest::parse(request, pathTail, m_config.dbSchemas, &error);
+    const std::optional<ApiRequest> api =
+        ApiRequest::parse(request, pathTail, m_config.dbSchemas, &error, m_config.txOverrideAllowed());
     if (!api) {
         responder.send(error.toResponse());
         return;
@@ -324,6 +342,14 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
         // The writing transaction's id: clients compare it with snapshots.
         job.statements.append(PgStatement{QByteArrayLiteral("SELECT pg_current_xact_id()::text"), {}});
     }
+    // max-affected: checked in the write's transaction, so that a write of
+    // more rows rolls back (PGRST124) and changes nothing.
+    qsizetype guardIndex = -1;
+    if (api->maxAffectedApplies()) {
+        const QList<PgStatement> guard = SqlBuilder::maxAffectedGuard(api->maxAffected);
+        guardIndex = job.statements.size() + guard.size() - 1;
+        job.statements.append(guard);
+    }
     if (!isWrite && (api->count == ApiRequest::Count::Planned || api->count == ApiRequest::Count::Estimated)) {
         // Same WHERE as the read, so it cannot fail where the read built.
         if (const auto planned = SqlBuilder::buildPlannedCount(*api, *table, &error, plan))
@@ -344,17 +370,27 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     // with the database, no key was committed, so a resend runs again
     // everywhere (here too).
     const IdempotencyCache::Keep failed = durableKey ? IdempotencyCache::Keep::Forget : IdempotencyCache::Keep::Remember;
-    auto written = [answer, authenticated, r, ownWrites, failed](const QList<PgResult> &results, const PgError &pgError) {
+    const bool rollback = isWrite && rollsBack(*api); // a read has nothing to undo
+    auto written = [answer, authenticated, r, ownWrites, failed, guardIndex, rollback](const QList<PgResult> &results,
+                                                                                      const PgError &pgError) {
+        if (!pgError.isNull() && guardIndex >= 0
+            && results.value(guardIndex).error.sqlState == SqlBuilder::maxAffectedSqlState) {
+            answer(ApiError::maxAffectedExceeded(SqlBuilder::rowCount(results.value(1))).toResponse(), failed);
+            return;
+        }
         if (!pgError.isNull()) {
             answer(ApiError::fromJob(results, pgError, authenticated).toResponse(), failed);
             return;
         }
-        // Committed: only now does the change become an event.
-        if (ownWrites)
+        // Committed: only now does the change become an event (a rolled
+        // back one never does; nor does the WAL have it).
+        if (ownWrites && !rollback)
             recordOwnWrite(ownWrites, r, results);
         answer(ApiResponse::fromResults(r, results), IdempotencyCache::Keep::Remember);
     };
     if (!durableKey) {
+        if (rollback)
+            job.statements.append(rollbackStatement());
         job.done = written;
         m_pool->execute(std::move(job));
         return;
@@ -362,6 +398,8 @@ void Routes::query(const HttpRequest &request, QByteArrayView pathTail, const Ht
     const QByteArray storedKey = IdempotencyStore::storedKey(idempotencyKey);
     job.statements.prepend(IdempotencyStore::claimStatement(storedKey));
     job.statements.append(IdempotencyStore::storeStatements(storedKey));
+    if (rollback)
+        job.statements.append(rollbackStatement()); // the key too: nothing was done
     // Timed as the write it is, not as every keyed write's last statement.
     job.shape = statement->sql;
     auto replayed = [responder, idempotencyKey, idempotency, r](const PgResult &kept) {
@@ -461,13 +499,16 @@ void Routes::call(const ApiRequest &api, const HttpResponder &responder, const I
         job.statements.append(PgStatement{QByteArrayLiteral("SELECT set_config('transaction_read_only', 'on', true)"), {}, false});
     }
     job.statements.append(*statement);
+    const qsizetype callIndex = job.statements.size() - 1;
+    if (rollsBack(api))
+        job.statements.append(rollbackStatement());
     const bool authenticated = identity.authenticated;
-    job.done = [responder, authenticated, api, call = *plan](const QList<PgResult> &results, const PgError &pgError) {
+    job.done = [responder, authenticated, api, call = *plan, callIndex](const QList<PgResult> &results, const PgError &pgError) {
         if (!pgError.isNull()) {
             responder.send(ApiError::fromJob(results, pgError, authenticated).toResponse());
             return;
         }
-        responder.send(ApiResponse::fromCall(api, call, results.last()));
+        responder.send(ApiResponse::fromCall(api, call, results.value(callIndex)));
     };
     m_pool->execute(std::move(job));
 }

@@ -59,6 +59,10 @@ private:
     std::optional<Identity> identityOf(const QByteArray &token, ApiError *error) const;
     // The statement that opens every request's transaction: role and claims.
     static PgStatement roleStatement(const Identity &identity);
+    // Whether the request's transaction ends in a rollback: db-tx-end, and
+    // Prefer: tx= where db-tx-end lets it override.
+    bool rollsBack(const ApiRequest &request) const;
+    static PgStatement rollbackStatement();
 
     bool originAllowed(const QByteArray &origin) const;
     void decorate(const HttpRequest &request, HttpResponse &response) const;

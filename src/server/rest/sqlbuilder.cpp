@@ -490,14 +490,22 @@ std::optional<QByteArray> writeProjection(const ApiRequest &r, const TableInfo &
 
 // The last part of a write with rows: its one result row of four columns
 // from the written rows `source`. Kept: the same row, also set as
-// keptResultSetting. set_config is volatile, so the WHERE stays outside the
-// aggregate; the row is not sent twice (the setting is not a column).
-QByteArray answerSelect(const QByteArray &columns, const QByteArray &source, SqlBuilder::Rows want)
+// keptResultSetting. countAffected (max-affected): its row count set as
+// affectedSetting, for maxAffectedGuard(). set_config is volatile, so the
+// WHERE stays outside the aggregate; the row is not sent twice (the
+// setting is not a column).
+QByteArray answerSelect(const QByteArray &columns, const QByteArray &source, SqlBuilder::Rows want, bool countAffected)
 {
-    if (want != SqlBuilder::Rows::Kept)
+    if (want != SqlBuilder::Rows::Kept && !countAffected)
         return "SELECT " + columns + " FROM " + source;
-    return "SELECT _a.* FROM (SELECT " + columns + " FROM " + source + ") AS _a(c0, c1, c2, c3) WHERE set_config('"
-        + SqlBuilder::keptResultSetting + "', json_build_array(_a.c0, _a.c1::text, _a.c2, _a.c3)::text, true) IS NOT NULL";
+    QList<QByteArray> settings;
+    if (want == SqlBuilder::Rows::Kept)
+        settings.append(QByteArray("set_config('") + SqlBuilder::keptResultSetting
+                        + "', json_build_array(_a.c0, _a.c1::text, _a.c2, _a.c3)::text, true) IS NOT NULL");
+    if (countAffected)
+        settings.append(QByteArray("set_config('") + SqlBuilder::affectedSetting + "', _a.c1::text, true) IS NOT NULL");
+    return "SELECT _a.* FROM (SELECT " + columns + " FROM " + source + ") AS _a(c0, c1, c2, c3) WHERE "
+        + settings.join(" AND ");
 }
 
 std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
@@ -675,7 +683,7 @@ std::optional<PgStatement> buildCreate(const ApiRequest &r, const TableInfo &tab
     const QByteArray sql = want == SqlBuilder::Rows::NotNeeded
         ? insert
         : "WITH _w AS (" + insert + " RETURNING _t.*) "
-          + answerSelect("coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection, "_w", want);
+          + answerSelect("coalesce(json_agg(_w), '[]')::text, count(*), NULL" + *projection, "_w", want, false);
     // Only statements whose sole parameter is the body are kept: a cached
     // one is replayed with {body} (missing=default's column names are more).
     if (cacheable && params.values.size() == 1) {
@@ -735,7 +743,7 @@ std::optional<PgStatement> buildUpdate(const ApiRequest &r, const TableInfo &tab
         + target + ", " + body + "::json) AS _p WHERE _t.tableoid = _o._oid AND _t.ctid = _o._ctid "
         "RETURNING _o._old, row_to_json(_t) AS _new, _t AS _row) "
         + answerSelect("coalesce(json_agg(_new), '[]')::text, count(*), coalesce(json_agg(_old), '[]')::text" + *projection,
-                       "_n", want);
+                       "_n", want, r.maxAffectedApplies());
     return PgStatement{sql, params.values};
 }
 
@@ -754,7 +762,7 @@ std::optional<PgStatement> buildDelete(const ApiRequest &r, const TableInfo &tab
         return PgStatement{"DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where, params.values};
     const QByteArray sql = "WITH _d AS (DELETE FROM " + SqlBuilder::qualifiedName(table) + " AS _t" + *where
                            + " RETURNING _t.*) "
-                           + answerSelect("coalesce(json_agg(_d), '[]')::text, count(*), NULL" + *projection, "_d", want);
+                           + answerSelect("coalesce(json_agg(_d), '[]')::text, count(*), NULL" + *projection, "_d", want, r.maxAffectedApplies());
     return PgStatement{sql, params.values};
 }
 
@@ -844,11 +852,28 @@ std::optional<PgStatement> SqlBuilder::build(const ApiRequest &request, const Ta
     case ApiRequest::Operation::Create:
         return buildCreate(request, table, error, rows, m_insertStatements[table.schema + QChar(0) + table.name], embeds);
     case ApiRequest::Operation::Update:
-        return buildUpdate(request, table, error, rows, embeds);
     case ApiRequest::Operation::Delete:
-        return buildDelete(request, table, error, rows, embeds);
+        // max-affected counts the rows in SQL (affectedSetting): the bare
+        // write has no row to count them in.
+        if (rows == Rows::NotNeeded && request.maxAffectedApplies())
+            rows = Rows::Needed;
+        return request.operation == ApiRequest::Operation::Update ? buildUpdate(request, table, error, rows, embeds)
+                                                                  : buildDelete(request, table, error, rows, embeds);
     }
     return std::nullopt;
+}
+
+QList<PgStatement> SqlBuilder::maxAffectedGuard(qint64 maxAffected)
+{
+    // A DO block takes no parameters: the bound limit goes in a setting of
+    // the transaction, so the block's text (a prepared statement) is the
+    // same for every limit.
+    return {PgStatement{QByteArrayLiteral("SELECT set_config('aiodata.max_affected', $1, true)"),
+                        {QByteArray::number(maxAffected)}, false},
+            PgStatement{QByteArray("DO $aiodata$BEGIN IF current_setting('") + affectedSetting
+                            + "')::bigint > current_setting('aiodata.max_affected')::bigint THEN RAISE SQLSTATE '"
+                            + maxAffectedSqlState + "' USING MESSAGE = 'max-affected exceeded'; END IF; END$aiodata$",
+                        {}, false}};
 }
 
 std::optional<PgStatement> SqlBuilder::buildRowCondition(const ApiRequest &request, const TableInfo &table,

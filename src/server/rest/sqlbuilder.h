@@ -47,6 +47,11 @@ class SqlBuilder
 public:
     enum class Rows { Needed, NotNeeded, Kept };
     static constexpr const char *keptResultSetting = "aiodata.idempotent_result";
+    // A PATCH or DELETE whose request maxAffectedApplies() is built with
+    // rows (never bare) and sets its row count as this setting of the
+    // transaction; maxAffectedGuard() compares it with the limit.
+    static constexpr const char *affectedSetting = "aiodata.affected";
+    static constexpr const char *maxAffectedSqlState = "PT124";
     // embeds: the read's embedded resources (EmbedPlan::plan), needed when
     // select= has any.
     std::optional<PgStatement> build(const ApiRequest &request, const TableInfo &table, ApiError *error,
@@ -59,6 +64,10 @@ public:
     static std::optional<PgStatement> buildPlannedCount(const ApiRequest &request, const TableInfo &table, ApiError *error,
                                                         const EmbedPlan *embeds = nullptr);
     static qint64 plannedRows(const QByteArray &explainJson);
+    // The statements to run after such a write, in its transaction: they
+    // fail with maxAffectedSqlState when it wrote more than maxAffected
+    // rows, so that it rolls back (PostgREST's PGRST124).
+    static QList<PgStatement> maxAffectedGuard(qint64 maxAffected);
     // The rows a statement from build() read or wrote: column 1, or the
     // command tag's count for a bare write.
     static qint64 rowCount(const PgResult &result) { return result.columns ? result.value(0, 1).toLongLong() : result.affected; }
