@@ -9,6 +9,7 @@
 #include "testserver.h"
 
 #include <Aiodata/client.h>
+#include <Aiodata/reply.h>
 #include <Aiodata/tablemodel.h>
 
 #include <QAbstractItemModelTester>
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void mirrorOffline();
     void mirrorKilledWhileWriting();
     void mirrorQueuesOfflineWrites();
+    void clientJournalsWrites();
     void writesOnceAcrossKills_data();
     void writesOnceAcrossKills();
 
@@ -418,6 +420,63 @@ void tst_Cache::mirrorQueuesOfflineWrites()
     QCOMPARE(run({items}, &out), 0);
     QCOMPARE(QJsonDocument::fromJson(out).array(), itemsInDb());
     QCOMPARE(m_db.rows(QStringLiteral("SELECT id FROM api.items")).size(), 50 - 1 + 2);
+}
+
+void tst_Cache::clientJournalsWrites()
+{
+    // Client's side of durable writes: pendingWrites counts a write from the
+    // call until its change is in the model; a refusal is writeRefused;
+    // a write made while the server is down is sent by the next start.
+    TestServer server;
+    QVERIFY(startServer(server, true));
+    QVERIFY(fillCache(server.url(), m_auth));
+    {
+        Client client;
+        prepare(client, server.url(), m_auth);
+        QSignalSpy ready(&client, &Client::ready);
+        QSignalSpy refused(&client, &Client::writeRefused);
+        client.start();
+        QVERIFY(ready.wait(10000));
+        TableModel *items = client.table(QStringLiteral("items"));
+        QVERIFY(items);
+        Reply *duplicate = items->create(QVariantMap{{QStringLiteral("id"), 3}});
+        QCOMPARE(client.pendingWrites(), 1); // journaled when create() returned
+        QSignalSpy duplicateFailed(duplicate, &Reply::errorOccurred);
+        items->create(QVariantMap{{QStringLiteral("id"), 2001}, {QStringLiteral("v"), QStringLiteral("x")}});
+        QCOMPARE(client.pendingWrites(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(client.pendingWrites(), 0, 10000);
+        // Zero only once the change is in the rows.
+        QVERIFY(items->indexOfKey({2001}) >= 0);
+        QCOMPARE(refused.size(), 1);
+        QCOMPARE(refused.at(0).at(0).toString(), QStringLiteral("items"));
+        QCOMPARE(refused.at(0).at(1).toMap().value(QStringLiteral("method")).toString(), QStringLiteral("POST"));
+        QCOMPARE(refused.at(0).at(2).toString(), QStringLiteral("23505"));
+        QCOMPARE(duplicateFailed.size(), 1);
+        QCOMPARE(duplicate->errorCode(), QStringLiteral("23505"));
+    }
+    server.stop();
+    {
+        // Offline: the cache alone, a write queued.
+        Client client;
+        prepare(client, server.url(), m_auth);
+        QSignalSpy opened(&client, &Client::cacheOpened);
+        client.openCache();
+        QVERIFY(opened.wait(10000));
+        client.table(QStringLiteral("items"))->update({2001}, {{QStringLiteral("v"), QStringLiteral("offline")}});
+        QCOMPARE(client.pendingWrites(), 1);
+    }
+    QString error;
+    QVERIFY2(server.restart(&error), qPrintable(error));
+    Client client;
+    prepare(client, server.url(), m_auth);
+    QSignalSpy refused(&client, &Client::writeRefused);
+    client.start();
+    QTRY_VERIFY_WITH_TIMEOUT(client.status() == Client::Ready && client.pendingWrites() == 0, 15000);
+    QCOMPARE(refused.size(), 0);
+    QCOMPARE(m_db.rows(QStringLiteral("SELECT v FROM api.items WHERE id = 2001")),
+             QJsonDocument::fromJson(R"([{"v": "offline"}])").array());
+    TableModel *items = client.table(QStringLiteral("items"));
+    QCOMPARE(items->row(items->indexOfKey({2001})).value(QStringLiteral("v")).toString(), QStringLiteral("offline"));
 }
 
 void tst_Cache::writesOnceAcrossKills_data()
