@@ -368,6 +368,14 @@
         <source>%1 — showing the offline copy</source>
         <translation>%1 – zeigt die Offline-Kopie</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../examples/viewer/mainwindow.cpp" line="267"/>
+        <source>%1 — %n change(s) not yet sent</source>
+        <translation>
+            <numerusform>%1 – %n Änderung noch nicht gesendet</numerusform>
+            <numerusform>%1 – %n Änderungen noch nicht gesendet</numerusform>
+        </translation>
+    </message>
     <message>
         <location filename="../examples/viewer/mainwindow.cpp" line="267"/>
         <source>%1 (read only)</source>

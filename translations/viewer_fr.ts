@@ -368,6 +368,14 @@
         <source>%1 — showing the offline copy</source>
         <translation>%1 – copie hors ligne affichée</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../examples/viewer/mainwindow.cpp" line="267"/>
+        <source>%1 — %n change(s) not yet sent</source>
+        <translation>
+            <numerusform>%1 – %n modification pas encore envoyée</numerusform>
+            <numerusform>%1 – %n modifications pas encore envoyées</numerusform>
+        </translation>
+    </message>
     <message>
         <location filename="../examples/viewer/mainwindow.cpp" line="267"/>
         <source>%1 (read only)</source>

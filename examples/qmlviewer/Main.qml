@@ -29,8 +29,12 @@ ApplicationWindow {
     property string problem: ""
 
     function statusText() {
-        const text = connectionText()
-        return client.fromCache ? qsTr("%1 (offline copy)").arg(text) : text
+        let text = connectionText()
+        if (client.fromCache)
+            text = qsTr("%1 (offline copy)").arg(text)
+        if (client.pendingWrites > 0)
+            text = qsTr("%1 — %n change(s) not yet sent", "", client.pendingWrites).arg(text)
+        return text
     }
 
     function connectionText() {

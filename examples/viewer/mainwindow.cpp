@@ -149,6 +149,7 @@ void MainWindow::connectTo(const ConnectionSettings &settings)
     m_client->setToken(settings.effectiveToken());
     m_client->setCacheDirectory(settings.cacheDirectory);
     connect(m_client, &Client::fromCacheChanged, this, &MainWindow::onStatusChanged);
+    connect(m_client, &Client::pendingWritesChanged, this, &MainWindow::onStatusChanged);
     connect(m_client, &Client::tableAdded, this, &MainWindow::addPage);
     connect(m_client, &Client::tableRemoved, this, &MainWindow::removePage);
     connect(m_client, &Client::statusChanged, this, &MainWindow::onStatusChanged);
@@ -263,6 +264,8 @@ void MainWindow::onStatusChanged()
     QString text = statusText(status, m_settings.url);
     if (m_client && m_client->isFromCache())
         text = tr("%1 — showing the offline copy").arg(text);
+    if (m_client && m_client->pendingWrites() > 0)
+        text = tr("%1 — %n change(s) not yet sent", nullptr, m_client->pendingWrites()).arg(text);
     if (m_client && m_settings.readOnly)
         text = tr("%1 (read only)").arg(text);
     if (!m_client)

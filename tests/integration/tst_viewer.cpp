@@ -525,12 +525,17 @@ void tst_Viewer::opensTheOfflineCopy()
     QCOMPARE(pets->view()->model()->rowCount(), 3);
     QVERIFY(window.client()->isFromCache());
     QVERIFY2(window.connectionStateText().endsWith(QStringLiteral(" — showing the offline copy")), qPrintable(window.connectionStateText()));
+    // A write made offline is journaled, said in the status bar, and sent once the server is back.
+    window.client()->table(QStringLiteral("pets"))->remove({QStringLiteral("Dog"), QStringLiteral("Beagle"), QStringLiteral("Rex")});
+    QVERIFY2(window.connectionStateText().endsWith(QStringLiteral(" — showing the offline copy — 1 change(s) not yet sent")),
+             qPrintable(window.connectionStateText()));
 
     QString error;
     QVERIFY2(m_server.restart(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(window.client()->status(), Client::Ready, 20000);
-    QCOMPARE(window.connectionStateText(), MainWindow::statusText(Client::Ready, m_server.url()));
-    QCOMPARE(pets->view()->model()->rowCount(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(window.connectionStateText(), MainWindow::statusText(Client::Ready, m_server.url()), 10000);
+    QCOMPARE(pets->view()->model()->rowCount(), 2);
+    QCOMPARE(dbCount(), 2);
 }
 
 // A table created or dropped while the viewer runs (then NOTIFY pgrst)
