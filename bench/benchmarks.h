@@ -18,6 +18,7 @@ void benchInstructions(); // 9 (info): server instructions per POST vs a pgbench
 void benchReconnect(int clients); // 10: N clients after a server kill -9 + restart: resume (permanent slot) vs re-snapshot
 void benchSubsets(int streams, int perStream, int distinctFilters); // 11: live subsets: latency and rows/s with many vs one
 void benchCache(qint64 rows); // 12: open from the cache vs fill from the server; size vs JSON; packed file vs SQLite
+void benchDurableWrites(int writes); // 13: creates journaled and sent in order vs sent at once without a cache
 
 // Child-process entry points (fresh heap for time and memory figures).
 // linkBytesPerSecond > 0: through a ThrottledRelay of that rate, whose
@@ -25,5 +26,7 @@ void benchCache(qint64 rows); // 12: open from the cache vs fill from the server
 int fillWorker(const QString &mode, quint16 port, qint64 linkBytesPerSecond = 0, qint64 oneWayDelayUs = 0);
 // cache-fill, cache-open, cache-engines: with the cache folder dir.
 int cacheWorker(const QString &mode, quint16 port, const QString &dir);
+// writes-durable, writes-plain: count single-row creates through a Client with (without) a cache in dir.
+int writesWorker(const QString &mode, quint16 port, const QString &dir, int writes);
 
 } // namespace Bench

@@ -32,6 +32,9 @@ int main(int argc, char *argv[])
             const qsizetype linkAt = args.indexOf(QStringLiteral("--link"));
             const qsizetype delayAt = args.indexOf(QStringLiteral("--delay-us"));
             const qsizetype dirAt = args.indexOf(QStringLiteral("--dir"));
+            if (args.value(at + 1).startsWith(QLatin1String("writes-")))
+                return writesWorker(args.value(at + 1), portAt > 0 ? args.value(portAt + 1).toUShort() : 0, args.value(dirAt + 1),
+                                    args.value(args.indexOf(QStringLiteral("--count")) + 1).toInt());
             if (args.value(at + 1).startsWith(QLatin1String("cache-")))
                 return cacheWorker(args.value(at + 1), portAt > 0 ? args.value(portAt + 1).toUShort() : 0, args.value(dirAt + 1));
             return fillWorker(args.value(at + 1), portAt > 0 ? args.value(portAt + 1).toUShort() : 0,
@@ -56,7 +59,7 @@ int main(int argc, char *argv[])
                                            QStringLiteral("Growth series: read, fill and memory at 10k/100k/1M rows, fan-out to 10/100/1000 clients."));
     const QCommandLineOption runsOption(QStringLiteral("runs"), QStringLiteral("Runs per figure (median; default 3, smoke 1)."), QStringLiteral("n"));
     const QCommandLineOption onlyOption(QStringLiteral("only"),
-                                        QStringLiteral("Comma-separated subset of: latency, fanout, rate, bulk, read, fill, events, instructions, reconnect, subsets, cache."),
+                                        QStringLiteral("Comma-separated subset of: latency, fanout, rate, bulk, read, fill, events, instructions, reconnect, subsets, cache, durable."),
                                         QStringLiteral("names"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Where to write the results (JSON)."), QStringLiteral("file"));
     parser.addOptions({smokeOption, scalingOption, runsOption, onlyOption, jsonOption});
@@ -116,6 +119,7 @@ int main(int argc, char *argv[])
         {"reconnect", [&] { benchReconnect(options().smoke ? 50 : 1000); }},
         {"subsets", [&] { options().smoke ? benchSubsets(5, 20, 50) : benchSubsets(100, 100, 1000); }},
         {"cache", [] { benchCache(options().smoke ? 10000 : 1000000); }},
+        {"durable", [] { benchDurableWrites(options().smoke ? 50 : 1000); }},
     };
     for (const Step &step : steps) {
         if (!o.wants(QString::fromLatin1(step.name)))
