@@ -124,7 +124,7 @@ public:
     void pumpWrites();
     void onWriteAnswered(QNetworkReply *reply);
     // An answered write shows as pending until its change streams back.
-    void awaitEcho(const QString &table, const QVariantList &rows);
+    void awaitEcho(const QByteArray &method, const QString &table, const QVariantList &rows);
     void seeEchoes(TableModel *model, const Internal::ServerChange &change);
     void expireEchoes();
     void updatePendingWrites();
@@ -1167,7 +1167,7 @@ void Client::Private::onWriteAnswered(QNetworkReply *networkReply)
     const QueuedWrite w = writeQueue.takeFirst();
     journal->markDone(w.entry.id);
     if (a.error == Reply::NoError) {
-        awaitEcho(w.entry.table, a.rows);
+        awaitEcho(w.entry.method, w.entry.table, a.rows);
     } else {
         qCWarning(lcCache).noquote() << "the server refused a journaled write to" << w.entry.table << ':' << a.errorString;
         const QVariantMap write{{QStringLiteral("method"), QString::fromLatin1(w.entry.method)},
@@ -1181,16 +1181,31 @@ void Client::Private::onWriteAnswered(QNetworkReply *networkReply)
     pumpWrites();
 }
 
-void Client::Private::awaitEcho(const QString &table, const QVariantList &rows)
+void Client::Private::awaitEcho(const QByteArray &method, const QString &table, const QVariantList &rows)
 {
     TableModel *model = models.value(table);
     if (!model || rows.isEmpty())
         return;
     const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + 5000;
     const QStringList key = model->primaryKey();
-    for (const QVariant &row : rows)
-        echoes[model].insert(keyText(key, QJsonObject::fromVariantMap(row.toMap())), deadline);
-    if (!echoTimer.isActive())
+    for (const QVariant &row : rows) {
+        const QJsonObject answered = QJsonObject::fromVariantMap(row.toMap());
+        // The stream may have been quicker than the answer: a change already
+        // in the rows is not waited for.
+        QVariantList keyValues;
+        for (const QString &column : key)
+            keyValues.append(answered.value(column).toVariant());
+        const int at = model->indexOfKey(keyValues);
+        bool seen = method == "DELETE" ? at < 0 : at >= 0;
+        if (seen && at >= 0) {
+            const QVariantMap shown = model->row(at);
+            for (auto it = answered.begin(); seen && it != answered.end(); ++it)
+                seen = QJsonValue::fromVariant(shown.value(it.key())) == it.value();
+        }
+        if (!seen)
+            echoes[model].insert(keyText(key, answered), deadline);
+    }
+    if (!echoes.isEmpty() && !echoTimer.isActive())
         echoTimer.start();
 }
 
