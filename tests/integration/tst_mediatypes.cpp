@@ -141,6 +141,18 @@ void tst_MediaTypes::negotiation_data()
     QTest::newRow("object") << QByteArray("GET") << QStringLiteral("/query/simple_pk?k=eq.xyyx")
                             << QByteArray("application/vnd.pgrst.object+json") << 200 << json
                             << QByteArray(R"J({"k":"xyyx","extra":"u"})J");
+    // nulls=stripped: objects without their null fields (PostgREST's
+    // json_strip_nulls, so a jsonb null too); a null in an array stays.
+    QTest::newRow("array, nulls=stripped")
+        << QByteArray("GET") << QStringLiteral("/query/odd?select=id,n,arr,j&id=in.(2,3,4)&order=id")
+        << QByteArray("application/vnd.pgrst.array+json;nulls=stripped") << 200 << json
+        << QByteArray(R"J([{"id":2,"arr":[]},{"id":3,"n":-3},{"id":4,"n":0,"arr":[null],"j":"s"}])J");
+    QTest::newRow("object, nulls=stripped") << QByteArray("GET") << QStringLiteral("/query/odd?select=id,n,j&id=eq.3")
+                                            << QByteArray("application/vnd.pgrst.object+json;nulls=stripped") << 200
+                                            << json << QByteArray(R"J({"id":3,"n":-3})J");
+    QTest::newRow("rpc, nulls=stripped") << QByteArray("GET") << QStringLiteral("/query/rpc/pairs?order=x")
+                                         << QByteArray("application/vnd.pgrst.array+json;nulls=stripped") << 200 << json
+                                         << QByteArray(R"J([{"x":1,"y":"a b"},{"x":2},{"x":3,"y":"c"}])J");
     // QuerySpec: "should respond an unknown accept type with 415" (406
     // since PostgREST 11); the message as in its RpcSpec/CustomMediaSpec.
     const QByteArray unavailable = R"J({"code":"PGRST107","details":null,"hint":null,"message":"None of these media types are available: %1"})J";

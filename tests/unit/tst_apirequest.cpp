@@ -225,9 +225,16 @@ void TestApiRequest::accept_data()
     QTest::newRow("unknown keeps its parameters")
         << read << pets << accept("text/xml; charset=utf-8;q=0.5")
         << QByteArray(unavailable).replace("%1", "text/xml;charset=utf-8");
-    // Not served (yet): asked for alone, refused rather than answered unstripped.
-    QTest::newRow("nulls=stripped") << read << pets << accept("application/vnd.pgrst.array+json;nulls=stripped")
-                                    << QByteArray(unavailable).replace("%1", "application/vnd.pgrst.array+json;nulls=stripped");
+    // nulls=stripped: reads and calls; a write's rows are also its events'.
+    QTest::newRow("array, nulls=stripped") << read << pets << accept("application/vnd.pgrst.array+json;nulls=stripped")
+                                           << QByteArray("json stripped");
+    QTest::newRow("object, nulls=stripped") << read << pets << accept("application/vnd.pgrst.object+json; nulls=stripped")
+                                            << QByteArray("object stripped");
+    QTest::newRow("rpc, nulls=stripped") << QByteArray("POST") << QByteArray("rpc/f")
+                                         << accept("application/vnd.pgrst.array+json;nulls=stripped") << QByteArray("json stripped");
+    QTest::newRow("PATCH, nulls=stripped")
+        << QByteArray("PATCH") << pets << accept("application/vnd.pgrst.array+json;nulls=stripped")
+        << QByteArray(unavailable).replace("%1", "application/vnd.pgrst.array+json;nulls=stripped");
     // A call's rows are CSV as a table's are.
     QTest::newRow("rpc GET csv") << read << QByteArray("rpc/f") << accept("text/csv") << QByteArray("csv");
     QTest::newRow("rpc POST csv") << QByteArray("POST") << QByteArray("rpc/f") << accept("text/csv") << QByteArray("csv");
@@ -250,7 +257,8 @@ void TestApiRequest::accept()
         http.body = "{}";
     ApiError error;
     const std::optional<ApiRequest> r = ApiRequest::parse(http, path, {QStringLiteral("api")}, &error);
-    const QByteArray got = r ? QByteArray(mediaName(r->media)) : QByteArray::number(error.status) + ' ' + error.toJson();
+    const QByteArray got = r ? QByteArray(QByteArray(mediaName(r->media)) + (r->stripNulls ? " stripped" : ""))
+                             : QByteArray(QByteArray::number(error.status) + ' ' + error.toJson());
     QCOMPARE(got, expected);
     if (r)
         QCOMPARE(r->singleObject, r->media == ApiRequest::Media::Object);

@@ -558,8 +558,11 @@ static double acceptQuality(const QByteArray &text)
     return text.left(end).toDouble();
 }
 
-std::optional<ApiRequest::Media> ApiRequest::negotiate(const QByteArray &accept, bool csv, QByteArray *asked)
+std::optional<ApiRequest::Media> ApiRequest::negotiate(const QByteArray &accept, bool rows, QByteArray *asked,
+                                                      bool *stripNulls)
 {
+    if (stripNulls)
+        *stripNulls = false;
     if (accept.trimmed().isEmpty())
         return Media::Json; // no preference: PostgREST's */*
     struct Range
@@ -593,17 +596,20 @@ std::optional<ApiRequest::Media> ApiRequest::negotiate(const QByteArray &accept,
         if (essence == "application/json" || essence == "*/*" || essence == "application/*") {
             media = Media::Json;
         } else if (essence == "text/csv") {
-            if (csv)
+            if (rows)
                 media = Media::Csv;
         } else if (essence == "application/vnd.pgrst.object+json" || essence == "application/vnd.pgrst.object"
                    || essence == "application/vnd.pgrst.array+json" || essence == "application/vnd.pgrst.array") {
             const bool object = essence.contains("object");
             name = object ? "application/vnd.pgrst.object+json" : "application/vnd.pgrst.array+json";
-            // nulls=stripped is not served (yet): asked for, it is not producible.
-            if (range.type.toLower().contains(";nulls=stripped"))
+            const bool strip = range.type.toLower().contains(";nulls=stripped");
+            if (strip)
                 name += ";nulls=stripped";
-            else
+            if (!strip || rows) {
                 media = object ? Media::Object : Media::Json;
+                if (stripNulls)
+                    *stripNulls = strip;
+            }
         } else {
             name = range.type; // as sent, as PostgREST's MTOther
         }
@@ -809,11 +815,11 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
 
     if (!parsePreferences(http, allowTxOverride, &r, error))
         return std::nullopt;
-    // Content negotiation before any SQL: CSV for reads and calls; a
-    // write's answer is JSON only here (PostgREST also writes CSV).
+    // Content negotiation before any SQL: CSV and nulls=stripped for reads
+    // and calls; a write's answer is JSON only here (PostgREST also writes CSV).
     QByteArray asked;
     const std::optional<Media> media =
-        negotiate(http.header("Accept"), r.operation == Operation::Read || r.rpc, &asked);
+        negotiate(http.header("Accept"), r.operation == Operation::Read || r.rpc, &asked, &r.stripNulls);
     if (!media) {
         *error = ApiError::unacceptableMedia(asked);
         return std::nullopt;

@@ -112,6 +112,7 @@ struct ApiRequest
     enum class Media { Json, Csv, Object };
     Media media = Media::Json;
     bool singleObject = false;       // media == Object: application/vnd.pgrst.object+json
+    bool stripNulls = false;         // ;nulls=stripped (array or object; reads and calls): no null fields
     bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
     bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)
     bool missingDefault = false;     // Prefer: missing=default (a key a row lacks takes the column default)
@@ -149,10 +150,12 @@ struct ApiRequest
     // rollback-allow-override, so Prefer: tx= is kept.
     // PostgREST's content negotiation: Accept's media types in the order of
     // wai's parseHttpAccept (q-value, then specificity: parameters minus
-    // wildcards; else as sent), the first one producible wins. csv: whether
-    // text/csv can be produced (reads and calls). nullopt: none can; asked
-    // gets the types as PostgREST's PGRST107 lists them.
-    static std::optional<Media> negotiate(const QByteArray &accept, bool csv, QByteArray *asked);
+    // wildcards; else as sent), the first one producible wins. rows: a
+    // read or a call, which may also be CSV or strip nulls (a write's rows
+    // are its events' too). nullopt: none can; asked gets the types as
+    // PostgREST's PGRST107 lists them.
+    static std::optional<Media> negotiate(const QByteArray &accept, bool rows, QByteArray *asked,
+                                          bool *stripNulls = nullptr);
 
     static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,
                                            const QStringList &schemas, ApiError *error, bool allowTxOverride = false);

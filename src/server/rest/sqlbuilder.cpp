@@ -549,8 +549,9 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     if (r.offset > 0)
         inner += " OFFSET " + QByteArray::number(r.offset);
     const bool csv = r.media == ApiRequest::Media::Csv;
-    QByteArray sql = csv ? "WITH _rows AS MATERIALIZED (" + inner + ") SELECT " + csvValue("_rows") + ", count(*), "
-                         : QByteArray("SELECT coalesce(json_agg(_r), '[]')::text, count(*), ");
+    QByteArray sql = csv ? QByteArray("WITH _rows AS MATERIALIZED (" + inner + ") SELECT " + csvValue("_rows") + ", count(*), ")
+                   : r.stripNulls ? QByteArray("SELECT coalesce(json_strip_nulls(json_agg(_r)), '[]')::text, count(*), ")
+                                  : QByteArray("SELECT coalesce(json_agg(_r), '[]')::text, count(*), ");
     if (r.count == ApiRequest::Count::Exact)
         sql += "(SELECT count(*)" + from + *where + ')';
     else if (r.count == ApiRequest::Count::Estimated) // counting stops one past the bound
@@ -845,6 +846,8 @@ std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcC
     else
         value = f.returnsSet ? QByteArray("coalesce(json_agg(_r." + PgSql::quoteIdentifier(f.name) + "), '[]')")
                              : QByteArray("(array_agg(to_json(_r." + PgSql::quoteIdentifier(f.name) + ")))[1]");
+    if (r.stripNulls) // nulls=stripped: null fields at every depth left out, as json_strip_nulls does
+        value = "json_strip_nulls(" + value + ')';
     if (!f.returnsSet)
         value = "coalesce(" + value + ", 'null')"; // a scalar NULL, or filtered away: JSON null
     if (r.media == ApiRequest::Media::Csv) // a single result is a one-line CSV
