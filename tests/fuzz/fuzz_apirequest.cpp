@@ -16,7 +16,8 @@
 //   path after /query/ (percent-encoded, e.g. pets/Dog)
 //   query string (e.g. select=name&color=gt.5&order=name.desc&limit=10)
 //   Header-Name: value          (any number of lines: Prefer, Range,
-//   ...                          Accept-Profile, Content-Profile, Accept;
+//   ...                          Accept-Profile, Content-Profile, Accept
+//                                (text/csv: the CSV statement);
 //                                an input of odd size is parsed as if
 //                                db-tx-end allowed Prefer: tx=)
 //   (empty line)
@@ -27,6 +28,7 @@
 //   - every quoted identifier is a known name (a column of pets, the schema,
 //     the table; with embeds, the fixed schema's tables and columns) or an
 //     alias the request's select= asked for (at any depth);
+//   - the negotiated media agrees with singleObject, CSV only for reads and calls;
 //   - string literals are the builder's own, $n refers to a parameter and
 //     every parameter is used (PostgreSQL refuses unused ones);
 //   - values (filter operands, in-lists, key path segments, values in or=/
@@ -332,8 +334,8 @@ void checkStatement(const ApiRequest &r, const TableInfo &table, const PgStateme
     for (const QByteArray &id : s.identifiers)
         FUZZ_CHECK(known.contains(id), "unknown identifier \"" + id + '"' + context);
 
-    // The builder's own: json's, and max-affected's setting name.
-    static const QSet<QByteArray> literals = {"[]", "null", SqlBuilder::affectedSetting};
+    // The builder's own: json's, max-affected's setting name, CSV's separator and empty text.
+    static const QSet<QByteArray> literals = {"[]", "null", SqlBuilder::affectedSetting, ",", ""};
     for (const QByteArray &l : s.literals)
         FUZZ_CHECK(literals.contains(l), "unexpected literal '" + l + '\'' + context);
 
@@ -452,6 +454,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(!r->maxAffectedApplies() || r->handling == ApiRequest::Handling::Strict,
                "max-affected applied without handling=strict\ninput: " + input);
     FUZZ_CHECK(allowTxOverride || r->tx == ApiRequest::Tx::NotGiven, "tx= kept without an override\ninput: " + input);
+    FUZZ_CHECK(r->singleObject == (r->media == ApiRequest::Media::Object), "singleObject and the media disagree\ninput: " + input);
+    FUZZ_CHECK(r->media != ApiRequest::Media::Csv || r->operation == ApiRequest::Operation::Read || r->rpc,
+               "CSV negotiated for a table write\ninput: " + input);
     for (const QString &k : r->keyPath)
         FUZZ_CHECK(!k.contains(QChar(0)), "NUL in a key path segment\ninput: " + input);
     for (const FilterTree &tree : r->logic) {

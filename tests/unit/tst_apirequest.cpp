@@ -1,6 +1,7 @@
-// Tests for ApiRequest::parse: what the Prefer header (and later Accept)
-// turn into, before any SQL exists. The expected values and errors are
-// PostgREST 12's (its Preferences.fromHeaders and PreferencesSpec.hs).
+// Tests for ApiRequest::parse: what the Prefer and Accept headers turn
+// into, before any SQL exists. The expected values and errors are
+// PostgREST 12's (its Preferences.fromHeaders, PreferencesSpec.hs and
+// QuerySpec.hs).
 
 #include "rest/apirequest.h"
 
@@ -74,6 +75,8 @@ class TestApiRequest : public QObject
 private Q_SLOTS:
     void preferences_data();
     void preferences();
+    void accept_data();
+    void accept();
 };
 
 void TestApiRequest::preferences_data()
@@ -162,6 +165,103 @@ void TestApiRequest::preferences()
     QFETCH(bool, allowTxOverride);
     QFETCH(QByteArray, expected);
     QCOMPARE(describe(method, headers, allowTxOverride), expected);
+}
+
+const char *mediaName(ApiRequest::Media m)
+{
+    switch (m) {
+    case ApiRequest::Media::Json:
+        return "json";
+    case ApiRequest::Media::Csv:
+        return "csv";
+    case ApiRequest::Media::Object:
+        return "object";
+    }
+    return "?";
+}
+
+void TestApiRequest::accept_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<Headers>("headers");
+    QTest::addColumn<QByteArray>("expected"); // the media, or the error
+
+    const QByteArray read = "GET", pets = "pets";
+    const auto accept = [](const QByteArray &value) { return Headers{{"Accept", value}}; };
+    // PostgREST's QuerySpec.hs and CustomMediaSpec.hs: the message lists
+    // every type asked for, in the order tried.
+    const QByteArray unavailable = "406 {\"code\":\"PGRST107\",\"details\":null,\"hint\":null,"
+                                   "\"message\":\"None of these media types are available: %1\"}";
+    QTest::newRow("no Accept") << read << pets << Headers{} << QByteArray("json");
+    QTest::newRow("empty Accept") << read << pets << accept("") << QByteArray("json");
+    QTest::newRow("*/*") << read << pets << accept("*/*") << QByteArray("json");
+    QTest::newRow("application/json") << read << pets << accept("application/json") << QByteArray("json");
+    QTest::newRow("application/*") << read << pets << accept("application/*") << QByteArray("json");
+    QTest::newRow("JSON, upper case") << read << pets << accept("Application/JSON; charset=utf-8") << QByteArray("json");
+    QTest::newRow("object") << read << pets << accept("application/vnd.pgrst.object+json") << QByteArray("object");
+    QTest::newRow("object, no suffix") << read << pets << accept("application/vnd.pgrst.object") << QByteArray("object");
+    QTest::newRow("array") << read << pets << accept("application/vnd.pgrst.array+json") << QByteArray("json");
+    QTest::newRow("csv") << read << pets << accept("text/csv") << QByteArray("csv");
+    // QuerySpec: "text/csv; version=1" is CSV.
+    QTest::newRow("csv with a parameter") << read << pets << accept("text/csv; version=1") << QByteArray("csv");
+    // QuerySpec: "client's preference should override */*" (the more
+    // specific first), "honors client preference even when opposite of
+    // server preference" (same q: the client's order).
+    QTest::newRow("csv, */*") << read << pets << accept("text/csv, */*") << QByteArray("csv");
+    QTest::newRow("*/*, csv") << read << pets << accept("*/*, text/csv") << QByteArray("csv");
+    QTest::newRow("csv, json") << read << pets << accept("text/csv, application/json") << QByteArray("csv");
+    QTest::newRow("json, csv") << read << pets << accept("application/json, text/csv") << QByteArray("json");
+    QTest::newRow("csv;q=0.5, json") << read << pets << accept("text/csv;q=0.5, application/json") << QByteArray("json");
+    QTest::newRow("json;q=0.1, csv;q=0.9") << read << pets << accept("application/json;q=0.1,text/csv;q=0.9") << QByteArray("csv");
+    QTest::newRow("q with spaces") << read << pets << accept("application/json ; q=0.2, text/csv ; q=0.3") << QByteArray("csv");
+    QTest::newRow("unreadable q is 1") << read << pets << accept("application/json;q=.1, text/csv;q=0.9") << QByteArray("json");
+    // QuerySpec: "should respond correctly to multiple types in accept header".
+    QTest::newRow("unknown, csv") << read << pets << accept("text/unknowntype, text/csv") << QByteArray("csv");
+    QTest::newRow("unknown") << read << pets << accept("text/unknowntype")
+                             << QByteArray(unavailable).replace("%1", "text/unknowntype");
+    QTest::newRow("two unknown, by q") << read << pets << accept("text/plain;q=0.4, image/png")
+                                       << QByteArray(unavailable).replace("%1", "image/png, text/plain");
+    QTest::newRow("unknown keeps its parameters")
+        << read << pets << accept("text/xml; charset=utf-8;q=0.5")
+        << QByteArray(unavailable).replace("%1", "text/xml;charset=utf-8");
+    // nulls=stripped: reads and calls; a write's rows are also its events'.
+    QTest::newRow("array, nulls=stripped") << read << pets << accept("application/vnd.pgrst.array+json;nulls=stripped")
+                                           << QByteArray("json stripped");
+    QTest::newRow("object, nulls=stripped") << read << pets << accept("application/vnd.pgrst.object+json; nulls=stripped")
+                                            << QByteArray("object stripped");
+    QTest::newRow("rpc, nulls=stripped") << QByteArray("POST") << QByteArray("rpc/f")
+                                         << accept("application/vnd.pgrst.array+json;nulls=stripped") << QByteArray("json stripped");
+    QTest::newRow("PATCH, nulls=stripped")
+        << QByteArray("PATCH") << pets << accept("application/vnd.pgrst.array+json;nulls=stripped")
+        << QByteArray(unavailable).replace("%1", "application/vnd.pgrst.array+json;nulls=stripped");
+    // A call's rows are CSV as a table's are.
+    QTest::newRow("rpc GET csv") << read << QByteArray("rpc/f") << accept("text/csv") << QByteArray("csv");
+    QTest::newRow("rpc POST csv") << QByteArray("POST") << QByteArray("rpc/f") << accept("text/csv") << QByteArray("csv");
+    // A table write answers JSON only.
+    QTest::newRow("POST csv") << QByteArray("POST") << pets << accept("text/csv")
+                              << QByteArray(unavailable).replace("%1", "text/csv");
+    QTest::newRow("PATCH csv, */*") << QByteArray("PATCH") << pets << accept("text/csv, */*") << QByteArray("json");
+    QTest::newRow("DELETE object") << QByteArray("DELETE") << pets << accept("application/vnd.pgrst.object+json")
+                                   << QByteArray("object");
+}
+
+void TestApiRequest::accept()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(Headers, headers);
+    QFETCH(QByteArray, expected);
+    HttpRequest http = request(method, "/query/" + path, headers);
+    if (method == "POST")
+        http.body = "{}";
+    ApiError error;
+    const std::optional<ApiRequest> r = ApiRequest::parse(http, path, {QStringLiteral("api")}, &error);
+    const QByteArray got = r ? QByteArray(QByteArray(mediaName(r->media)) + (r->stripNulls ? " stripped" : ""))
+                             : QByteArray(QByteArray::number(error.status) + ' ' + error.toJson());
+    QCOMPARE(got, expected);
+    if (r)
+        QCOMPARE(r->singleObject, r->media == ApiRequest::Media::Object);
 }
 
 QTEST_APPLESS_MAIN(TestApiRequest)

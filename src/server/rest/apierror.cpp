@@ -192,6 +192,12 @@ ApiError ApiError::unacceptableSchema(const QStringList &schemas)
                 QStringLiteral("The schema must be one of the following: %1").arg(schemas.join(QLatin1String(", "))));
 }
 
+ApiError ApiError::unacceptableMedia(const QByteArray &asked)
+{
+    // PostgREST 12 answers 406 (its docs' example still shows 415).
+    return make(406, "PGRST107", QStringLiteral("None of these media types are available: %1").arg(QString::fromUtf8(asked)));
+}
+
 ApiError ApiError::singularity(qint64 rows)
 {
     return make(406, "PGRST116", QStringLiteral("JSON object requested, multiple (or no) rows returned"),

@@ -38,6 +38,7 @@ struct ApiError
     static ApiError invalidBody(const QString &details);   // 400 PGRST102
     static ApiError invalidRange();                        // 416 PGRST103
     static ApiError unacceptableSchema(const QStringList &schemas); // 406 PGRST106
+    static ApiError unacceptableMedia(const QByteArray &asked);      // 406 PGRST107: no Accept type producible
     static ApiError singularity(qint64 rows);              // 406 PGRST116: vnd.pgrst.object, not one row
     static ApiError unsupportedMethod(const QByteArray &method); // 405 PGRST117
     static ApiError invalidPath(const QString &details = {});   // 404 PGRST125

@@ -542,6 +542,86 @@ static bool parsePreferences(const HttpRequest &http, bool allowTxOverride, ApiR
     return true;
 }
 
+// The q-value as wai's readQ reads it: a leading number, else 1.
+static double acceptQuality(const QByteArray &text)
+{
+    qsizetype end = 0;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+        ++end;
+    if (end == 0)
+        return 1.0;
+    if (end + 1 < text.size() && text[end] == '.' && text[end + 1] >= '0' && text[end + 1] <= '9') {
+        end += 2;
+        while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+            ++end;
+    }
+    return text.left(end).toDouble();
+}
+
+std::optional<ApiRequest::Media> ApiRequest::negotiate(const QByteArray &accept, bool rows, QByteArray *asked,
+                                                      bool *stripNulls)
+{
+    if (stripNulls)
+        *stripNulls = false;
+    if (accept.trimmed().isEmpty())
+        return Media::Json; // no preference: PostgREST's */*
+    struct Range
+    {
+        QByteArray type; // without spaces and without ;q= (and what follows it)
+        double q;
+        int specificity;
+    };
+    QList<Range> ranges;
+    for (const QByteArray &item : accept.split(',')) {
+        QByteArray text = item;
+        text.removeIf([](char c) { return c == ' ' || c == '\t'; });
+        double q = 1.0;
+        if (const qsizetype at = text.indexOf(";q="); at >= 0) {
+            q = acceptQuality(text.mid(at + 3));
+            text.truncate(at);
+        }
+        ranges.append({text, q, int(text.count(';')) - int(text.count('*'))});
+    }
+    // Higher q first, then the more specific; a stable sort keeps the
+    // client's order otherwise ("text/csv, application/json" is CSV).
+    std::stable_sort(ranges.begin(), ranges.end(), [](const Range &a, const Range &b) {
+        return a.q != b.q ? a.q > b.q : a.specificity > b.specificity;
+    });
+    QByteArrayList names;
+    for (const Range &range : ranges) {
+        const qsizetype semicolon = range.type.indexOf(';');
+        const QByteArray essence = (semicolon < 0 ? range.type : range.type.left(semicolon)).toLower();
+        std::optional<Media> media;
+        QByteArray name = essence;
+        if (essence == "application/json" || essence == "*/*" || essence == "application/*") {
+            media = Media::Json;
+        } else if (essence == "text/csv") {
+            if (rows)
+                media = Media::Csv;
+        } else if (essence == "application/vnd.pgrst.object+json" || essence == "application/vnd.pgrst.object"
+                   || essence == "application/vnd.pgrst.array+json" || essence == "application/vnd.pgrst.array") {
+            const bool object = essence.contains("object");
+            name = object ? "application/vnd.pgrst.object+json" : "application/vnd.pgrst.array+json";
+            const bool strip = range.type.toLower().contains(";nulls=stripped");
+            if (strip)
+                name += ";nulls=stripped";
+            if (!strip || rows) {
+                media = object ? Media::Object : Media::Json;
+                if (stripNulls)
+                    *stripNulls = strip;
+            }
+        } else {
+            name = range.type; // as sent, as PostgREST's MTOther
+        }
+        if (media)
+            return media;
+        names.append(name);
+    }
+    if (asked)
+        *asked = names.join(", ");
+    return std::nullopt;
+}
+
 std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayView pathTail,
                                             const QStringList &schemas, ApiError *error, bool allowTxOverride)
 {
@@ -735,7 +815,17 @@ std::optional<ApiRequest> ApiRequest::parse(const HttpRequest &http, QByteArrayV
 
     if (!parsePreferences(http, allowTxOverride, &r, error))
         return std::nullopt;
-    r.singleObject = http.header("Accept").contains("application/vnd.pgrst.object");
+    // Content negotiation before any SQL: CSV and nulls=stripped for reads
+    // and calls; a write's answer is JSON only here (PostgREST also writes CSV).
+    QByteArray asked;
+    const std::optional<Media> media =
+        negotiate(http.header("Accept"), r.operation == Operation::Read || r.rpc, &asked, &r.stripNulls);
+    if (!media) {
+        *error = ApiError::unacceptableMedia(asked);
+        return std::nullopt;
+    }
+    r.media = *media;
+    r.singleObject = r.media == Media::Object;
     r.body = http.body;
     if (r.rpc && r.operation == Operation::Create
         && http.header("Content-Type").startsWith("application/x-www-form-urlencoded")) {

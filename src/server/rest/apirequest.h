@@ -108,7 +108,11 @@ struct ApiRequest
     enum class Count { None, Exact, Planned, Estimated };
     Count count = Count::None;
     static constexpr qint64 EstimatedExactUpTo = 1000;
-    bool singleObject = false;       // Accept: application/vnd.pgrst.object+json
+    // The answer's media type, negotiated from Accept (negotiate()).
+    enum class Media { Json, Csv, Object };
+    Media media = Media::Json;
+    bool singleObject = false;       // media == Object: application/vnd.pgrst.object+json
+    bool stripNulls = false;         // ;nulls=stripped (array or object; reads and calls): no null fields
     bool mergeDuplicates = false;    // Prefer: resolution=merge-duplicates (upsert)
     bool ignoreDuplicates = false;   // Prefer: resolution=ignore-duplicates (rows whose key exists are skipped)
     bool missingDefault = false;     // Prefer: missing=default (a key a row lacks takes the column default)
@@ -144,6 +148,15 @@ struct ApiRequest
     // pathTail: the part after "/query/", still percent-encoded.
     // allowTxOverride: db-tx-end is commit-allow-override or
     // rollback-allow-override, so Prefer: tx= is kept.
+    // PostgREST's content negotiation: Accept's media types in the order of
+    // wai's parseHttpAccept (q-value, then specificity: parameters minus
+    // wildcards; else as sent), the first one producible wins. rows: a
+    // read or a call, which may also be CSV or strip nulls (a write's rows
+    // are its events' too). nullopt: none can; asked gets the types as
+    // PostgREST's PGRST107 lists them.
+    static std::optional<Media> negotiate(const QByteArray &accept, bool rows, QByteArray *asked,
+                                          bool *stripNulls = nullptr);
+
     static std::optional<ApiRequest> parse(const HttpRequest &http, QByteArrayView pathTail,
                                            const QStringList &schemas, ApiError *error, bool allowTxOverride = false);
 };

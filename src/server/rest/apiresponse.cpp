@@ -6,6 +6,12 @@
 namespace Aiodata::Server {
 
 static const QByteArray kJsonType = QByteArrayLiteral("application/json; charset=utf-8");
+static const QByteArray kCsvType = QByteArrayLiteral("text/csv; charset=utf-8");
+
+static const QByteArray &contentType(const ApiRequest &r)
+{
+    return r.media == ApiRequest::Media::Csv ? kCsvType : kJsonType;
+}
 
 static void addHeader(HttpResponse &response, const QByteArray &name, const QByteArray &value)
 {
@@ -73,7 +79,7 @@ HttpResponse ApiResponse::fromCall(const ApiRequest &r, const RpcCall &call, con
         response.status = 204;
         return response;
     }
-    addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
+    addHeader(response, QByteArrayLiteral("Content-Type"), contentType(r));
     QByteArray body = result.value(0, 0);
     if (call.function.returnsSet) {
         const qint64 count = result.value(0, 1).toLongLong();
@@ -100,7 +106,7 @@ HttpResponse ApiResponse::fromResults(const ApiRequest &r, const QList<PgResult>
 
     HttpResponse response;
     // Literals: static data, no allocation for every answer.
-    addHeader(response, QByteArrayLiteral("Content-Type"), kJsonType);
+    addHeader(response, QByteArrayLiteral("Content-Type"), contentType(r));
     if (r.operation == ApiRequest::Operation::Read) {
         const qint64 total = readTotal(r, count, result, results.value(2));
         addHeader(response, QByteArrayLiteral("Content-Range"), readContentRange(r.offset, count, total));

@@ -508,6 +508,19 @@ QByteArray answerSelect(const QByteArray &columns, const QByteArray &source, Sql
         + settings.join(" AND ");
 }
 
+// text/csv, as PostgREST builds it in SQL: the first row's keys as the
+// header line, then each row's record text without its parentheses, one
+// line each. PostgreSQL's composite output already quotes a field holding
+// a comma, quote, backslash, parenthesis or white space (doubling quotes and
+// backslashes), writes "" for an empty string and nothing for NULL, and
+// knows every type's text: done here rather than in C++, the answer stays
+// one value the server forwards. rows: a CTE of the answer's rows.
+static QByteArray csvValue(const QByteArray &rows)
+{
+    return "(SELECT coalesce(string_agg(_k, ','), '') FROM json_object_keys((SELECT row_to_json(_h) FROM " + rows
+        + " AS _h LIMIT 1)) AS _k) || chr(10) || coalesce(string_agg(substring(_r::text, 2, length(_r::text) - 2), chr(10)), '')";
+}
+
 std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table, ApiError *error, const EmbedPlan *embeds)
 {
     Params params;
@@ -535,7 +548,10 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
         inner += " LIMIT " + QByteArray::number(r.limit);
     if (r.offset > 0)
         inner += " OFFSET " + QByteArray::number(r.offset);
-    QByteArray sql = "SELECT coalesce(json_agg(_r), '[]')::text, count(*), ";
+    const bool csv = r.media == ApiRequest::Media::Csv;
+    QByteArray sql = csv ? QByteArray("WITH _rows AS MATERIALIZED (" + inner + ") SELECT " + csvValue("_rows") + ", count(*), ")
+                   : r.stripNulls ? QByteArray("SELECT coalesce(json_strip_nulls(json_agg(_r)), '[]')::text, count(*), ")
+                                  : QByteArray("SELECT coalesce(json_agg(_r), '[]')::text, count(*), ");
     if (r.count == ApiRequest::Count::Exact)
         sql += "(SELECT count(*)" + from + *where + ')';
     else if (r.count == ApiRequest::Count::Estimated) // counting stops one past the bound
@@ -544,7 +560,8 @@ std::optional<PgStatement> buildRead(const ApiRequest &r, const TableInfo &table
     else
         sql += "NULL";
     // The statement's own snapshot: which transactions the rows include.
-    sql += ", pg_current_snapshot()::text FROM (" + inner + ") AS _r";
+    sql += csv ? QByteArray(", pg_current_snapshot()::text FROM _rows AS _r")
+               : ", pg_current_snapshot()::text FROM (" + inner + ") AS _r";
     return PgStatement{sql, params.values};
 }
 
@@ -829,8 +846,14 @@ std::optional<PgStatement> SqlBuilder::buildCall(const ApiRequest &r, const RpcC
     else
         value = f.returnsSet ? QByteArray("coalesce(json_agg(_r." + PgSql::quoteIdentifier(f.name) + "), '[]')")
                              : QByteArray("(array_agg(to_json(_r." + PgSql::quoteIdentifier(f.name) + ")))[1]");
+    if (r.stripNulls) // nulls=stripped: null fields at every depth left out, as json_strip_nulls does
+        value = "json_strip_nulls(" + value + ')';
     if (!f.returnsSet)
         value = "coalesce(" + value + ", 'null')"; // a scalar NULL, or filtered away: JSON null
+    if (r.media == ApiRequest::Media::Csv) // a single result is a one-line CSV
+        return PgStatement{all + ", _rows AS MATERIALIZED (" + inner + ") SELECT " + csvValue("_rows") + ", count(*), "
+                               + total + " FROM _rows AS _r",
+                           params.values};
     return PgStatement{all + "SELECT " + value + "::text, count(*), " + total + " FROM (" + inner + ") AS _r", params.values};
 }
 
