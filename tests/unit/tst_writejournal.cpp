@@ -6,6 +6,7 @@
 #include "cache/writejournal.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -50,6 +51,7 @@ class tst_WriteJournal : public QObject
 private Q_SLOTS:
     void writesReadBackInOrder();
     void doneWritesGoAndTheFileShrinks();
+    void neverEmptyJournalStaysSmall();
     void cutShortKeepsWholeRecords_data();
     void cutShortKeepsWholeRecords();
     void recordsThatDoNotCheck_data();
@@ -110,6 +112,32 @@ void tst_WriteJournal::doneWritesGoAndTheFileShrinks()
     WriteJournal last;
     QVERIFY(last.open(path, &why));
     QCOMPARE(last.pending(), QList<JournalEntry>{entry(4)});
+}
+
+void tst_WriteJournal::neverEmptyJournalStaysSmall()
+{
+    // One write always waiting while thousands come and go: the file is
+    // compacted, not a record of every write ever made.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("writes.journal"));
+    QString why;
+    WriteJournal journal;
+    QVERIFY(journal.open(path, &why));
+    QVERIFY(journal.append(entry(0), &why));
+    for (int i = 1; i <= 5000; ++i) {
+        QVERIFY(journal.append(entry(i), &why));
+        journal.markDone(entry(i).id);
+    }
+    QCOMPARE(journal.pending(), QList<JournalEntry>{entry(0)});
+    QVERIFY2(QFileInfo(path).size() < 2048 * WriteJournal::writeRecord(entry(1)).size(), qPrintable(QString::number(QFileInfo(path).size())));
+    WriteJournal again;
+    QVERIFY(again.open(path, &why));
+    QCOMPARE(again.pending(), QList<JournalEntry>{entry(0)});
+    QVERIFY(again.append(entry(9), &why));
+    again.markDone(entry(0).id);
+    WriteJournal third;
+    QVERIFY(third.open(path, &why));
+    QCOMPARE(third.pending(), QList<JournalEntry>{entry(9)});
 }
 
 void tst_WriteJournal::cutShortKeepsWholeRecords_data()

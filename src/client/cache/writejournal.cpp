@@ -27,6 +27,8 @@ constexpr qsizetype RecordHead = sizeof(quint32) + sizeof(quint64);
 // A write's body is a request body: far below this, which bounds what a
 // damaged length can make the reader look at.
 constexpr quint32 MaxRecord = 256u << 20;
+// Records in a journal that never empties before it is compacted.
+constexpr qsizetype CompactAfter = 1024;
 
 QByteArray frame(const QJsonObject &object)
 {
@@ -163,6 +165,7 @@ bool WriteJournal::open(const QString &path, QString *why)
             m_pending = contents->pending;
         // Already compact and whole: append to it as it is.
         if (contents && contents->validBytes == bytes.size() && contents->records == m_pending.size()) {
+            m_records = contents->records;
             if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered)) {
                 *why = m_file.errorString();
                 return false;
@@ -191,6 +194,7 @@ bool WriteJournal::rewrite(QString *why)
         return false;
     }
     syncDirectory(path);
+    m_records = m_pending.size();
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered)) {
         *why = m_file.errorString();
         return false;
@@ -215,6 +219,7 @@ bool WriteJournal::append(const JournalEntry &entry, QString *why)
         return false;
     }
     m_pending.append(entry);
+    ++m_records;
     return true;
 }
 
@@ -228,12 +233,21 @@ void WriteJournal::markDone(const QByteArray &id)
         // Nothing left to send: back to the header alone, so the file does not grow.
         if (m_file.resize(HeaderSize)) {
             m_file.seek(HeaderSize);
+            m_records = 0;
             return;
         }
+    }
+    // Writes keep coming and it never empties: mostly answered records, rewrite it.
+    if (m_records >= CompactAfter && m_records > 4 * m_pending.size()) {
+        QString why;
+        if (rewrite(&why))
+            return;
+        qCWarning(lcCache).noquote() << "cannot compact" << m_file.fileName() << ':' << why;
     }
     const QByteArray record = doneRecord(id);
     if (m_file.write(record) != record.size() || !m_file.flush())
         qCWarning(lcCache).noquote() << "cannot note an answered write in" << m_file.fileName() << ':' << m_file.errorString();
+    ++m_records;
 }
 
 } // namespace Aiodata::Internal

@@ -37,7 +37,8 @@ struct JournalEntry
 // returns; "done" is appended when the server answered (not synced: a lost
 // "done" only resends a write the server answers again from its key). A
 // record that does not check ends the journal there: an append cut short by
-// a crash never returned, so nothing it held was promised.
+// a crash never returned, so nothing it held was promised. A journal that
+// never empties is rewritten once its records are mostly answered ones.
 class WriteJournal
 {
 public:
@@ -74,6 +75,7 @@ private:
 
     QFile m_file;
     QList<JournalEntry> m_pending;
+    qsizetype m_records = 0; // in the file: writes and dones
 };
 
 } // namespace Aiodata::Internal
