@@ -713,3 +713,20 @@ void PostLoad::stop()
 }
 
 } // namespace Bench
+
+namespace Bench {
+
+QJsonObject runWorker(const QString &mode, const QStringList &args, QString *error, int timeoutMs)
+{
+    QByteArray out;
+    const int rc = runProgram(options().selfBin, QStringList{QStringLiteral("--worker"), mode} + args, &out, nullptr, QString(),
+                              timeoutMs);
+    const QJsonObject result = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
+    if (rc != 0 || result.isEmpty() || result.contains(QLatin1String("error"))) {
+        *error = QStringLiteral("worker %1 failed (%2): %3").arg(mode).arg(rc).arg(QString::fromUtf8(out.right(500)));
+        return {};
+    }
+    return result;
+}
+
+} // namespace Bench

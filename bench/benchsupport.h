@@ -9,6 +9,7 @@
 #include <QList>
 #include <QObject>
 #include <QProcess>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <QTcpSocket>
@@ -120,6 +121,9 @@ private:
 // exit code (-1 when it did not run), stdout in *out, wall time in *ms.
 int runProgram(const QString &program, const QStringList &args, QByteArray *out, double *ms,
                const QString &stdinFile = QString(), int timeoutMs = 600000);
+// This binary as a worker process ("--worker" mode args...): the JSON object
+// of its last output line; empty with *error set if it failed or said "error".
+QJsonObject runWorker(const QString &mode, const QStringList &args, QString *error, int timeoutMs = 600000);
 
 // ---- HTTP client -------------------------------------------------------------------
 

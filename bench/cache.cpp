@@ -46,16 +46,7 @@ qint64 folderBytes(const QString &dir)
 
 QJsonObject runCacheWorker(const QString &mode, quint16 port, const QString &dir, QString *error)
 {
-    QByteArray out;
-    const QStringList args{QStringLiteral("--worker"), mode, QStringLiteral("--port"), QString::number(port),
-                           QStringLiteral("--dir"), dir};
-    const int rc = runProgram(options().selfBin, args, &out, nullptr, QString(), 600000);
-    const QJsonObject result = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
-    if (rc != 0 || result.isEmpty() || result.contains(QLatin1String("error"))) {
-        *error = QStringLiteral("worker %1 failed (%2): %3").arg(mode, QString::number(rc), QString::fromUtf8(out.right(500)));
-        return {};
-    }
-    return result;
+    return runWorker(mode, {QStringLiteral("--port"), QString::number(port), QStringLiteral("--dir"), dir}, error);
 }
 
 void printJson(const QJsonObject &o)

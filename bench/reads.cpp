@@ -49,22 +49,15 @@ int iterationsFor(qint64 rows)
 
 // Runs this executable as a worker: a fresh process, so that its heap and
 // caches start empty. Its last stdout line is a JSON object.
-QJsonObject runWorker(const QString &mode, quint16 port, QString *error, qint64 linkBytesPerSecond = 0,
-                      qint64 oneWayDelayUs = 0)
+QJsonObject fillWorkerRun(const QString &mode, quint16 port, QString *error, qint64 linkBytesPerSecond = 0,
+                          qint64 oneWayDelayUs = 0)
 {
-    QByteArray out;
-    QStringList args{QStringLiteral("--worker"), mode, QStringLiteral("--port"), QString::number(port)};
+    QStringList args{QStringLiteral("--port"), QString::number(port)};
     if (linkBytesPerSecond > 0)
         args << QStringLiteral("--link") << QString::number(linkBytesPerSecond);
     if (oneWayDelayUs > 0)
         args << QStringLiteral("--delay-us") << QString::number(oneWayDelayUs);
-    const int rc = runProgram(options().selfBin, args, &out, nullptr, QString(), 300000);
-    const QJsonObject result = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
-    if (rc != 0 || result.isEmpty() || result.contains(QLatin1String("error"))) {
-        *error = QStringLiteral("worker %1 failed (%2): %3").arg(mode).arg(rc).arg(QString::fromUtf8(out.right(500)));
-        return {};
-    }
-    return result;
+    return runWorker(mode, args, error, 300000);
 }
 
 } // namespace
@@ -184,13 +177,13 @@ void benchFill(const QList<qint64> &sizes)
             QList<double> model, raw, parsing, building, reading, perRow, growthPerRow, jsonPerRow, modelLinked, rawLinked,
                 modelWan, rawWan;
             for (int i = 0; i < iterations; ++i) {
-                const QJsonObject m = runWorker(QStringLiteral("fill-model"), server.port(), &error);
-                const QJsonObject r = runWorker(QStringLiteral("fill-raw"), server.port(), &error);
-                const QJsonObject ml = runWorker(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond);
-                const QJsonObject rl = runWorker(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond);
-                const QJsonObject mw = runWorker(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond,
+                const QJsonObject m = fillWorkerRun(QStringLiteral("fill-model"), server.port(), &error);
+                const QJsonObject r = fillWorkerRun(QStringLiteral("fill-raw"), server.port(), &error);
+                const QJsonObject ml = fillWorkerRun(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond);
+                const QJsonObject rl = fillWorkerRun(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond);
+                const QJsonObject mw = fillWorkerRun(QStringLiteral("fill-model"), server.port(), &error, GigabitBytesPerSecond,
                                                  WanOneWayDelayUs);
-                const QJsonObject rw = runWorker(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond,
+                const QJsonObject rw = fillWorkerRun(QStringLiteral("fill-raw"), server.port(), &error, GigabitBytesPerSecond,
                                                  WanOneWayDelayUs);
                 if (m.isEmpty() || r.isEmpty() || ml.isEmpty() || rl.isEmpty() || mw.isEmpty() || rw.isEmpty()) {
                     results().error(QStringLiteral("fill: ") + error);
