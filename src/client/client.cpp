@@ -1088,6 +1088,7 @@ void Client::Private::openJournal()
     if (writeInFlight) {
         writeInFlight->disconnect(q);
         writeInFlight->abort();
+        writeInFlight->deleteLater();
     }
     // Writes of another identity stay in its journal, for when its token comes back.
     for (QueuedWrite &w : writeQueue) {
